@@ -1,0 +1,59 @@
+"""`tracker check`: the compiler for the data."""
+
+from __future__ import annotations
+
+import argparse
+
+from tracker.cli import Exit, add_command, load
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = add_command(
+        subparsers,
+        "check",
+        "Validate every data file; print one 'path:line: message' line per problem.",
+        parents=[common],
+        details="Checks syntax, types and ranges, ids and references, dates, duplicate URLs,\n"
+        "the evidence/ layout, merge-conflict leftovers, and archived copies (hash and quote).\n"
+        "Exit status: 0 clean (warnings allowed), 1 problems in the data, 2 wrong usage.",
+        examples=[
+            "tracker check",
+            "tracker check --format json > findings.json",
+            "tracker check --no-cache      # a cold run, reading every file",
+            "tracker check -q || echo 'fix the data first'",
+        ],
+    )
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help="text (default) or json on stdout")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary line when clean")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    project = load(args)
+    problems = sorted(project.problems, key=lambda p: (p.path, p.line or 0, p.message))
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(errors)
+    if args.format == "json":
+        import json
+
+        print(json.dumps({
+            "version": 1,
+            "root": str(project.root),
+            "ok": not errors,
+            "errors": len(errors),
+            "warnings": warnings,
+            "problems": [p.model_dump() for p in problems],
+            "files": len(project.evidence) + 1,
+        }, ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            print(problem.render())
+        summary = (
+            f"{len(errors)} error{'s' * (len(errors) != 1)}, "
+            f"{warnings} warning{'s' * (warnings != 1)} in "
+            f"{len(project.evidence)} evidence items and {len(project.nodes)} recommendations"
+        )
+        if problems or not args.quiet:
+            print(("ok: " if not errors else "") + summary)
+    return Exit.DATA if errors else Exit.OK

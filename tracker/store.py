@@ -1,0 +1,714 @@
+"""The project on disk: finding it, loading and validating every file, and saving safely.
+
+Loading never stops at the first problem and never skips a file silently: every file either
+yields a valid model or findings naming the file and line. Saving is atomic (temp file in the
+same folder, fsync, rename) and refuses to overwrite a file that changed since it was read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import hashlib
+import os
+import re
+import tempfile
+import typing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from tracker import tomlfmt
+from tracker.clock import today
+from tracker.model import (
+    SCHEMA_VERSION,
+    EvidenceItem,
+    Node,
+    Paper,
+    Problem,
+    RecommendationsFile,
+)
+from tracker.urls import normalize_url
+
+try:  # the faster parser where installed; the standard library's otherwise
+    import tomli as toml_parser
+except ImportError:  # pragma: no cover - depends on the environment
+    import tomllib as toml_parser  # type: ignore[no-redef]
+
+RECOMMENDATIONS = "recommendations.toml"
+CONFIG = "tracker.toml"
+EVIDENCE_DIR = "evidence"
+DRAFTS_DIR = "drafts"
+CACHE_DIR = ".tracker-cache"
+
+MAX_TOML_BYTES = 1 << 20  # an evidence file; full texts belong in the archived .txt
+MAX_RECOMMENDATIONS_BYTES = 8 << 20
+MAX_ARCHIVE_BYTES = 16 << 20
+
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: .*)?$")
+_LEFTOVER = re.compile(r"(~$|^\.#|^#.*#$|\.swp$|\.swo$|\.orig$|\.rej$|\.bak$|\.tmp$|^\.~)")
+
+
+class ProjectNotFound(Exception):
+    """No `recommendations.toml` in the folder or any parent."""
+
+
+class FileChangedError(Exception):
+    """The file on disk is not the one the analyst started editing."""
+
+
+class UnsafeWriteError(Exception):
+    """Writing would destroy words: a merge conflict is still unresolved in the target."""
+
+
+# --- reading one file ----------------------------------------------------------------------
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class ParsedFile:
+    """A TOML file read from disk: its data if it parsed, else the findings that say why not."""
+
+    data: dict[str, typing.Any] | None
+    text: str
+    sha256: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+def conflict_problems(text: str, rel: str) -> list[Problem]:
+    """Merge-conflict leftovers, wherever they stand (a multi-line string included)."""
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _CONFLICT.match(line)
+        if match:
+            marker = match.group(1)
+            problems.append(
+                Problem(
+                    path=rel,
+                    line=number,
+                    message=f"git merge conflict marker {marker[:3]}…: resolve the conflict "
+                    "(keep one side or combine both), then delete the marker lines",
+                )
+            )
+    return problems
+
+
+def parse_toml_bytes(raw: bytes, rel: str, max_bytes: int = MAX_TOML_BYTES) -> ParsedFile:
+    digest = sha256_bytes(raw)
+
+    def fail(message: str, line: int | None = None) -> ParsedFile:
+        return ParsedFile(None, "", digest, [Problem(path=rel, line=line, message=message)])
+
+    if len(raw) > max_bytes:
+        return fail(
+            f"file is {len(raw) / 1048576:.1f} MiB; a data file is limited to "
+            f"{max_bytes // 1048576} MiB (keep an article's full text in the archived .txt copy)"
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return fail("file starts with a byte-order mark (BOM): save it as UTF-8 without BOM", 1)
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return fail("file holds binary content (a NUL byte): expected UTF-8 TOML text", line)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        return fail(
+            f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at byte {err.start}): "
+            "save the file as UTF-8",
+            line,
+        )
+    conflicts = conflict_problems(text, rel)
+    if conflicts:
+        return ParsedFile(None, text, digest, conflicts)
+    if not text.strip():
+        return ParsedFile(None, text, digest, [Problem(path=rel, line=1, message="file is empty")])
+    try:
+        data = toml_parser.loads(text)
+    except toml_parser.TOMLDecodeError as err:
+        message = str(err)
+        line = getattr(err, "lineno", None)
+        found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if found:
+            line = line or int(found.group(1))
+            message = message[: found.start()].strip()
+        elif "end of document" in message:
+            line = text.count("\n") + 1
+        return ParsedFile(None, text, digest, [Problem(path=rel, line=line, message=_toml_hint(message))])
+    except RecursionError:
+        return fail("nesting is too deep to read: flatten the tables or arrays")
+    return ParsedFile(data, text, digest)
+
+
+def _toml_hint(message: str) -> str:
+    """Make the parser's words say what to do."""
+    lowered = message.lower()
+    if "cannot overwrite" in lowered or "cannot declare" in lowered:
+        return f"TOML error: {message} (a key or table is defined twice)"
+    if "invalid date" in lowered or "invalid datetime" in lowered:
+        return f"TOML error: {message} (no such calendar date?)"
+    return f"TOML error: {message}"
+
+
+# --- pydantic errors as an analyst reads them -----------------------------------------------
+
+_EXPECTED = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "string_type": "a text string",
+    "bool_type": "true or false",
+    "date_type": "a date like 2025-09-15 (without a time)",
+    "list_type": "a list [ … ]",
+    "model_type": "a table",
+    "dict_type": "a table",
+    "finite_number": "a finite number",
+}
+
+
+def _describe_input(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "…"
+        return f"the string {shown!r}"
+    if isinstance(value, dt.datetime):
+        return f"the date-time {value.isoformat()}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _loc_label(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + part
+    return out or "the file's top level"
+
+
+def _model_at(model: type[BaseModel], loc: Iterable[str | int]) -> type[BaseModel] | None:
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = next(
+            (f for name, f in current.model_fields.items() if (f.alias or name) == part), None
+        )
+        if info is None:
+            return None
+        annotation = info.annotation
+        current = None
+        for candidate in (annotation, *typing.get_args(annotation)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                current = candidate
+    return current
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def validation_problems(
+    err: ValidationError, model: type[BaseModel], text: str, rel: str, base: tuple = ()
+) -> list[Problem]:
+    lines = tomlfmt.key_lines(text)
+    problems = []
+    for error in err.errors():
+        loc = (*base, *error["loc"])
+        label = _loc_label(loc)
+        kind = error["type"]
+        value = error.get("input")
+        if kind == "missing":
+            message = f"missing required key '{loc[-1]}' in {_loc_label(loc[:-1])}"
+        elif kind == "extra_forbidden":
+            owner = _model_at(model, error["loc"][:-1])
+            known = _field_names(owner) if owner else []
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(known)}"
+            message = f"unknown key '{label}'; {hint}"
+        elif kind in _EXPECTED:
+            message = f"{label} must be {_EXPECTED[kind]}, not {_describe_input(value)}"
+        elif kind == "literal_error":
+            expected = error["msg"].removeprefix("Input should be ")
+            message = f"{label} must be {expected}, not {_describe_input(value)}"
+        elif kind == "value_error":
+            message = f"{label}: {error['msg'].removeprefix('Value error, ')}"
+        elif kind == "string_pattern_mismatch" and loc[-1] == "archive_sha256":
+            message = f"{label} must be 64 lowercase hex digits (a sha256), not {_describe_input(value)}"
+        elif kind == "too_short" and isinstance(value, list):
+            message = f"{label} needs at least one entry"
+        elif kind == "string_too_short":
+            message = f"{label} may not be empty"
+        else:
+            message = f"{label}: {error['msg'].replace('Input should be', 'should be')}"
+            if value is not None and not isinstance(value, dict | list):
+                message += f", not {_describe_input(value)}"
+        problems.append(Problem(path=rel, line=tomlfmt.line_of(lines, loc), message=message))
+    return problems
+
+
+# --- the project -----------------------------------------------------------------------------
+
+
+@dataclass
+class EvidenceFile:
+    """One evidence item and where it lives, so an edit can be refused if the file moved on."""
+
+    item: EvidenceItem
+    path: str  # relative to the root, posix
+    sha256: str
+
+
+@dataclass
+class Project:
+    root: Path
+    paper: Paper | None
+    nodes: list[Node]
+    evidence: list[EvidenceFile]
+    problems: list[Problem]
+    recommendations_sha256: str | None = None
+
+    @property
+    def items(self) -> list[EvidenceItem]:
+        return [f.item for f in self.evidence]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def node(self, node_id: str) -> Node | None:
+        return next((n for n in self.nodes if n.id == node_id), None)
+
+    def evidence_file(self, evidence_id: str) -> EvidenceFile | None:
+        return next((f for f in self.evidence if f.item.id == evidence_id), None)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` that holds `recommendations.toml`."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / RECOMMENDATIONS).is_file():
+            return folder
+    raise ProjectNotFound(
+        f"no {RECOMMENDATIONS} in {here} or any folder above it: run tracker inside a "
+        "tracking project, or start one with 'tracker init'"
+    )
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_recommendations(root: Path) -> tuple[RecommendationsFile | None, list[Problem], str | None]:
+    path = root / RECOMMENDATIONS
+    rel = RECOMMENDATIONS
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(path=rel, message=f"cannot read: {err.strerror}")], None
+    parsed = parse_toml_bytes(raw, rel, MAX_RECOMMENDATIONS_BYTES)
+    if parsed.data is None:
+        return None, parsed.problems, parsed.sha256
+    try:
+        doc = RecommendationsFile.model_validate(parsed.data)
+    except ValidationError as err:
+        return None, validation_problems(err, RecommendationsFile, parsed.text, rel), parsed.sha256
+    return doc, _tree_problems(doc.nodes, parsed.text, rel), parsed.sha256
+
+
+def _tree_problems(nodes: list[Node], text: str, rel: str) -> list[Problem]:
+    lines = tomlfmt.key_lines(text)
+    problems: list[Problem] = []
+    seen: dict[str, Node] = {}
+    for index, node in enumerate(nodes):
+        line = tomlfmt.line_of(lines, ("node", index, "id"))
+        parent_line = tomlfmt.line_of(lines, ("node", index, "parent"))
+        if node.id in seen:
+            problems.append(Problem(path=rel, line=line, message=f"duplicate node id '{node.id}'"))
+            continue
+        if node.kind == "section":
+            if node.parent is not None:
+                problems.append(
+                    Problem(path=rel, line=parent_line, message="a section has no parent")
+                )
+        elif node.parent is None:
+            problems.append(
+                Problem(path=rel, line=line, message=f"a {node.kind} needs a parent")
+            )
+        elif node.parent not in seen:
+            later = any(n.id == node.parent for n in nodes[index:])
+            hint = (
+                "it must come before its children"
+                if later
+                else _did_you_mean(node.parent, list(seen))
+            )
+            problems.append(
+                Problem(
+                    path=rel,
+                    line=parent_line,
+                    message=f"parent '{node.parent}' of '{node.id}' is not a node above; {hint}",
+                )
+            )
+        else:
+            parent = seen[node.parent]
+            allowed = {"recommendation": {"section"}, "measure": {"recommendation", "measure"}}
+            if parent.kind not in allowed[node.kind]:
+                problems.append(
+                    Problem(
+                        path=rel,
+                        line=parent_line,
+                        message=f"a {node.kind}'s parent must be a "
+                        f"{' or '.join(sorted(allowed[node.kind]))}, not the {parent.kind} "
+                        f"'{parent.id}'",
+                    )
+                )
+        seen[node.id] = node
+    return problems
+
+
+def _did_you_mean(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else "no such id"
+
+
+def evidence_paths(root: Path) -> Iterator[Path]:
+    """Every entry below `evidence/`, sorted, so every run and every machine sees one order."""
+    base = root / EVIDENCE_DIR
+    if not base.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames.sort()
+        folder = Path(dirpath)
+        for name in dirnames:
+            if (folder / name).is_symlink():
+                yield folder / name
+        for name in sorted(filenames):
+            yield folder / name
+
+
+@dataclass
+class FileResult:
+    """What one evidence file yields on its own: cacheable by the file's identity."""
+
+    item: EvidenceItem | None
+    problems: list[Problem]
+    sha256: str
+
+
+def load_evidence_file(root: Path, path: Path, raw: bytes | None = None) -> FileResult:
+    rel = _rel(root, path)
+    if raw is None:
+        raw = path.read_bytes()
+    parsed = parse_toml_bytes(raw, rel)
+    if parsed.data is None:
+        return FileResult(None, parsed.problems, parsed.sha256)
+    try:
+        item = EvidenceItem.model_validate(parsed.data)
+    except ValidationError as err:
+        return FileResult(None, validation_problems(err, EvidenceItem, parsed.text, rel), parsed.sha256)
+    problems = _item_layout_problems(item, rel, parsed.text)
+    return FileResult(item, problems, parsed.sha256)
+
+
+def _item_layout_problems(item: EvidenceItem, rel: str, text: str) -> list[Problem]:
+    expected = f"{EVIDENCE_DIR}/{item.year_folder}/{item.id}.toml"
+    if rel == expected:
+        return []
+    lines = tomlfmt.key_lines(text)
+    if Path(rel).stem != item.id:
+        message = f"file name does not match its id '{item.id}': expected {expected}"
+    else:
+        message = f"item dated {item.date.isoformat()} belongs in {expected}"
+    return [Problem(path=rel, line=tomlfmt.line_of(lines, ("id",)), message=message)]
+
+
+def classify_entry(root: Path, path: Path) -> Problem | None:
+    """A finding for an entry that is not an evidence file or its archive, else None."""
+    rel = _rel(root, path)
+    name = path.name
+    if path.is_symlink():
+        return Problem(path=rel, message="symbolic link in evidence/: tracker does not follow "
+                       "links; replace it with the file itself")
+    if name.startswith(".tracker-") and name.endswith(".tmp"):
+        return Problem(path=rel, message="unfinished write (a save was interrupted): compare it "
+                       "with the file it was meant to replace, keep what you need, delete it")
+    if _LEFTOVER.search(name):
+        return Problem(path=rel, message="editor or merge leftover in evidence/: delete it "
+                       "(or rename it to ID.toml if it holds an item)")
+    parts = Path(rel).parts
+    if len(parts) != 3 or not re.fullmatch(r"\d{4}", parts[1]):
+        return Problem(path=rel, message="outside the expected layout: evidence files live in "
+                       "evidence/YYYY/ID.toml")
+    if path.suffix not in (".toml", ".txt"):
+        return Problem(path=rel, message="unexpected file in evidence/: only ID.toml items and "
+                       "their ID.txt archived copies belong here")
+    return None
+
+
+def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Project:
+    """Load and validate everything under `root`; every problem is reported, none is fatal."""
+    from tracker import cache as load_cache
+
+    problems: list[Problem] = []
+    doc, rec_problems, rec_sha = load_recommendations(root)
+    problems.extend(rec_problems)
+
+    entries = list(evidence_paths(root))
+    toml_paths: list[Path] = []
+    archives: set[Path] = set()
+    for path in entries:
+        finding = classify_entry(root, path)
+        if finding:
+            problems.append(finding)
+        elif path.suffix == ".toml":
+            toml_paths.append(path)
+        else:
+            archives.add(path)
+
+    results = load_cache.load_files(root, toml_paths, load_evidence_file, enabled=use_cache,
+                                    progress=progress)
+    evidence: list[EvidenceFile] = []
+    for path, result in zip(toml_paths, results, strict=True):
+        problems.extend(result.problems)
+        if result.item is not None:
+            evidence.append(EvidenceFile(result.item, _rel(root, path), result.sha256))
+
+    nodes = doc.nodes if doc else []
+    problems.extend(cross_file_problems(root, doc, evidence, archives))
+    return Project(
+        root=root,
+        paper=doc.paper if doc else None,
+        nodes=nodes,
+        evidence=evidence,
+        problems=problems,
+        recommendations_sha256=rec_sha,
+    )
+
+
+def cross_file_problems(
+    root: Path,
+    doc: RecommendationsFile | None,
+    evidence: list[EvidenceFile],
+    archives: set[Path],
+) -> list[Problem]:
+    """Checks that need more than one file: references, uniqueness, archives, dates."""
+    problems: list[Problem] = []
+    node_ids = [n.id for n in doc.nodes] if doc else []
+    known = set(node_ids)
+    now = today()
+    paper_date = doc.paper.published if doc else None
+    seen_ids: dict[str, str] = {}
+    seen_urls: dict[str, str] = {}
+    texts: dict[str, dict] = {}
+
+    def lines_for(ev: EvidenceFile) -> dict:
+        if ev.path not in texts:
+            try:
+                texts[ev.path] = tomlfmt.key_lines((root / ev.path).read_text("utf-8"))
+            except OSError:
+                texts[ev.path] = {}
+        return texts[ev.path]
+
+    def at(ev: EvidenceFile, *loc: str | int) -> int | None:
+        return tomlfmt.line_of(lines_for(ev), loc)
+
+    for ev in evidence:
+        item = ev.item
+        if item.id in seen_ids:
+            problems.append(Problem(path=ev.path, line=at(ev, "id"),
+                                    message=f"duplicate evidence id '{item.id}' (also in {seen_ids[item.id]})"))
+        else:
+            seen_ids[item.id] = ev.path
+        if doc is not None:
+            for index, assessment in enumerate(item.assessments):
+                if assessment.recommendation not in known:
+                    problems.append(Problem(
+                        path=ev.path, line=at(ev, "assessment", index, "recommendation"),
+                        message=f"unknown recommendation '{assessment.recommendation}'; "
+                        f"{_did_you_mean(assessment.recommendation, node_ids)}"))
+            pairs = [(a.recommendation, a.analyst or "") for a in item.assessments]
+            for index, pair in enumerate(pairs):
+                if pair in pairs[:index]:
+                    who = f" by '{pair[1]}'" if pair[1] else ""
+                    problems.append(Problem(
+                        path=ev.path, line=at(ev, "assessment", index, "recommendation"),
+                        message=f"'{pair[0]}' is assessed twice{who} in one item; merge the two "
+                        "assessments, or name each analyst"))
+        for label, value in (("date", item.date), ("source.published", item.source.published)):
+            if value is None:
+                continue
+            loc = tuple(label.split("."))
+            if value > now:
+                problems.append(Problem(path=ev.path, line=at(ev, *loc),
+                                        message=f"{label} {value.isoformat()} is in the future"))
+            elif paper_date and label == "date" and item.midpoint < paper_date:
+                problems.append(Problem(
+                    path=ev.path, line=at(ev, *loc), severity="warning",
+                    message=f"date {value.isoformat()} is before the paper "
+                    f"({paper_date.isoformat()[:7]}); it cannot show movement after it"))
+        if item.source.url:
+            key = normalize_url(item.source.url)
+            if key in seen_urls:
+                problems.append(Problem(path=ev.path, line=at(ev, "source", "url"),
+                                        message=f"the same URL is already evidence in {seen_urls[key]}"))
+            else:
+                seen_urls[key] = ev.path
+        problems.extend(_archive_problems(root, ev, archives, at))
+
+    toml_stems = {(root / ev.path).with_suffix(".txt") for ev in evidence}
+    for orphan in sorted(archives - toml_stems):
+        if not orphan.with_suffix(".toml").exists():
+            problems.append(Problem(path=_rel(root, orphan),
+                                    message="archived copy without an evidence item beside it"))
+    return problems
+
+
+def _normalize_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _archive_problems(root: Path, ev: EvidenceFile, archives: set[Path], at) -> list[Problem]:
+    archive = (root / ev.path).with_suffix(".txt")
+    declared = ev.item.source.archive_sha256
+    if archive not in archives:
+        if declared:
+            return [Problem(path=ev.path, line=at(ev, "source", "archive_sha256"),
+                            message=f"archive_sha256 is set but {_rel(root, archive)} is missing")]
+        return []
+    if not declared:
+        return [Problem(path=ev.path, line=at(ev, "source"), severity="warning",
+                        message=f"{_rel(root, archive)} is not declared: add its archive_sha256")]
+    try:
+        if archive.stat().st_size > MAX_ARCHIVE_BYTES:
+            return [Problem(path=_rel(root, archive),
+                            message=f"archived copy is larger than {MAX_ARCHIVE_BYTES >> 20} MiB")]
+        raw = archive.read_bytes()
+    except OSError as err:
+        return [Problem(path=_rel(root, archive), message=f"cannot read: {err.strerror}")]
+    actual = sha256_bytes(raw)
+    if actual != declared:
+        return [Problem(path=ev.path, line=at(ev, "source", "archive_sha256"),
+                        message=f"archive_sha256 does not match {_rel(root, archive)} "
+                        f"(its sha256 is {actual}): the copy changed, or the hash is wrong")]
+    text = raw.decode("utf-8", errors="replace")
+    if _normalize_ws(ev.item.source.quote) not in _normalize_ws(text):
+        return [Problem(path=ev.path, line=at(ev, "source", "quote"),
+                        message=f"the quote does not occur in {_rel(root, archive)} "
+                        "(compared ignoring whitespace)")]
+    return []
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def evidence_to_toml(item: EvidenceItem) -> str:
+    return tomlfmt.dumps(item.model_dump(mode="python", by_alias=True, exclude_none=True,
+                                         exclude_defaults=False))
+
+
+def recommendations_to_toml(doc: RecommendationsFile) -> str:
+    data = doc.model_dump(mode="python", by_alias=True, exclude_none=True)
+    data["schema"] = SCHEMA_VERSION
+    return tomlfmt.dumps(data)
+
+
+def evidence_path(root: Path, item: EvidenceItem) -> Path:
+    return root / EVIDENCE_DIR / item.year_folder / f"{item.id}.toml"
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return sha256_bytes(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def atomic_write(path: Path, data: bytes, *, expected_sha256: str | None) -> None:
+    """Replace `path` with `data`, all or nothing.
+
+    `expected_sha256` is the hash of the file as the caller read it (None: the caller believes
+    the file does not exist yet). If the file on disk differs, nothing is written.
+    """
+    current = file_sha256(path)
+    if current != expected_sha256:
+        if expected_sha256 is None:
+            raise FileChangedError(f"{path} already exists; it was not overwritten")
+        if current is None:
+            raise FileChangedError(f"{path} was deleted since it was read; it was not recreated")
+        raise FileChangedError(
+            f"{path} changed on disk since it was read; it was not overwritten "
+            "(reload it to see the other change)"
+        )
+    if current is not None:
+        existing = path.read_text("utf-8", errors="replace")
+        if conflict_problems(existing, path.name):
+            raise UnsafeWriteError(f"{path} holds unresolved git conflict markers; resolve them first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tracker-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save_evidence(root: Path, item: EvidenceItem, *, expected_sha256: str | None,
+                  previous_path: str | None = None) -> EvidenceFile:
+    """Write an item in canonical form; a changed date may move it to another year folder."""
+    target = evidence_path(root, item)
+    text = evidence_to_toml(item)
+    data = text.encode("utf-8")
+    if previous_path and (root / previous_path) != target:
+        atomic_write(target, data, expected_sha256=None)
+        old = root / previous_path
+        if file_sha256(old) == expected_sha256:
+            old.unlink()
+    else:
+        atomic_write(target, data, expected_sha256=expected_sha256)
+    return EvidenceFile(item, _rel(root, target), sha256_bytes(data))
+
+
+def delete_evidence(root: Path, evidence: EvidenceFile) -> None:
+    """Remove an item (and its archived copy), unless it changed since it was read."""
+    path = root / evidence.path
+    if file_sha256(path) != evidence.sha256:
+        raise FileChangedError(f"{path} changed on disk since it was read; it was not deleted")
+    path.unlink()
+    archive = path.with_suffix(".txt")
+    if archive.exists():
+        archive.unlink()
