@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-MINI_RECOMMENDATIONS = textwrap.dedent('''\
+MINI_RECOMMENDATIONS = textwrap.dedent("""\
     schema = 1
 
     [paper]
@@ -60,7 +60,7 @@ MINI_RECOMMENDATIONS = textwrap.dedent('''\
     parent = "balance"
     kind = "measure"
     title = "Relations with Russia"
-    ''')
+    """)
 
 
 def evidence_toml(
@@ -73,7 +73,7 @@ def evidence_toml(
     url: str | None = None,
     event: str | None = None,
 ) -> str:
-    lines = [f'id = "{id}"', 'title = "An event"', f"date = {date}"]
+    lines = [f'id = "{id}"', 'title = "An event"', f"date = {date}", 'date_precision = "day"']
     if event:
         lines.append(f'event = "{event}"')
     lines += ["", "[source]"]

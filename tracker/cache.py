@@ -6,8 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def load_files(root: Path, paths: list[Path], loader: Callable, *, enabled: bool = True,
-               progress: Callable[[int, int], None] | None = None) -> list:
+def load_files(
+    root: Path,
+    paths: list[Path],
+    loader: Callable,
+    *,
+    enabled: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> list:
     results = []
     total = len(paths)
     for index, path in enumerate(paths):

@@ -63,7 +63,9 @@ def add_command(
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "-C", "--root", metavar="DIR",
+        "-C",
+        "--root",
+        metavar="DIR",
         help="the tracking project (default: the folder holding recommendations.toml, "
         "at or above the current folder)",
     )
@@ -167,11 +169,15 @@ def date_options() -> argparse.ArgumentParser:
     """--as-of and --known-as-of: the two clocks, shared by every command that scores."""
     clocks = argparse.ArgumentParser(add_help=False)
     clocks.add_argument(
-        "--as-of", metavar="DATE", type=parse_date,
+        "--as-of",
+        metavar="DATE",
+        type=parse_date,
         help="score what had happened by DATE (default: today)",
     )
     clocks.add_argument(
-        "--known-as-of", metavar="DATE", type=parse_date,
+        "--known-as-of",
+        metavar="DATE",
+        type=parse_date,
         help="score only the evidence committed to git by DATE: what was known then",
     )
     return clocks

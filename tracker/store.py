@@ -140,7 +140,9 @@ def parse_toml_bytes(raw: bytes, rel: str, max_bytes: int = MAX_TOML_BYTES) -> P
             message = message[: found.start()].strip()
         elif "end of document" in message:
             line = text.count("\n") + 1
-        return ParsedFile(None, text, digest, [Problem(path=rel, line=line, message=_toml_hint(message))])
+        return ParsedFile(
+            None, text, digest, [Problem(path=rel, line=line, message=_toml_hint(message))]
+        )
     except RecursionError:
         return fail("nesting is too deep to read: flatten the tables or arrays")
     return ParsedFile(data, text, digest)
@@ -237,7 +239,9 @@ def validation_problems(
             owner = _model_at(model, error["loc"][:-1])
             known = _field_names(owner) if owner else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(known)}"
+            hint = (
+                f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(known)}"
+            )
             message = f"unknown key '{label}'; {hint}"
         elif kind in _EXPECTED:
             message = f"{label} must be {_EXPECTED[kind]}, not {_describe_input(value)}"
@@ -247,7 +251,9 @@ def validation_problems(
         elif kind == "value_error":
             message = f"{label}: {error['msg'].removeprefix('Value error, ')}"
         elif kind == "string_pattern_mismatch" and loc[-1] == "archive_sha256":
-            message = f"{label} must be 64 lowercase hex digits (a sha256), not {_describe_input(value)}"
+            message = (
+                f"{label} must be 64 lowercase hex digits (a sha256), not {_describe_input(value)}"
+            )
         elif kind == "too_short" and isinstance(value, list):
             message = f"{label} needs at least one entry"
         elif kind == "string_too_short":
@@ -315,7 +321,9 @@ def _rel(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def load_recommendations(root: Path) -> tuple[RecommendationsFile | None, list[Problem], str | None]:
+def load_recommendations(
+    root: Path,
+) -> tuple[RecommendationsFile | None, list[Problem], str | None]:
     path = root / RECOMMENDATIONS
     rel = RECOMMENDATIONS
     try:
@@ -348,9 +356,7 @@ def _tree_problems(nodes: list[Node], text: str, rel: str) -> list[Problem]:
                     Problem(path=rel, line=parent_line, message="a section has no parent")
                 )
         elif node.parent is None:
-            problems.append(
-                Problem(path=rel, line=line, message=f"a {node.kind} needs a parent")
-            )
+            problems.append(Problem(path=rel, line=line, message=f"a {node.kind} needs a parent"))
         elif node.parent not in seen:
             later = any(n.id == node.parent for n in nodes[index:])
             hint = (
@@ -421,7 +427,9 @@ def load_evidence_file(root: Path, path: Path, raw: bytes | None = None) -> File
     try:
         item = EvidenceItem.model_validate(parsed.data)
     except ValidationError as err:
-        return FileResult(None, validation_problems(err, EvidenceItem, parsed.text, rel), parsed.sha256)
+        return FileResult(
+            None, validation_problems(err, EvidenceItem, parsed.text, rel), parsed.sha256
+        )
     problems = _item_layout_problems(item, rel, parsed.text)
     return FileResult(item, problems, parsed.sha256)
 
@@ -443,21 +451,35 @@ def classify_entry(root: Path, path: Path) -> Problem | None:
     rel = _rel(root, path)
     name = path.name
     if path.is_symlink():
-        return Problem(path=rel, message="symbolic link in evidence/: tracker does not follow "
-                       "links; replace it with the file itself")
+        return Problem(
+            path=rel,
+            message="symbolic link in evidence/: tracker does not follow "
+            "links; replace it with the file itself",
+        )
     if name.startswith(".tracker-") and name.endswith(".tmp"):
-        return Problem(path=rel, message="unfinished write (a save was interrupted): compare it "
-                       "with the file it was meant to replace, keep what you need, delete it")
+        return Problem(
+            path=rel,
+            message="unfinished write (a save was interrupted): compare it "
+            "with the file it was meant to replace, keep what you need, delete it",
+        )
     if _LEFTOVER.search(name):
-        return Problem(path=rel, message="editor or merge leftover in evidence/: delete it "
-                       "(or rename it to ID.toml if it holds an item)")
+        return Problem(
+            path=rel,
+            message="editor or merge leftover in evidence/: delete it "
+            "(or rename it to ID.toml if it holds an item)",
+        )
     parts = Path(rel).parts
     if len(parts) != 3 or not re.fullmatch(r"\d{4}", parts[1]):
-        return Problem(path=rel, message="outside the expected layout: evidence files live in "
-                       "evidence/YYYY/ID.toml")
+        return Problem(
+            path=rel,
+            message="outside the expected layout: evidence files live in evidence/YYYY/ID.toml",
+        )
     if path.suffix not in (".toml", ".txt"):
-        return Problem(path=rel, message="unexpected file in evidence/: only ID.toml items and "
-                       "their ID.txt archived copies belong here")
+        return Problem(
+            path=rel,
+            message="unexpected file in evidence/: only ID.toml items and "
+            "their ID.txt archived copies belong here",
+        )
     return None
 
 
@@ -481,8 +503,9 @@ def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Projec
         else:
             archives.add(path)
 
-    results = load_cache.load_files(root, toml_paths, load_evidence_file, enabled=use_cache,
-                                    progress=progress)
+    results = load_cache.load_files(
+        root, toml_paths, load_evidence_file, enabled=use_cache, progress=progress
+    )
     evidence: list[EvidenceFile] = []
     for path, result in zip(toml_paths, results, strict=True):
         problems.extend(result.problems)
@@ -531,42 +554,70 @@ def cross_file_problems(
     for ev in evidence:
         item = ev.item
         if item.id in seen_ids:
-            problems.append(Problem(path=ev.path, line=at(ev, "id"),
-                                    message=f"duplicate evidence id '{item.id}' (also in {seen_ids[item.id]})"))
+            problems.append(
+                Problem(
+                    path=ev.path,
+                    line=at(ev, "id"),
+                    message=f"duplicate evidence id '{item.id}' (also in {seen_ids[item.id]})",
+                )
+            )
         else:
             seen_ids[item.id] = ev.path
         if doc is not None:
             for index, assessment in enumerate(item.assessments):
                 if assessment.recommendation not in known:
-                    problems.append(Problem(
-                        path=ev.path, line=at(ev, "assessment", index, "recommendation"),
-                        message=f"unknown recommendation '{assessment.recommendation}'; "
-                        f"{_did_you_mean(assessment.recommendation, node_ids)}"))
+                    problems.append(
+                        Problem(
+                            path=ev.path,
+                            line=at(ev, "assessment", index, "recommendation"),
+                            message=f"unknown recommendation '{assessment.recommendation}'; "
+                            f"{_did_you_mean(assessment.recommendation, node_ids)}",
+                        )
+                    )
             pairs = [(a.recommendation, a.analyst or "") for a in item.assessments]
             for index, pair in enumerate(pairs):
                 if pair in pairs[:index]:
                     who = f" by '{pair[1]}'" if pair[1] else ""
-                    problems.append(Problem(
-                        path=ev.path, line=at(ev, "assessment", index, "recommendation"),
-                        message=f"'{pair[0]}' is assessed twice{who} in one item; merge the two "
-                        "assessments, or name each analyst"))
+                    problems.append(
+                        Problem(
+                            path=ev.path,
+                            line=at(ev, "assessment", index, "recommendation"),
+                            message=f"'{pair[0]}' is assessed twice{who} in one item; "
+                            "merge the two assessments, or name each analyst",
+                        )
+                    )
         for label, value in (("date", item.date), ("source.published", item.source.published)):
             if value is None:
                 continue
             loc = tuple(label.split("."))
             if value > now:
-                problems.append(Problem(path=ev.path, line=at(ev, *loc),
-                                        message=f"{label} {value.isoformat()} is in the future"))
+                problems.append(
+                    Problem(
+                        path=ev.path,
+                        line=at(ev, *loc),
+                        message=f"{label} {value.isoformat()} is in the future",
+                    )
+                )
             elif paper_date and label == "date" and item.midpoint < paper_date:
-                problems.append(Problem(
-                    path=ev.path, line=at(ev, *loc), severity="warning",
-                    message=f"date {value.isoformat()} is before the paper "
-                    f"({paper_date.isoformat()[:7]}); it cannot show movement after it"))
+                problems.append(
+                    Problem(
+                        path=ev.path,
+                        line=at(ev, *loc),
+                        severity="warning",
+                        message=f"date {value.isoformat()} is before the paper "
+                        f"({paper_date.isoformat()[:7]}); it cannot show movement after it",
+                    )
+                )
         if item.source.url:
             key = normalize_url(item.source.url)
             if key in seen_urls:
-                problems.append(Problem(path=ev.path, line=at(ev, "source", "url"),
-                                        message=f"the same URL is already evidence in {seen_urls[key]}"))
+                problems.append(
+                    Problem(
+                        path=ev.path,
+                        line=at(ev, "source", "url"),
+                        message=f"the same URL is already evidence in {seen_urls[key]}",
+                    )
+                )
             else:
                 seen_urls[key] = ev.path
         problems.extend(_archive_problems(root, ev, archives, at))
@@ -574,8 +625,12 @@ def cross_file_problems(
     toml_stems = {(root / ev.path).with_suffix(".txt") for ev in evidence}
     for orphan in sorted(archives - toml_stems):
         if not orphan.with_suffix(".toml").exists():
-            problems.append(Problem(path=_rel(root, orphan),
-                                    message="archived copy without an evidence item beside it"))
+            problems.append(
+                Problem(
+                    path=_rel(root, orphan),
+                    message="archived copy without an evidence item beside it",
+                )
+            )
     return problems
 
 
@@ -588,29 +643,54 @@ def _archive_problems(root: Path, ev: EvidenceFile, archives: set[Path], at) -> 
     declared = ev.item.source.archive_sha256
     if archive not in archives:
         if declared:
-            return [Problem(path=ev.path, line=at(ev, "source", "archive_sha256"),
-                            message=f"archive_sha256 is set but {_rel(root, archive)} is missing")]
+            return [
+                Problem(
+                    path=ev.path,
+                    line=at(ev, "source", "archive_sha256"),
+                    message=f"archive_sha256 is set but {_rel(root, archive)} is missing",
+                )
+            ]
         return []
     if not declared:
-        return [Problem(path=ev.path, line=at(ev, "source"), severity="warning",
-                        message=f"{_rel(root, archive)} is not declared: add its archive_sha256")]
+        return [
+            Problem(
+                path=ev.path,
+                line=at(ev, "source"),
+                severity="warning",
+                message=f"{_rel(root, archive)} is not declared: add its archive_sha256",
+            )
+        ]
     try:
         if archive.stat().st_size > MAX_ARCHIVE_BYTES:
-            return [Problem(path=_rel(root, archive),
-                            message=f"archived copy is larger than {MAX_ARCHIVE_BYTES >> 20} MiB")]
+            return [
+                Problem(
+                    path=_rel(root, archive),
+                    message=f"archived copy is larger than {MAX_ARCHIVE_BYTES >> 20} MiB",
+                )
+            ]
         raw = archive.read_bytes()
     except OSError as err:
         return [Problem(path=_rel(root, archive), message=f"cannot read: {err.strerror}")]
     actual = sha256_bytes(raw)
     if actual != declared:
-        return [Problem(path=ev.path, line=at(ev, "source", "archive_sha256"),
-                        message=f"archive_sha256 does not match {_rel(root, archive)} "
-                        f"(its sha256 is {actual}): the copy changed, or the hash is wrong")]
+        return [
+            Problem(
+                path=ev.path,
+                line=at(ev, "source", "archive_sha256"),
+                message=f"archive_sha256 does not match {_rel(root, archive)} "
+                f"(its sha256 is {actual}): the copy changed, or the hash is wrong",
+            )
+        ]
     text = raw.decode("utf-8", errors="replace")
     if _normalize_ws(ev.item.source.quote) not in _normalize_ws(text):
-        return [Problem(path=ev.path, line=at(ev, "source", "quote"),
-                        message=f"the quote does not occur in {_rel(root, archive)} "
-                        "(compared ignoring whitespace)")]
+        return [
+            Problem(
+                path=ev.path,
+                line=at(ev, "source", "quote"),
+                message=f"the quote does not occur in {_rel(root, archive)} "
+                "(compared ignoring whitespace)",
+            )
+        ]
     return []
 
 
@@ -618,8 +698,9 @@ def _archive_problems(root: Path, ev: EvidenceFile, archives: set[Path], at) -> 
 
 
 def evidence_to_toml(item: EvidenceItem) -> str:
-    return tomlfmt.dumps(item.model_dump(mode="python", by_alias=True, exclude_none=True,
-                                         exclude_defaults=False))
+    return tomlfmt.dumps(
+        item.model_dump(mode="python", by_alias=True, exclude_none=True, exclude_defaults=False)
+    )
 
 
 def recommendations_to_toml(doc: RecommendationsFile) -> str:
@@ -658,7 +739,9 @@ def atomic_write(path: Path, data: bytes, *, expected_sha256: str | None) -> Non
     if current is not None:
         existing = path.read_text("utf-8", errors="replace")
         if conflict_problems(existing, path.name):
-            raise UnsafeWriteError(f"{path} holds unresolved git conflict markers; resolve them first")
+            raise UnsafeWriteError(
+                f"{path} holds unresolved git conflict markers; resolve them first"
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tracker-", suffix=".tmp", dir=path.parent)
     try:
@@ -687,8 +770,9 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def save_evidence(root: Path, item: EvidenceItem, *, expected_sha256: str | None,
-                  previous_path: str | None = None) -> EvidenceFile:
+def save_evidence(
+    root: Path, item: EvidenceItem, *, expected_sha256: str | None, previous_path: str | None = None
+) -> EvidenceFile:
     """Write an item in canonical form; a changed date may move it to another year folder."""
     target = evidence_path(root, item)
     text = evidence_to_toml(item)

@@ -5,7 +5,18 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_")
-_TRACKING_KEYS = {"fbclid", "gclid", "yclid", "dclid", "igshid", "ref", "ref_src", "cmpid", "ocid", "_ga"}
+_TRACKING_KEYS = {
+    "fbclid",
+    "gclid",
+    "yclid",
+    "dclid",
+    "igshid",
+    "ref",
+    "ref_src",
+    "cmpid",
+    "ocid",
+    "_ga",
+}
 
 
 def normalize_url(url: str) -> str:

@@ -23,8 +23,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
             "tracker check -q || echo 'fix the data first'",
         ],
     )
-    parser.add_argument("--format", choices=["text", "json"], default="text",
-                        help="text (default) or json on stdout")
+    parser.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default) or json on stdout",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line when clean")
     parser.set_defaults(run=run)
 
@@ -37,15 +41,21 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         import json
 
-        print(json.dumps({
-            "version": 1,
-            "root": str(project.root),
-            "ok": not errors,
-            "errors": len(errors),
-            "warnings": warnings,
-            "problems": [p.model_dump() for p in problems],
-            "files": len(project.evidence) + 1,
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "version": 1,
+                    "root": str(project.root),
+                    "ok": not errors,
+                    "errors": len(errors),
+                    "warnings": warnings,
+                    "problems": [p.model_dump() for p in problems],
+                    "files": len(project.evidence) + 1,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for problem in problems:
             print(problem.render())
