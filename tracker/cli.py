@@ -193,7 +193,45 @@ def load(args: argparse.Namespace, *, progress: bool = True):
         from tracker import gitops
 
         return gitops.project_known_as_of(root, known_as_of)
-    return load_project(root, use_cache=not getattr(args, "no_cache", False))
+    bar = LoadProgress() if progress else None
+    try:
+        return load_project(root, use_cache=not getattr(args, "no_cache", False), progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+class LoadProgress:
+    """A progress bar on stderr for a long load (many files to read); silent otherwise."""
+
+    THRESHOLD = 2000
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < self.THRESHOLD or not sys.stderr.isatty():
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self._bar = Progress(
+                "reading evidence",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("load", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

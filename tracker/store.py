@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -276,6 +276,7 @@ class EvidenceFile:
     item: EvidenceItem
     path: str  # relative to the root, posix
     sha256: str
+    url_key: str | None = None
 
 
 @dataclass
@@ -393,34 +394,65 @@ def _did_you_mean(value: str, known: list[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else "no such id"
 
 
-def evidence_paths(root: Path) -> Iterator[Path]:
-    """Every entry below `evidence/`, sorted, so every run and every machine sees one order."""
-    base = root / EVIDENCE_DIR
-    if not base.is_dir():
-        return
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames.sort()
-        folder = Path(dirpath)
-        for name in dirnames:
-            if (folder / name).is_symlink():
-                yield folder / name
-        for name in sorted(filenames):
-            yield folder / name
+@dataclass
+class Scan:
+    """What is below `evidence/`, read with one directory listing a folder."""
+
+    files: list[Path] = field(default_factory=list)
+    links: set[Path] = field(default_factory=set)
+
+
+def scan_evidence(root: Path) -> Scan:
+    """Every entry below `evidence/`, sorted, so every run and every machine sees one order.
+
+    Symbolic links are recorded, never followed: a link could point outside the project.
+    """
+    scan = Scan()
+    stack = [root / EVIDENCE_DIR]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                scan.links.add(path)
+                scan.files.append(path)
+            elif entry.is_dir():
+                subfolders.append(path)
+            else:
+                scan.files.append(path)
+        stack.extend(reversed(subfolders))
+    scan.files.sort()
+    return scan
 
 
 @dataclass
 class FileResult:
-    """What one evidence file yields on its own: cacheable by the file's identity."""
+    """What one evidence file (with its archived copy) yields on its own.
+
+    Everything here depends only on the file and its archive, so it can be cached by their
+    identity; problems are part of the result, so a cache hit never hides an error.
+    """
 
     item: EvidenceItem | None
     problems: list[Problem]
     sha256: str
+    url_key: str | None = None
 
 
-def load_evidence_file(root: Path, path: Path, raw: bytes | None = None) -> FileResult:
+def load_evidence_file(
+    root: Path, path: Path, raw: bytes | None = None, *, check_archive: bool = True
+) -> FileResult:
     rel = _rel(root, path)
     if raw is None:
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as err:
+            return FileResult(None, [Problem(path=rel, message=f"cannot read: {err.strerror}")], "")
     parsed = parse_toml_bytes(raw, rel)
     if parsed.data is None:
         return FileResult(None, parsed.problems, parsed.sha256)
@@ -431,7 +463,10 @@ def load_evidence_file(root: Path, path: Path, raw: bytes | None = None) -> File
             None, validation_problems(err, EvidenceItem, parsed.text, rel), parsed.sha256
         )
     problems = _item_layout_problems(item, rel, parsed.text)
-    return FileResult(item, problems, parsed.sha256)
+    if check_archive:
+        problems += _archive_problems(root, path, item, parsed.text)
+    url_key = normalize_url(item.source.url) if item.source.url else None
+    return FileResult(item, problems, parsed.sha256, url_key)
 
 
 def _item_layout_problems(item: EvidenceItem, rel: str, text: str) -> list[Problem]:
@@ -446,11 +481,11 @@ def _item_layout_problems(item: EvidenceItem, rel: str, text: str) -> list[Probl
     return [Problem(path=rel, line=tomlfmt.line_of(lines, ("id",)), message=message)]
 
 
-def classify_entry(root: Path, path: Path) -> Problem | None:
+def classify_entry(root: Path, path: Path, is_link: bool) -> Problem | None:
     """A finding for an entry that is not an evidence file or its archive, else None."""
     rel = _rel(root, path)
     name = path.name
-    if path.is_symlink():
+    if is_link:
         return Problem(
             path=rel,
             message="symbolic link in evidence/: tracker does not follow "
@@ -491,11 +526,11 @@ def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Projec
     doc, rec_problems, rec_sha = load_recommendations(root)
     problems.extend(rec_problems)
 
-    entries = list(evidence_paths(root))
+    scan = scan_evidence(root)
     toml_paths: list[Path] = []
     archives: set[Path] = set()
-    for path in entries:
-        finding = classify_entry(root, path)
+    for path in scan.files:
+        finding = classify_entry(root, path, path in scan.links)
         if finding:
             problems.append(finding)
         elif path.suffix == ".toml":
@@ -510,7 +545,9 @@ def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Projec
     for path, result in zip(toml_paths, results, strict=True):
         problems.extend(result.problems)
         if result.item is not None:
-            evidence.append(EvidenceFile(result.item, _rel(root, path), result.sha256))
+            evidence.append(
+                EvidenceFile(result.item, _rel(root, path), result.sha256, result.url_key)
+            )
 
     nodes = doc.nodes if doc else []
     problems.extend(cross_file_problems(root, doc, evidence, archives))
@@ -609,7 +646,7 @@ def cross_file_problems(
                     )
                 )
         if item.source.url:
-            key = normalize_url(item.source.url)
+            key = ev.url_key or normalize_url(item.source.url)
             if key in seen_urls:
                 problems.append(
                     Problem(
@@ -620,7 +657,6 @@ def cross_file_problems(
                 )
             else:
                 seen_urls[key] = ev.path
-        problems.extend(_archive_problems(root, ev, archives, at))
 
     toml_stems = {(root / ev.path).with_suffix(".txt") for ev in evidence}
     for orphan in sorted(archives - toml_stems):
@@ -638,15 +674,23 @@ def _normalize_ws(text: str) -> str:
     return " ".join(text.split())
 
 
-def _archive_problems(root: Path, ev: EvidenceFile, archives: set[Path], at) -> list[Problem]:
-    archive = (root / ev.path).with_suffix(".txt")
-    declared = ev.item.source.archive_sha256
-    if archive not in archives:
+def _archive_problems(root: Path, path: Path, item: EvidenceItem, text: str) -> list[Problem]:
+    archive = path.with_suffix(".txt")
+    declared = item.source.archive_sha256
+    rel = _rel(root, path)
+    lines: dict = {}
+
+    def at(*loc: str | int) -> int | None:
+        if not lines:
+            lines.update(tomlfmt.key_lines(text))
+        return tomlfmt.line_of(lines, loc)
+
+    if not archive.is_file() or archive.is_symlink():
         if declared:
             return [
                 Problem(
-                    path=ev.path,
-                    line=at(ev, "source", "archive_sha256"),
+                    path=rel,
+                    line=at("source", "archive_sha256"),
                     message=f"archive_sha256 is set but {_rel(root, archive)} is missing",
                 )
             ]
@@ -654,8 +698,8 @@ def _archive_problems(root: Path, ev: EvidenceFile, archives: set[Path], at) -> 
     if not declared:
         return [
             Problem(
-                path=ev.path,
-                line=at(ev, "source"),
+                path=rel,
+                line=at("source"),
                 severity="warning",
                 message=f"{_rel(root, archive)} is not declared: add its archive_sha256",
             )
@@ -675,18 +719,18 @@ def _archive_problems(root: Path, ev: EvidenceFile, archives: set[Path], at) -> 
     if actual != declared:
         return [
             Problem(
-                path=ev.path,
-                line=at(ev, "source", "archive_sha256"),
+                path=rel,
+                line=at("source", "archive_sha256"),
                 message=f"archive_sha256 does not match {_rel(root, archive)} "
                 f"(its sha256 is {actual}): the copy changed, or the hash is wrong",
             )
         ]
     text = raw.decode("utf-8", errors="replace")
-    if _normalize_ws(ev.item.source.quote) not in _normalize_ws(text):
+    if _normalize_ws(item.source.quote) not in _normalize_ws(text):
         return [
             Problem(
-                path=ev.path,
-                line=at(ev, "source", "quote"),
+                path=rel,
+                line=at("source", "quote"),
                 message=f"the quote does not occur in {_rel(root, archive)} "
                 "(compared ignoring whitespace)",
             )

@@ -1,0 +1,93 @@
+"""The load cache: warm runs agree with cold runs, and a cache never hides an error."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from conftest import evidence_toml, write_evidence
+
+from tracker import cache
+from tracker.store import load_project
+
+
+def age(path, seconds: float = 10) -> None:
+    """Make a file look older than the racy window, as every file but the newest is."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def findings(root, use_cache=True):
+    return [p.render() for p in load_project(root, use_cache=use_cache).problems]
+
+
+def test_warm_equals_cold_and_keeps_errors(mini):
+    good = write_evidence(mini, evidence_toml())
+    bad = write_evidence(mini, evidence_toml("2025-03-02-b", date="2025-03-02", impact=9))
+    age(good), age(bad)
+    cold = findings(mini, use_cache=False)
+    first = findings(mini)
+    assert cache.cache_path(mini).exists()
+    warm = findings(mini)
+    assert cold == first == warm
+    assert any("impact" in f for f in warm)
+    items = load_project(mini).items
+    assert [i.id for i in items] == ["2025-03-01-an-event"]
+
+
+def test_a_change_is_seen(mini):
+    path = write_evidence(mini, evidence_toml())
+    age(path)
+    assert findings(mini) == []
+    path.write_text(evidence_toml(impact=9))
+    age(path, 5)  # another size and time
+    assert any("impact" in f for f in findings(mini))
+
+
+def test_archive_change_is_seen(mini):
+    import hashlib
+
+    text = "Something happened."
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    path = write_evidence(
+        mini,
+        evidence_toml().replace(
+            'quote = "Something happened."',
+            f'quote = "Something happened."\narchive_sha256 = "{sha}"',
+        ),
+    )
+    archive = path.with_suffix(".txt")
+    archive.write_text(text)
+    age(path), age(archive)
+    assert findings(mini) == []
+    archive.write_text("Something else happened.")
+    age(archive, 5)
+    assert any("archive_sha256 does not match" in f for f in findings(mini))
+
+
+def test_corrupt_or_foreign_cache_is_ignored(mini):
+    path = write_evidence(mini, evidence_toml(impact=9))
+    age(path)
+    expected = findings(mini, use_cache=False)
+    location = cache.cache_path(mini)
+    location.parent.mkdir(exist_ok=True)
+    for junk in (b"", b"garbage", cache.MAGIC + b"\x80\x04not a pickle", b"\x80\x04\x95foreign"):
+        location.write_bytes(junk)
+        assert findings(mini) == expected
+    import pickle
+
+    location.write_bytes(cache.MAGIC + pickle.dumps({"version": "tracker 0.0.0", "entries": {}}))
+    assert findings(mini) == expected
+
+
+def test_new_files_are_not_cached_in_the_racy_window(mini):
+    write_evidence(mini, evidence_toml())
+    load_project(mini)
+    assert cache._read(cache.cache_path(mini)) == {}
+
+
+def test_read_only_project_still_loads(mini):
+    path = write_evidence(mini, evidence_toml())
+    age(path)
+    (mini / ".tracker-cache").write_text("a file where the folder should be")
+    assert findings(mini) == []
