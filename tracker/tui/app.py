@@ -1,0 +1,68 @@
+"""The workbench App: loads the project in a worker, owns the session, routes the actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tracker.tui.session import Session
+
+
+class WorkbenchApp(App[None]):
+    CSS_PATH = "tracker.tcss"
+    TITLE = "tracker"
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("f1", "help", "Help", tooltip="List every key"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("q", "quit", "Quit", tooltip="Leave the workbench"),
+    ]
+
+    def __init__(self, root: Path, as_of: dt.date | None = None, use_cache: bool = True) -> None:
+        super().__init__()
+        self.session = Session(root.resolve(), use_cache=use_cache)
+        if as_of is not None:
+            self.session.as_of = as_of
+
+    def on_mount(self) -> None:
+        from tracker.tui.screens.main import MainScreen
+
+        self.push_screen(MainScreen(self.session))
+
+    @property
+    def main(self):
+        from tracker.tui.screens.main import MainScreen
+
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    def action_help(self) -> None:
+        from tracker.tui.screens.dialogs import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action of the workbench, so the palette (ctrl+p) finds what a key would do."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help: keys and flows", "List every key", self.action_help)
+        seen = {"help", "quit", "command_palette"}
+        for binding in screen.BINDINGS:
+            if isinstance(binding, Binding) and binding.action not in seen and binding.description:
+                seen.add(binding.action)
+                yield SystemCommand(
+                    binding.description,
+                    binding.tooltip or binding.description,
+                    _runner(screen, binding.action),
+                )
+
+
+def _runner(screen: Screen, action: str):
+    async def run() -> None:
+        await screen.app.run_action(action, screen)
+
+    return run

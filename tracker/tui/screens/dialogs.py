@@ -1,0 +1,171 @@
+"""Small modal screens: help, as-of date, search, problems, yes/no."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tracker.model import Problem
+from tracker.tui.session import Session, parse_as_of
+from tracker.tui.widgets import literal
+
+HELP = """\
+[b]Main screen[/b]
+  ↑ ↓ ← → enter   move through the tree; enter folds a branch
+  tab             move between the tree and the evidence timeline
+  o / enter       open the evidence row under the cursor (in the timeline)
+  n               new evidence: paste an article, score it, save
+  /               filter the tree by text          s   cycle the status filter
+  escape          clear the filters                ctrl+f  search the evidence
+  a               type the as-of date              t   as-of back to today
+  [ ]             as-of one month back / on        { }  one quarter back / on
+  c               commit the changes to git        p   the data files' problems
+  r               reload every file                q   quit
+
+[b]Evidence screen[/b]
+  e  edit        d  remove        j  jump to a recommendation it bears on     escape  back
+
+[b]Evidence form[/b]
+  ctrl+s  save (never overwrites a file changed on disk)     escape  close (asks if unsaved)
+  ctrl+n  add an assessment        ctrl+r  fill the form from the pasted article
+  ctrl+o  import a file            ctrl+l  import a URL
+
+[b]Everywhere[/b]
+  ctrl+p  command palette: every action by name      f1 or ?  this help
+
+Status reads without colour: ✔ achieved  ▲ progressing  ▼ regressing  ■ stalled
+◆ contested  ○ insufficient evidence  · unscored.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape,q,f1,question_mark", "dismiss", "Close", tooltip="Close help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide"):
+            yield Label("Keys and flows", classes="dialog-title")
+            yield Static(HELP)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(literal(self.question))
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button(f"{self.no} (n)", id="no")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class AsOfScreen(ModalScreen[dt.date | None]):
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, current: dt.date) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("As of which date? YYYY-MM-DD, YYYY-MM or YYYY", classes="dialog-title")
+            yield Input(self.current.isoformat(), id="as-of")
+            yield Static("", id="as-of-error", classes="error")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.dismiss(parse_as_of(event.value))
+        except ValueError:
+            self.query_one("#as-of-error", Static).update(
+                literal(f"{event.value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+            )
+
+
+class SearchScreen(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "dismiss(None)", "Close")]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(
+                "Search evidence: title, quote, source (every word must match)",
+                classes="dialog-title",
+            )
+            yield Input(placeholder="words…", id="query")
+            yield Static("", id="count")
+            yield OptionList(id="results")
+
+    @on(Input.Changed, "#query")
+    def changed(self, event: Input.Changed) -> None:
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        if not event.value.strip():
+            self.query_one("#count", Static).update("")
+            return
+        found = self.session.search(event.value)
+        for ev in found:
+            prompt = Text(f"{ev.item.date.isoformat()}  ")
+            prompt.append_text(literal(ev.item.title[:70]))
+            prompt.append("  ")
+            prompt.append_text(literal(ev.item.source.publisher[:24]))
+            results.add_option(Option(prompt, id=ev.item.id))
+        self.query_one("#count", Static).update(f"{len(found)} found (↓ then enter opens)")
+
+    @on(Input.Submitted, "#query")
+    def submitted(self) -> None:
+        results = self.query_one("#results", OptionList)
+        if results.option_count:
+            results.focus()
+            results.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#results")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class ProblemsScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape,q", "dismiss", "Close")]
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__()
+        self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide"):
+            yield Label(
+                f"{len(self.problems)} problem(s), as tracker check reports them",
+                classes="dialog-title",
+            )
+            body = Text()
+            for problem in self.problems:
+                body.append_text(literal(problem.render()))
+                body.append("\n")
+            yield Static(body or Text("No problems."))

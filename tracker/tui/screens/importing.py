@@ -1,0 +1,137 @@
+"""Import into the form through `tracker.ingest`: extract, warn about same-event, suggest."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from tracker.tui.widgets import literal
+
+if TYPE_CHECKING:
+    from tracker.tui.screens.form import EvidenceForm
+
+
+def _ingest(form: EvidenceForm):
+    try:
+        from tracker import ingest
+    except ImportError:
+        form.notify(
+            "Import is not available yet (tracker.ingest is missing); fill the form by hand.",
+            severity="warning",
+            markup=False,
+        )
+        return None
+    return ingest
+
+
+def fill_from_text(form: EvidenceForm, text: str) -> None:
+    ingest = _ingest(form)
+    if ingest is None:
+        return
+    if not text.strip():
+        form.notify("Paste the article into the text box first.", severity="warning")
+        return
+    try:
+        article = ingest.extract_text(text)
+    except ingest.IngestError as err:
+        form.notify(str(err), title="Not imported", severity="error", markup=False)
+        return
+    apply_article(form, article, ingest)
+
+
+def apply_article(form: EvidenceForm, article, ingest) -> None:
+    """Fill empty fields from the article, then warn and suggest; the analyst decides."""
+    from textual.widgets import TextArea
+
+    session = form.session
+    area = form.query_one("#article", TextArea)
+    if not area.text.strip():
+        area.load_text(article.text)
+    form.set_field("title", article.title or "")
+    if article.published:
+        form.set_field("date", article.published.isoformat())
+        form.set_field("published", article.published.isoformat())
+    form.set_field("publisher", article.publisher or "")
+    form.set_field("url", article.url or "")
+    form.set_field("author", article.author or "")
+    draft_id = getattr(ingest, "make_id", None)
+    if draft_id is not None:
+        with contextlib.suppress(Exception):  # an id is a convenience; the analyst can type one
+            form.set_field("id", draft_id(article))
+    items = session.project.items if session.project else []
+    nodes = session.project.nodes if session.project else []
+    note = Text()
+    for line in article.notes:
+        note.append("note: ")
+        note.append_text(literal(line))
+        note.append("\n")
+    same = ingest.find_same_event(article, items)
+    for candidate in same[:5]:
+        note.append("⚠ same event? ", style="bold yellow")
+        note.append_text(
+            literal(f"{candidate.evidence_id} ({candidate.similarity:.2f}, {candidate.reason})")
+        )
+        note.append("\n")
+    form.query_one("#import-note", Static).update(note)
+    suggestions = ingest.suggest(article, nodes, items, top=5)
+    text = Text("Suggested recommendations (ctrl+n adds an assessment):\n", style="bold")
+    for s in suggestions:
+        node = session.node(s.node_id)
+        text.append(f"  {s.score:5.2f}  {s.node_id}  ")
+        text.append_text(literal(node.title if node else ""))
+        if s.matched:
+            text.append_text(literal(f"  ({', '.join(s.matched[:4])})"))
+        text.append("\n")
+    form.query_one("#suggestions", Static).update(text if suggestions else "")
+    if suggestions:
+        first = form.query(".a-recommendation").first(Input)
+        if not first.value.strip():
+            first.value = suggestions[0].node_id
+
+
+class AskScreen(ModalScreen[str | None]):
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.prompt, classes="dialog-title")
+            yield Input(id="answer")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+
+def ask_and_import(form: EvidenceForm, kind: str) -> None:
+    ingest = _ingest(form)
+    if ingest is None:
+        return
+
+    def got(answer: str | None) -> None:
+        if not answer:
+            return
+        try:
+            if kind == "file":
+                article = ingest.extract_file(Path(answer).expanduser())
+            else:
+                article = ingest.fetch_url(answer)
+        except ingest.IngestError as err:
+            form.notify(str(err), title="Not imported", severity="error", markup=False)
+            return
+        apply_article(form, article, ingest)
+
+    prompt = "Import which file? (path)" if kind == "file" else "Fetch which URL?"
+    form.app.push_screen(AskScreen(prompt), got)

@@ -1,0 +1,477 @@
+"""The main screen: the paper's tree with scores on the left, the selected node's detail right."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
+
+from tracker.model import Node
+from tracker.tui.session import Session, shift_months
+from tracker.tui.widgets import STATUS, direction, literal, node_label, status_text
+
+STATUS_CYCLE = [None, *STATUS]
+
+GUIDANCE = """No evidence yet. To start:
+  n        add evidence: paste an article, score it, save (ctrl+s)
+  tracker import URL|FILE   from the command line
+Evidence lives in evidence/YYYY/ID.toml; see docs/workbench.md."""
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("n", "new", "New evidence", tooltip="Paste, open or fetch an article and score it"),
+        Binding("o", "open", "Open evidence", tooltip="Open the evidence row under the cursor"),
+        Binding("slash", "filter", "Filter", tooltip="Filter the tree by text"),
+        Binding("s", "status_filter", "Status", tooltip="Show only nodes with one status (cycles)"),
+        Binding("ctrl+f", "search", "Search", tooltip="Search evidence by title, quote, source"),
+        Binding("a", "as_of", "As of", tooltip="Type the as-of date"),
+        Binding(
+            "left_square_bracket",
+            "shift(-1)",
+            "Month back",
+            show=False,
+            tooltip="As-of date one month earlier",
+        ),
+        Binding(
+            "right_square_bracket",
+            "shift(1)",
+            "Month on",
+            show=False,
+            tooltip="As-of date one month later",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "shift(-3)",
+            "Quarter back",
+            show=False,
+            tooltip="As-of date three months earlier",
+        ),
+        Binding(
+            "right_curly_bracket",
+            "shift(3)",
+            "Quarter on",
+            show=False,
+            tooltip="As-of date three months later",
+        ),
+        Binding("t", "today", "Today", show=False, tooltip="As-of date back to today"),
+        Binding("c", "commit", "Commit", tooltip="See what changed and commit it to git"),
+        Binding("p", "problems", "Problems", show=False, tooltip="The data files' problems"),
+        Binding("r", "reload", "Reload", show=False, tooltip="Read every file again"),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.text_filter = ""
+        self.status_filter: str | None = None
+        self.current: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="left"):
+                yield Input(placeholder="filter the tree…", id="filter")
+                yield Static("", id="filters")
+                yield Tree("…", id="tree")
+            with VerticalScroll(id="detail"):
+                yield Static(Text("Loading the project…"), id="banner")
+                yield Static("", id="node-head")
+                yield Static("", id="node-text")
+                yield Static("", id="node-score")
+                yield Static("", id="chart-label")
+                yield Sparkline([], id="chart")
+                yield Static("", id="timeline-label")
+                yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.query_one("#tree", Tree)
+        tree.show_root = False
+        tree.guide_depth = 2
+        self.query_one("#filter").display = False
+        table = self.query_one("#timeline", DataTable)
+        table.add_columns("date", "source", "direction", "weight", "title")
+        self._update_title()
+        self.load()
+
+    # --- loading and scoring ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        try:
+            self.session.load()
+        except Exception as err:  # a bug below us must not take the analyst's terminal with it
+            message = f"could not load the project: {type(err).__name__}: {err}"
+            self.app.call_from_thread(self.failed, message)
+            return
+        self.app.call_from_thread(self.loaded)
+
+    def failed(self, message: str) -> None:
+        self.query_one("#banner", Static).update(
+            literal(message + "\nr reloads; tracker check explains data problems")
+        )
+
+    def loaded(self) -> None:
+        self.rebuild_tree()
+        self.query_one("#tree", Tree).focus()
+        self.load_history()
+
+    @work(thread=True, exclusive=True, group="history")
+    def load_history(self) -> None:
+        self.session.compute_history()
+        self.app.call_from_thread(self.show_detail)
+
+    def _update_title(self) -> None:
+        project = self.session.project
+        paper = project.paper.title if project and project.paper else str(self.session.root)
+        self.title = "tracker"
+        self.sub_title = f"{paper} · as of {self.session.as_of.isoformat()}"
+
+    def rebuild_tree(self) -> None:
+        session = self.session
+        tree = self.query_one("#tree", Tree)
+        tree.clear()
+        scores = session.scores or {}
+        wanted = self._visible_ids()
+
+        def add(parent, node: Node) -> None:
+            if node.id not in wanted:
+                return
+            score = scores.get(node.id)
+            label = node_label(
+                node.title,
+                score.status if score else None,
+                score.score if score else None,
+                score.trend_arrow if score else "",
+            )
+            kids = [k for k in session.children.get(node.id, []) if k.id in wanted]
+            branch = (
+                parent.add(label, data=node.id, expand=True)
+                if kids
+                else parent.add_leaf(label, data=node.id)
+            )
+            for kid in kids:
+                add(branch, kid)
+
+        for top in session.children.get(None, []):
+            add(tree.root, top)
+        self._update_title()
+        self._update_banner()
+        self._update_filters()
+        if tree.root.children:
+            target = self._find(tree, self.current) or tree.root.children[0]
+            tree.move_cursor(target)
+            self.current = target.data
+        self.show_detail()
+
+    def _find(self, tree: Tree, node_id: str | None):
+        if node_id is None:
+            return None
+        stack = list(tree.root.children)
+        while stack:
+            item = stack.pop()
+            if item.data == node_id:
+                return item
+            stack.extend(item.children)
+        return None
+
+    def _visible_ids(self) -> set[str]:
+        """Nodes that match the filters, with their ancestors so the tree stays a tree."""
+        session = self.session
+        nodes = session.project.nodes if session.project else []
+        scores = session.scores or {}
+        needle = self.text_filter.casefold()
+        matched = set()
+        for node in nodes:
+            if needle and needle not in f"{node.id} {node.title} {node.text}".casefold():
+                continue
+            if self.status_filter:
+                score = scores.get(node.id)
+                if score is None or score.status != self.status_filter:
+                    continue
+            matched.add(node.id)
+        by_id = {n.id: n for n in nodes}
+        visible = set(matched)
+        for node_id in matched:
+            parent = by_id[node_id].parent
+            while parent and parent not in visible:
+                visible.add(parent)
+                parent = by_id[parent].parent if parent in by_id else None
+        return visible
+
+    def _update_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        project = self.session.project
+        lines = Text()
+        if project is None:
+            banner.update(Text("Loading the project…"))
+            return
+        errors = project.errors
+        if project.problems:
+            lines.append(
+                f"⚠ {len(errors)} error(s), {len(project.problems) - len(errors)} "
+                "warning(s) in the data files (p: show them all)\n",
+                style="bold red",
+            )
+            for problem in project.problems[:5]:
+                lines.append_text(literal(problem.render()))
+                lines.append("\n")
+        if not project.nodes:
+            lines.append(
+                "No recommendations could be read: fix recommendations.toml "
+                "(tracker check lists the problems).\n",
+                style="bold",
+            )
+        elif not project.evidence:
+            lines.append(GUIDANCE + "\n")
+        if self.session.scoring_note:
+            lines.append(self.session.scoring_note + "\n", style="italic")
+        banner.update(lines)
+        banner.display = bool(lines.plain)
+
+    def _update_filters(self) -> None:
+        parts = []
+        if self.text_filter:
+            parts.append(f"text: {self.text_filter!r}")
+        if self.status_filter:
+            parts.append(f"status: {self.status_filter}")
+        widget = self.query_one("#filters", Static)
+        widget.update(
+            literal("filtered by " + ", ".join(parts) + " (escape clears)") if parts else ""
+        )
+        widget.display = bool(parts)
+
+    # --- the detail pane ----------------------------------------------------------------------
+
+    @on(Tree.NodeHighlighted, "#tree")
+    def highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data and event.node.data != self.current:
+            self.current = event.node.data
+            self.show_detail()
+
+    def show_detail(self) -> None:
+        session = self.session
+        node = session.node(self.current) if self.current else None
+        head = self.query_one("#node-head", Static)
+        if node is None:
+            for name in (
+                "#node-head",
+                "#node-text",
+                "#node-score",
+                "#chart-label",
+                "#timeline-label",
+            ):
+                self.query_one(name, Static).update("")
+            self.query_one("#timeline", DataTable).clear()
+            return
+        title = Text()
+        title.append_text(literal(node.title))
+        title.stylize("bold")
+        title.append(f"\n{node.kind} · {node.id}", style="dim")
+        where = " › ".join(node.headings)
+        if where or node.page:
+            title.append("\n")
+            title.append_text(literal(where))
+            if node.page:
+                title.append(f"  (page {node.page})", style="dim")
+        head.update(title)
+        self.query_one("#node-text", Static).update(literal(node.text or "(no text)"))
+        self._show_score(node)
+        self._show_timeline(node)
+
+    def _show_score(self, node: Node) -> None:
+        session = self.session
+        widget = self.query_one("#node-score", Static)
+        chart = self.query_one("#chart", Sparkline)
+        chart_label = self.query_one("#chart-label", Static)
+        score = (session.scores or {}).get(node.id)
+        if score is None:
+            widget.update(Text(session.scoring_note or "not scored", style="italic"))
+            chart.display = False
+            chart_label.update("")
+            return
+        out = Text("Score ")
+        out.append_text(status_text(score.status, score.score, score.trend_arrow))
+        out.append(f"   evidence {score.evidence_count}, weight {score.total_weight:.2f}")
+        if getattr(score, "children_total", 0):
+            out.append(f", children scored {score.children_scored}/{score.children_total}")
+        table = Table(
+            "evidence",
+            "date",
+            "rel",
+            "cred",
+            "conf",
+            "impact",
+            "weight",
+            "decay",
+            "contrib",
+            box=None,
+            pad_edge=False,
+            expand=False,
+        )
+        for c in sorted(score.contributions, key=lambda c: abs(c.contribution), reverse=True)[:8]:
+            table.add_row(
+                literal(c.title[:40]),
+                c.date.isoformat(),
+                str(c.reliability),
+                str(c.credibility),
+                str(c.confidence),
+                f"{c.impact:+d}",
+                f"{c.weight:.2f}",
+                f"{c.decay:.2f}",
+                f"{c.contribution:+.2f}",
+            )
+        from rich.console import Group
+
+        widget.update(Group(out, table) if score.contributions else out)
+        history = session.history.get(node.id)
+        chart.display = bool(history)
+        if history:
+            chart.data = history
+            dates = session.history_dates
+            chart_label.update(
+                f"score over time: {dates[0].isoformat()} … {dates[-1].isoformat()}"
+                f"  (min {min(history):+.1f}, max {max(history):+.1f})"
+            )
+
+    def _show_timeline(self, node: Node) -> None:
+        table = self.query_one("#timeline", DataTable)
+        table.clear()
+        rows, total = self.session.entries(node.id)
+        label = f"evidence, newest first: {total}"
+        if total > len(rows):
+            label += f" (showing {len(rows)}; ctrl+f searches all)"
+        self.query_one("#timeline-label", Static).update(label)
+        weights = {}
+        score = (self.session.scores or {}).get(node.id)
+        if score is not None:
+            weights = {c.evidence_id: c.weight for c in score.contributions}
+        for entry in rows:
+            item = entry.file.item
+            weight = weights.get(item.id)
+            table.add_row(
+                item.date.isoformat(),
+                literal(item.source.publisher[:24]),
+                direction(entry.assessment.impact),
+                f"{weight:.2f}" if weight is not None else "–",
+                literal(item.title[:60]),
+                key=item.id,
+            )
+
+    # --- actions --------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#timeline")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        self.open_evidence(str(event.row_key.value))
+
+    def open_evidence(self, evidence_id: str) -> None:
+        from tracker.tui.screens.evidence import EvidenceScreen
+
+        ev = self.session.project.evidence_file(evidence_id) if self.session.project else None
+        if ev is not None:
+            self.app.push_screen(EvidenceScreen(self.session, ev))
+
+    def action_open(self) -> None:
+        table = self.query_one("#timeline", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            self.open_evidence(str(key.value))
+
+    def select_node(self, node_id: str) -> None:
+        """Jump to a node (from the evidence screen), clearing filters that would hide it."""
+        self.text_filter, self.status_filter = "", None
+        self.current = node_id
+        self.rebuild_tree()
+        self.query_one("#tree", Tree).focus()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.text_filter = event.value.strip()
+        self.rebuild_tree()
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.query_one("#tree", Tree).focus()
+
+    def key_escape(self) -> None:
+        if self.text_filter or self.status_filter:
+            box = self.query_one("#filter", Input)
+            box.value = ""
+            box.display = False
+            self.text_filter, self.status_filter = "", None
+            self.rebuild_tree()
+            self.query_one("#tree", Tree).focus()
+
+    def action_status_filter(self) -> None:
+        index = STATUS_CYCLE.index(self.status_filter)
+        self.status_filter = STATUS_CYCLE[(index + 1) % len(STATUS_CYCLE)]
+        self.rebuild_tree()
+
+    def action_search(self) -> None:
+        from tracker.tui.screens.dialogs import SearchScreen
+
+        def chosen(evidence_id: str | None) -> None:
+            if evidence_id:
+                self.open_evidence(evidence_id)
+
+        self.app.push_screen(SearchScreen(self.session), chosen)
+
+    def set_as_of(self, date) -> None:
+        self.session.as_of = date
+        self.session.rescore()
+        self.rebuild_tree()
+        self.load_history()
+
+    def action_shift(self, months: int) -> None:
+        self.set_as_of(shift_months(self.session.as_of, months))
+
+    def action_today(self) -> None:
+        from tracker.clock import today
+
+        self.set_as_of(today())
+
+    def action_as_of(self) -> None:
+        from tracker.tui.screens.dialogs import AsOfScreen
+
+        def chosen(date) -> None:
+            if date is not None:
+                self.set_as_of(date)
+
+        self.app.push_screen(AsOfScreen(self.session.as_of), chosen)
+
+    def action_new(self) -> None:
+        from tracker.tui.screens.form import EvidenceForm
+
+        self.app.push_screen(EvidenceForm(self.session, None), self._after_edit)
+
+    def _after_edit(self, saved: bool | None) -> None:
+        if saved:
+            self.action_reload()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_problems(self) -> None:
+        from tracker.tui.screens.dialogs import ProblemsScreen
+
+        if self.session.project is not None:
+            self.app.push_screen(ProblemsScreen(self.session.project.problems))
+
+    def action_commit(self) -> None:
+        from tracker.tui.screens.commit import CommitScreen
+
+        self.app.push_screen(CommitScreen(self.session.root), self._after_edit)

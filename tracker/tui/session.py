@@ -1,0 +1,152 @@
+"""What the workbench holds between keystrokes: the loaded project, the as-of date, the scores.
+
+Scores come from `tracker.scoring`, once per as-of date for the whole tree (never per row),
+so moving through the tree only looks figures up.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.clock import today
+from tracker.model import Assessment, Node
+from tracker.store import EvidenceFile, Project, load_project
+
+
+def shift_months(date: dt.date, months: int) -> dt.date:
+    """The same day `months` later (or earlier), clamped to the month's last day."""
+    index = date.year * 12 + date.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(date.day, last))
+
+
+def parse_as_of(text: str) -> dt.date:
+    """YYYY-MM-DD, YYYY-MM (the month's last day) or YYYY (31 December), as the CLI reads it."""
+    text = text.strip()
+    if len(text) == 4 and text.isdigit():
+        return dt.date(int(text), 12, 31)
+    if len(text) == 7 and text[4] == "-":
+        year, month = int(text[:4]), int(text[5:])
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    return dt.date.fromisoformat(text)
+
+
+@dataclass
+class Entry:
+    """One assessment of one evidence item, as a row of a node's timeline."""
+
+    file: EvidenceFile
+    assessment: Assessment
+
+
+@dataclass
+class Session:
+    root: Path
+    project: Project | None = None
+    as_of: dt.date = field(default_factory=today)
+    scores: dict[str, Any] | None = None
+    scoring_note: str = ""
+    config: Any = None
+    children: dict[str | None, list[Node]] = field(default_factory=dict)
+    by_node: dict[str, list[Entry]] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    history_dates: list[dt.date] = field(default_factory=list)
+    use_cache: bool = True
+
+    def load(self) -> None:
+        """Read every file afresh (slow for big projects: the app runs this in a worker)."""
+        self.project = load_project(self.root, use_cache=self.use_cache)
+        self.children = {}
+        for node in self.project.nodes:
+            self.children.setdefault(node.parent, []).append(node)
+        self.by_node = {}
+        for ev in self.project.evidence:
+            for assessment in ev.item.assessments:
+                self.by_node.setdefault(assessment.recommendation, []).append(Entry(ev, assessment))
+        for entries in self.by_node.values():
+            entries.sort(key=lambda e: (e.file.item.date, e.file.item.id), reverse=True)
+        self._load_config()
+        self.rescore()
+
+    def _load_config(self) -> None:
+        try:
+            from tracker.config import load_config
+        except ImportError:
+            self.config = None
+            self.scoring_note = "scores unavailable: tracker.scoring is not installed yet"
+            return
+        self.config, problems = load_config(self.root)
+        if self.project is not None:
+            known = {(p.path, p.line, p.message) for p in self.project.problems}
+            self.project.problems.extend(
+                p for p in problems if (p.path, p.line, p.message) not in known
+            )
+        self.scoring_note = ""
+
+    def rescore(self) -> None:
+        """Score every node at the as-of date, in one pass over the evidence."""
+        self.history = {}
+        if self.config is None or self.project is None:
+            self.scores = None
+            return
+        from tracker.scoring import score_all
+
+        self.scores = score_all(self.project.nodes, self.project.items, self.as_of, self.config)
+
+    def compute_history(self, months: int = 24) -> None:
+        """Monthly scores up to the as-of date, for the charts (run in a worker)."""
+        if self.config is None or self.project is None:
+            return
+        from tracker.scoring import score_history
+
+        dates = [shift_months(self.as_of, -k) for k in range(months - 1, -1, -1)]
+        self.history = score_history(self.project.nodes, self.project.items, dates, self.config)
+        self.history_dates = dates
+
+    def entries(self, node_id: str, limit: int = 200) -> tuple[list[Entry], int]:
+        """The node's evidence up to the as-of date, newest first (at most `limit`), and a count."""
+        ids = [node_id, *self.descendants(node_id)]
+        rows = [e for i in ids for e in self.by_node.get(i, ()) if e.file.item.date <= self.as_of]
+        if len(ids) > 1:
+            rows.sort(key=lambda e: (e.file.item.date, e.file.item.id), reverse=True)
+        return rows[:limit], len(rows)
+
+    def descendants(self, node_id: str) -> list[str]:
+        out: list[str] = []
+        stack = [n.id for n in self.children.get(node_id, [])]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(n.id for n in self.children.get(current, []))
+        return out
+
+    def node(self, node_id: str) -> Node | None:
+        return self.project.node(node_id) if self.project else None
+
+    def search(self, query: str, limit: int = 200) -> list[EvidenceFile]:
+        """Evidence whose title, quote or source matches every word of the query."""
+        if self.project is None:
+            return []
+        words = query.casefold().split()
+        found = []
+        for ev in self.project.evidence:
+            item = ev.item
+            hay = " ".join(
+                [
+                    item.title,
+                    item.source.quote,
+                    item.source.publisher,
+                    item.source.url or "",
+                    item.source.author or "",
+                    item.id,
+                ]
+            ).casefold()
+            if all(w in hay for w in words):
+                found.append(ev)
+        found.sort(key=lambda e: (e.item.date, e.item.id), reverse=True)
+        return found[:limit]

@@ -1,0 +1,67 @@
+"""Small display helpers: statuses that read without colour, and article text made inert."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+# status -> (symbol, word, style). The symbol and the word carry the meaning; colour only helps.
+STATUS = {
+    "achieved": ("✔", "achieved", "bold green"),
+    "progressing": ("▲", "progressing", "green"),
+    "regressing": ("▼", "regressing", "red"),
+    "stalled": ("■", "stalled", "yellow"),
+    "contested": ("◆", "contested", "magenta"),
+    "insufficient": ("○", "insufficient", "bright_black"),
+}
+UNSCORED = ("·", "unscored", "bright_black")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def literal(text: str | None) -> Text:
+    """Article or data text as a Text object: no markup is read, control characters show as \\xNN.
+
+    A Text built from a plain string never interprets `[bold]`; the control characters are
+    replaced so an escape sequence cannot reach the terminal.
+    """
+
+    def visible(match: re.Match[str]) -> str:
+        ch = match.group()
+        return f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
+
+    return Text(_CONTROL.sub(visible, text or ""))
+
+
+def status_parts(status: str | None) -> tuple[str, str, str]:
+    return STATUS.get(status or "", UNSCORED)
+
+
+def status_text(status: str | None, score: float | None = None, arrow: str = "") -> Text:
+    symbol, word, style = status_parts(status)
+    out = Text(f"{symbol} {word}", style=style)
+    if score is not None:
+        out.append(f"  {score:+.2f}")
+    if arrow:
+        out.append(f" {arrow}")
+    return out
+
+
+def node_label(title: str, status: str | None, score: float | None, arrow: str) -> Text:
+    """A tree row: symbol, title, then score, status word and trend."""
+    symbol, word, style = status_parts(status)
+    label = Text(f"{symbol} ", style=style)
+    label.append_text(literal(title))
+    if status is not None:
+        tail = f"  {score:+.1f} {word}" if score is not None else f"  {word}"
+        label.append(tail + (f" {arrow}" if arrow else ""), style=style)
+    return label
+
+
+def direction(impact: int) -> Text:
+    if impact > 0:
+        return Text(f"▲ toward +{impact}", style="green")
+    if impact < 0:
+        return Text(f"▼ away {impact}", style="red")
+    return Text("● no move 0", style="yellow")
