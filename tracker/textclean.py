@@ -1,0 +1,78 @@
+"""Article text as inert data: what arrives from a page or a paste is stored without control
+characters, and what is shown on a terminal cannot drive it.
+
+An imported article is untrusted input. A terminal escape sequence inside it could recolour,
+move or retitle the analyst's terminal when printed; a NUL or a stray control byte would make
+the evidence file invalid (`tracker.model.check_text` rejects them). So escape sequences are
+removed as a whole (not just their ESC byte, which would leave `[31m` litter), other control
+characters are dropped, and markup (`[bold]`, `<b>`) is kept as the literal text it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CSI (ESC [ … final byte), OSC (ESC ] … BEL or ESC \), other two-byte escapes, and the 8-bit
+# C1 forms of CSI and OSC.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]            # CSI
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC, terminated by BEL or ST (or cut off)
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?    # DCS, SOS, PM, APC strings
+    | \x1b[@-Z\\-_]                    # other Fe escapes
+    | \x9b[0-?]*[ -/]*[@-~]            # 8-bit CSI
+    | \x9d[^\x07\x9c]*(?:\x07|\x9c)?   # 8-bit OSC
+    """,
+    re.VERBOSE,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def strip_controls(text: str) -> str:
+    """Remove escape sequences and control characters; keep line breaks and tabs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _BIDI.sub("", text)
+    return _CONTROL.sub("", text)
+
+
+def clean_text(text: str) -> str:
+    """Article text ready to store: no controls, NFC, tidy spaces, at most one blank line."""
+    text = unicodedata.normalize("NFC", strip_controls(text))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def clean_line(text: str) -> str:
+    """A one-line field (title, author, publisher): controls removed, whitespace collapsed."""
+    return " ".join(strip_controls(text).split())
+
+
+def for_terminal(text: str) -> str:
+    """Show untrusted text on a terminal: every control character becomes a visible `\\xNN`.
+
+    Rich markup is escaped too, so `[red]` in an article prints as `[red]`.
+    """
+    from rich.markup import escape
+
+    def visible(match: re.Match[str]) -> str:
+        return "".join(f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                       for c in match.group())
+
+    shown = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", visible, text)
+    return escape(shown)
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or a high share of control bytes: an image, a PDF, an archive, not text."""
+    if not data:
+        return False
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls / len(sample) > 0.05
