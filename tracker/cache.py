@@ -11,12 +11,17 @@ same clock tick could keep size and time unchanged (git calls this "racy").
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from tracker.model import Assessment, EvidenceItem, Problem, Source
+from tracker.store import FileResult, load_evidence_file
 
 CACHE_FILE = "evidence.pickle"
 MAGIC = b"tracker-load-cache\n"
@@ -75,13 +80,13 @@ def _write(path: Path, entries: dict[str, tuple[Key, object]]) -> None:
             os.unlink(tmp)
 
 
-def _key(path: Path) -> tuple[Key, float] | None:
+def _key(path: str) -> tuple[Key, float] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     try:
-        txt = path.with_suffix(".txt").stat()
+        txt = os.stat(path[:-5] + ".txt")
         archive = (txt.st_size, txt.st_mtime_ns)
         newest = max(st.st_mtime, txt.st_mtime)
     except OSError:
@@ -90,54 +95,130 @@ def _key(path: Path) -> tuple[Key, float] | None:
     return (st.st_size, st.st_mtime_ns, *archive), newest
 
 
+# --- results as plain data ------------------------------------------------------------------
+# Unpickling pydantic models costs ~30 us an item; plain dicts and tuples, rebuilt into models
+# without re-validation, cost a tenth of that. Only results that were validated are stored.
+
+_set = object.__setattr__
+
+
+def _rebuild(cls: type, fields: dict) -> object:
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", fields)
+    _set(obj, "__pydantic_fields_set__", set(fields))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _to_plain(result: FileResult) -> tuple:
+    item = None
+    if result.item is not None:
+        item = dict(result.item.__dict__)
+        item["source"] = dict(result.item.source.__dict__)
+        item["assessments"] = [dict(a.__dict__) for a in result.item.assessments]
+    problems = tuple((p.path, p.line, p.message, p.severity) for p in result.problems)
+    return item, problems, result.sha256, result.url_key
+
+
+def _from_plain(plain: tuple) -> FileResult:
+    item_fields, problems, sha256, url_key = plain
+    item = None
+    if item_fields is not None:
+        fields = dict(item_fields)
+        fields["source"] = _rebuild(Source, fields["source"])
+        fields["assessments"] = [_rebuild(Assessment, dict(a)) for a in fields["assessments"]]
+        item = _rebuild(EvidenceItem, fields)
+    found = [
+        Problem(path=path, line=line, message=message, severity=severity)
+        for path, line, message, severity in problems
+    ]
+    return FileResult(item, found, sha256, url_key)  # type: ignore[arg-type]
+
+
 def load_files(
     root: Path,
-    paths: list[Path],
+    rels: list[str],
     loader: Callable,
     *,
     enabled: bool = True,
     progress: Callable[[int, int], None] | None = None,
-) -> list:
-    """One loader result per path, in order; from the cache where the file has not changed."""
+) -> list[FileResult]:
+    """One loader result per path (relative, posix), in order; cached where unchanged."""
     if not enabled:
-        return _load_all(root, paths, loader, progress)
+        return _load_all(root, rels, loader, progress)
     location = cache_path(root)
     old = _read(location)
-    fresh: dict[str, tuple[Key, object]] = {}
-    results: list = [None] * len(paths)
+    fresh: dict[str, tuple[Key, tuple]] = {}
+    results: list = [None] * len(rels)
     misses: list[int] = []
     keys: list[tuple[Key, float] | None] = []
-    for index, path in enumerate(paths):
-        rel = path.relative_to(root).as_posix()
-        key = _key(path)
+    base = os.fspath(root)
+    for index, rel in enumerate(rels):
+        key = _key(os.path.join(base, rel))
         keys.append(key)
         hit = old.get(rel)
         if key is not None and hit is not None and hit[0] == key[0]:
-            results[index] = hit[1]
+            try:
+                results[index] = _from_plain(hit[1])
+            except Exception:  # a damaged entry is a miss
+                misses.append(index)
+                continue
             fresh[rel] = hit
         else:
             misses.append(index)
     now = time.time()
-    loaded = _load_all(root, [paths[i] for i in misses], loader, progress)
+    loaded = _load_all(root, [rels[i] for i in misses], loader, progress)
     for index, result in zip(misses, loaded, strict=True):
         results[index] = result
         key = keys[index]
         if key is not None and now - key[1] > RACY_SECONDS:
-            fresh[paths[index].relative_to(root).as_posix()] = (key[0], result)
+            fresh[rels[index]] = (key[0], _to_plain(result))
     if misses or len(fresh) != len(old):
         _write(location, fresh)
     return results
 
 
-def _load_all(root: Path, paths: list[Path], loader: Callable, progress) -> list:
-    total = len(paths)
+PARALLEL_FROM = 3000  # below this many files, starting workers costs more than it saves
+CHUNK = 500
+
+
+def _load_all(root: Path, rels: list[str], loader: Callable, progress) -> list[FileResult]:
+    """Read and validate files: in worker processes for a large cold load, else here."""
+    total = len(rels)
+    workers = min(os.cpu_count() or 1, 8)
+    if total >= PARALLEL_FROM and workers > 1 and loader is load_evidence_file:
+        try:
+            return _load_parallel(root, rels, workers, progress)
+        except (OSError, RuntimeError, ImportError):  # no worker processes here: do it alone
+            pass
     results = []
-    for index, path in enumerate(paths):
-        results.append(loader(root, path))
+    for index, rel in enumerate(rels):
+        results.append(loader(root, root / rel, rel=rel))
         if progress is not None and index % 250 == 0:
             progress(index, total)
     if progress is not None and total:
         progress(total, total)
+    return results
+
+
+def _load_chunk(root: Path, rels: list[str]) -> list[tuple]:
+    gc.disable()
+    return [_to_plain(load_evidence_file(root, root / rel, rel=rel)) for rel in rels]
+
+
+def _load_parallel(root: Path, rels: list[str], workers: int, progress) -> list[FileResult]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
+    results: list[FileResult] = []
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for chunk in pool.map(_load_chunk, [root] * len(chunks), chunks):
+            results.extend(_from_plain(plain) for plain in chunk)
+            if progress is not None:
+                progress(len(results), len(rels))
     return results
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import gc
 import hashlib
 import os
 import re
 import tempfile
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +84,8 @@ class ParsedFile:
 
 def conflict_problems(text: str, rel: str) -> list[Problem]:
     """Merge-conflict leftovers, wherever they stand (a multi-line string included)."""
+    if not any(marker in text for marker in ("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
+        return []
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
         match = _CONFLICT.match(line)
@@ -396,36 +399,40 @@ def _did_you_mean(value: str, known: list[str]) -> str:
 
 @dataclass
 class Scan:
-    """What is below `evidence/`, read with one directory listing a folder."""
+    """What is below `evidence/`: paths relative to the root, posix, sorted."""
 
-    files: list[Path] = field(default_factory=list)
-    links: set[Path] = field(default_factory=set)
+    files: list[str] = field(default_factory=list)
+    links: set[str] = field(default_factory=set)
 
 
 def scan_evidence(root: Path) -> Scan:
     """Every entry below `evidence/`, sorted, so every run and every machine sees one order.
 
     Symbolic links are recorded, never followed: a link could point outside the project.
+    Plain strings and `os.scandir`, not pathlib: this runs once per file on every command.
     """
     scan = Scan()
-    stack = [root / EVIDENCE_DIR]
+    base = os.path.join(root, EVIDENCE_DIR)
+    prefix = len(os.fspath(root)) + 1
+    stack = [base]
     while stack:
         folder = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:
             continue
-        subfolders = []
         for entry in entries:
-            path = Path(entry.path)
+            if entry.name == ".gitkeep":  # keeps an empty evidence/ in git; not data
+                continue
+            rel = entry.path[prefix:].replace(os.sep, "/")
             if entry.is_symlink():
-                scan.links.add(path)
-                scan.files.append(path)
+                scan.links.add(rel)
+                scan.files.append(rel)
             elif entry.is_dir():
-                subfolders.append(path)
+                stack.append(entry.path)
             else:
-                scan.files.append(path)
-        stack.extend(reversed(subfolders))
+                scan.files.append(rel)
     scan.files.sort()
     return scan
 
@@ -445,9 +452,14 @@ class FileResult:
 
 
 def load_evidence_file(
-    root: Path, path: Path, raw: bytes | None = None, *, check_archive: bool = True
+    root: Path,
+    path: Path,
+    raw: bytes | None = None,
+    *,
+    check_archive: bool = True,
+    rel: str | None = None,
 ) -> FileResult:
-    rel = _rel(root, path)
+    rel = rel or _rel(root, path)
     if raw is None:
         try:
             raw = path.read_bytes()
@@ -464,7 +476,7 @@ def load_evidence_file(
         )
     problems = _item_layout_problems(item, rel, parsed.text)
     if check_archive:
-        problems += _archive_problems(root, path, item, parsed.text)
+        problems += _archive_problems(root, path, rel, item, parsed.text)
     url_key = normalize_url(item.source.url) if item.source.url else None
     return FileResult(item, problems, parsed.sha256, url_key)
 
@@ -481,10 +493,13 @@ def _item_layout_problems(item: EvidenceItem, rel: str, text: str) -> list[Probl
     return [Problem(path=rel, line=tomlfmt.line_of(lines, ("id",)), message=message)]
 
 
-def classify_entry(root: Path, path: Path, is_link: bool) -> Problem | None:
+_YEAR = re.compile(r"\d{4}")
+
+
+def classify_entry(rel: str, is_link: bool) -> Problem | None:
     """A finding for an entry that is not an evidence file or its archive, else None."""
-    rel = _rel(root, path)
-    name = path.name
+    parts = rel.split("/")
+    name = parts[-1]
     if is_link:
         return Problem(
             path=rel,
@@ -503,13 +518,12 @@ def classify_entry(root: Path, path: Path, is_link: bool) -> Problem | None:
             message="editor or merge leftover in evidence/: delete it "
             "(or rename it to ID.toml if it holds an item)",
         )
-    parts = Path(rel).parts
-    if len(parts) != 3 or not re.fullmatch(r"\d{4}", parts[1]):
+    if len(parts) != 3 or not _YEAR.fullmatch(parts[1]):
         return Problem(
             path=rel,
             message="outside the expected layout: evidence files live in evidence/YYYY/ID.toml",
         )
-    if path.suffix not in (".toml", ".txt"):
+    if not name.endswith((".toml", ".txt")):
         return Problem(
             path=rel,
             message="unexpected file in evidence/: only ID.toml items and "
@@ -518,8 +532,26 @@ def classify_entry(root: Path, path: Path, is_link: bool) -> Problem | None:
     return None
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while loading: it would rescan the many new objects
+    (which hold no cycles) over and over, a third of a large load's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Project:
     """Load and validate everything under `root`; every problem is reported, none is fatal."""
+    with _no_gc():
+        return _load_project(root, use_cache=use_cache, progress=progress)
+
+
+def _load_project(root: Path, *, use_cache: bool, progress) -> Project:
     from tracker import cache as load_cache
 
     problems: list[Problem] = []
@@ -527,27 +559,25 @@ def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Projec
     problems.extend(rec_problems)
 
     scan = scan_evidence(root)
-    toml_paths: list[Path] = []
-    archives: set[Path] = set()
-    for path in scan.files:
-        finding = classify_entry(root, path, path in scan.links)
+    toml_rels: list[str] = []
+    archives: set[str] = set()
+    for rel in scan.files:
+        finding = classify_entry(rel, rel in scan.links)
         if finding:
             problems.append(finding)
-        elif path.suffix == ".toml":
-            toml_paths.append(path)
+        elif rel.endswith(".toml"):
+            toml_rels.append(rel)
         else:
-            archives.add(path)
+            archives.add(rel)
 
     results = load_cache.load_files(
-        root, toml_paths, load_evidence_file, enabled=use_cache, progress=progress
+        root, toml_rels, load_evidence_file, enabled=use_cache, progress=progress
     )
     evidence: list[EvidenceFile] = []
-    for path, result in zip(toml_paths, results, strict=True):
+    for rel, result in zip(toml_rels, results, strict=True):
         problems.extend(result.problems)
         if result.item is not None:
-            evidence.append(
-                EvidenceFile(result.item, _rel(root, path), result.sha256, result.url_key)
-            )
+            evidence.append(EvidenceFile(result.item, rel, result.sha256, result.url_key))
 
     nodes = doc.nodes if doc else []
     problems.extend(cross_file_problems(root, doc, evidence, archives))
@@ -565,7 +595,7 @@ def cross_file_problems(
     root: Path,
     doc: RecommendationsFile | None,
     evidence: list[EvidenceFile],
-    archives: set[Path],
+    archives: set[str],
 ) -> list[Problem]:
     """Checks that need more than one file: references, uniqueness, archives, dates."""
     problems: list[Problem] = []
@@ -658,12 +688,12 @@ def cross_file_problems(
             else:
                 seen_urls[key] = ev.path
 
-    toml_stems = {(root / ev.path).with_suffix(".txt") for ev in evidence}
-    for orphan in sorted(archives - toml_stems):
-        if not orphan.with_suffix(".toml").exists():
+    with_items = {ev.path[:-5] + ".txt" for ev in evidence}
+    for orphan in sorted(archives - with_items):
+        if not (root / (orphan[:-4] + ".toml")).exists():
             problems.append(
                 Problem(
-                    path=_rel(root, orphan),
+                    path=orphan,
                     message="archived copy without an evidence item beside it",
                 )
             )
@@ -674,10 +704,11 @@ def _normalize_ws(text: str) -> str:
     return " ".join(text.split())
 
 
-def _archive_problems(root: Path, path: Path, item: EvidenceItem, text: str) -> list[Problem]:
+def _archive_problems(
+    root: Path, path: Path, rel: str, item: EvidenceItem, text: str
+) -> list[Problem]:
     archive = path.with_suffix(".txt")
     declared = item.source.archive_sha256
-    rel = _rel(root, path)
     lines: dict = {}
 
     def at(*loc: str | int) -> int | None:

@@ -25,10 +25,12 @@ def normalize_url(url: str) -> str:
     host = (parts.hostname or "").lower().removeprefix("www.")
     if parts.port and parts.port not in (80, 443):
         host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/")
+    if not parts.query:
+        return f"{host}{path}"
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_KEYS
     ]
-    path = parts.path.rstrip("/") or ""
     return urlunsplit(("", host, path, urlencode(sorted(query)), "")).removeprefix("//")

@@ -1,0 +1,203 @@
+"""Time tracker's everyday commands as whole processes, beside floors measured in the same run.
+
+Floors: `python -c pass` (interpreter start), reading every data file's bytes, and reading and
+parsing every file with the fastest TOML parser available. Each command is timed cold (no load
+cache) and warm (cache filled), best of N runs, with its peak resident memory; the table shows
+seconds and ratios to the floors.
+
+    python bench/generate.py 10000 /tmp/bench-10k
+    python bench/run.py /tmp/bench-10k
+    python bench/run.py /tmp/bench-10k --only status,check --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TODAY = "2033-01-01"  # the generated data runs to the end of 2032
+
+READ_FLOOR = """
+import os, sys
+total = 0
+for folder, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith('.toml'):
+            with open(os.path.join(folder, name), 'rb') as f:
+                total += len(f.read())
+"""
+
+PARSE_FLOOR = """
+import os, sys
+try:
+    import tomli as toml
+except ImportError:
+    import tomllib as toml
+for folder, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith('.toml'):
+            with open(os.path.join(folder, name), 'rb') as f:
+                toml.loads(f.read().decode())
+"""
+
+
+@dataclass
+class Timing:
+    name: str
+    seconds: float
+    rss_mb: float
+    note: str = ""
+
+
+def measure(
+    argv: list[str], cwd: Path, env: dict[str, str], repeat: int
+) -> tuple[float, float, str]:
+    """Best wall time of `repeat` runs, and the peak RSS (MB) of the runs."""
+    best = float("inf")
+    peak = 0.0
+    output = ""
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        out = proc.stdout.read() if proc.stdout else b""
+        err = proc.stderr.read() if proc.stderr else b""
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        output = (out + err).decode(errors="replace")
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{output[-2000:]}")
+        best = min(best, elapsed)
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return best, peak, output
+
+
+def tracker(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tracker", *args]
+
+
+def first_ids(root: Path) -> tuple[str, str]:
+    import tomllib
+
+    nodes = tomllib.loads((root / "recommendations.toml").read_text("utf-8"))["node"]
+    rec = next(n["id"] for n in nodes if n["kind"] == "recommendation")
+    return rec, next(n["id"] for n in nodes if n.get("parent") == rec)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("root", type=Path, help="a project made by bench/generate.py")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", help="comma-separated names of the timings to run")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    root = args.root.resolve()
+    env = {**os.environ, "TRACKER_TODAY": TODAY, "NO_COLOR": "1", "COLUMNS": "120"}
+    rec, measure_id = first_ids(root)
+    article = next((HERE.parent.parent / "shared" / "dev-articles").glob("008-*.txt"), None)
+    article = article or HERE / "README.md"
+    count = sum(1 for _ in (root / "evidence").rglob("*.toml"))
+
+    floors = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "read every file": [sys.executable, "-c", READ_FLOOR, str(root)],
+        "read+parse every file": [sys.executable, "-c", PARSE_FLOOR, str(root)],
+    }
+    commands = {
+        "--help": (tracker("--help"), False),
+        "check": (tracker("check", "-q"), True),
+        "status": (tracker("status"), True),
+        "explain": (tracker("explain", rec), True),
+        "history": (
+            tracker(
+                "history",
+                measure_id,
+                "--step",
+                "month",
+                "--from",
+                "2023-01-01",
+                "--to",
+                "2032-12-31",
+            ),
+            True,
+        ),
+        "changes": (tracker("changes", "--since", "2032-01-01"), True),
+        "suggest": (tracker("suggest", str(article)), True),
+        "tui start-up": ([sys.executable, str(HERE / "tui_probe.py"), str(root)], True),
+    }
+    wanted = set(args.only.split(",")) if args.only else None
+    results: list[dict] = []
+
+    print(f"{count} evidence files in {root}; best of {args.repeat} runs\n")
+    floor_times: dict[str, float] = {}
+    for name, argv in floors.items():
+        seconds, rss, _ = measure(argv, root, env, args.repeat)
+        floor_times[name] = seconds
+        results.append({"name": name, "kind": "floor", "seconds": seconds, "rss_mb": rss})
+    start_floor = floor_times["python -c pass"]
+    parse_floor = floor_times["read+parse every file"]
+
+    header = f"{'what':<26}{'seconds':>9}{'x start':>9}{'x parse':>9}{'RSS MB':>9}"
+    print(header)
+    print("-" * len(header))
+    for row in results:
+        print(
+            f"{row['name']:<26}{row['seconds']:>9.3f}{row['seconds'] / start_floor:>9.1f}"
+            f"{row['seconds'] / parse_floor:>9.2f}{row['rss_mb']:>9.0f}"
+        )
+    for name, (argv, uses_data) in commands.items():
+        if wanted and name not in wanted:
+            continue
+        if name == "tui start-up" and not (HERE / "tui_probe.py").exists():
+            continue
+        modes = ["cold", "warm"] if uses_data else [""]
+        for mode in modes:
+            run_argv = list(argv)
+            if mode == "cold":
+                shutil.rmtree(root / ".tracker-cache", ignore_errors=True)
+                if run_argv[1:3] == ["-m", "tracker"]:
+                    run_argv.insert(4, "--no-cache")
+                else:
+                    run_argv.append("--no-cache")
+            elif mode == "warm":
+                measure(argv, root, env, 1)  # fill the cache
+            try:
+                seconds, rss, output = measure(run_argv, root, env, args.repeat)
+            except SystemExit as err:
+                print(f"{name} {mode}: {err}")
+                continue
+            label = f"{name} {mode}".strip()
+            extra = ""
+            if name == "tui start-up":
+                extra = "  " + output.strip().splitlines()[-1] if output.strip() else ""
+            results.append(
+                {
+                    "name": label,
+                    "kind": "command",
+                    "seconds": seconds,
+                    "rss_mb": rss,
+                    "probe": extra.strip(),
+                }
+            )
+            print(
+                f"{label:<26}{seconds:>9.3f}{seconds / start_floor:>9.1f}"
+                f"{seconds / parse_floor:>9.2f}{rss:>9.0f}{extra}"
+            )
+    if args.json:
+        args.json.write_text(json.dumps({"files": count, "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
