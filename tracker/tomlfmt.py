@@ -67,6 +67,14 @@ def _multiline_string(value: str) -> str:
     return '"""\n' + body + '"""'
 
 
+LONG_TEXT = 80
+
+
+def _is_long(value: str) -> bool:
+    """Text that gets a block of its own: several lines, or more than a short line's worth."""
+    return "\n" in value or len(value) > LONG_TEXT
+
+
 def format_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -81,7 +89,7 @@ def format_value(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        return _multiline_string(value) if "\n" in value else _basic_string(value)
+        return _multiline_string(value) if _is_long(value) else _basic_string(value)
     if isinstance(value, Sequence):
         items = [format_value(v) for v in value]
         if not items:
