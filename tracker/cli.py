@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 # Modules under tracker/commands/, each with `register(subparsers, common)`.
-COMMAND_MODULES = ["check"]
+COMMAND_MODULES = ["check", "git"]
 
 
 class Exit(IntEnum):
@@ -192,7 +192,10 @@ def load(args: argparse.Namespace, *, progress: bool = True):
     if known_as_of is not None:
         from tracker import gitops
 
-        return gitops.project_known_as_of(root, known_as_of)
+        try:
+            return gitops.project_known_as_of(root, known_as_of)
+        except gitops.GitError as err:
+            raise UsageError(str(err)) from None
     bar = LoadProgress() if progress else None
     try:
         return load_project(root, use_cache=not getattr(args, "no_cache", False), progress=bar)
