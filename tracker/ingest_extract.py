@@ -255,8 +255,9 @@ def _reject_binary_text(text: str) -> None:
     sample = text[:8192]
     if not sample:
         return
-    odd = sum(1 for c in sample if c in "\x00\ufffd" or (ord(c) < 32 and c not in "\t\n\r\x0c\x1b"))
-    if "\x00" in sample or odd / len(sample) > 0.05:
+    odd = sum(1 for c in sample
+              if c in "\x00\ufffd" or (ord(c) < 32 and c not in "\t\n\r\x0c\x1b\x07"))
+    if odd / len(sample) > 0.05:  # a stray control byte is damage to remove, not binary
         raise IngestError("this looks like binary data (an image, a PDF or an archive), "
                           "not text: paste or import the article's text")
 
@@ -450,7 +451,8 @@ def extract_bytes(data: bytes, *, filename: str | None = None, content_type: str
     if head.startswith(b"%pdf"):
         raise IngestError("this is a PDF, not a web page or text: copy its text and paste it")
     if head.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8", b"riff", b"pk\x03\x04")):
-        raise IngestError("this is an image or an archive, not an article: import its text")
+        raise IngestError("this is binary data (an image or an archive), not an article: "
+                          "import its text")
     is_html = (
         (content_type or "").startswith(("text/html", "application/xhtml"))
         or head.startswith((b"<!doctype html", b"<html"))

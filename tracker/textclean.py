@@ -52,19 +52,22 @@ def clean_line(text: str) -> str:
     return " ".join(strip_controls(text).split())
 
 
-def for_terminal(text: str) -> str:
-    """Show untrusted text on a terminal: every control character becomes a visible `\\xNN`.
-
-    Rich markup is escaped too, so `[red]` in an article prints as `[red]`.
-    """
-    from rich.markup import escape
+def visible_controls(text: str) -> str:
+    """Untrusted text for plain output: every control character becomes a visible `\\xNN`."""
 
     def visible(match: re.Match[str]) -> str:
         return "".join(f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
                        for c in match.group())
 
-    shown = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", visible, text)
-    return escape(shown)
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", visible, text)
+
+
+def for_terminal(text: str) -> str:
+    """Untrusted text for rich or Textual: controls made visible and markup escaped, so
+    `[red]` in an article prints as `[red]`."""
+    from rich.markup import escape
+
+    return escape(visible_controls(text))
 
 
 def looks_binary(data: bytes) -> bool:
