@@ -40,8 +40,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/cp1251-meta":
             self.send(200, CP1251, "text/html")
         elif path == "/plain":
-            body = "Embassy reopens in Minsk\n\nThe United States reopened its embassy in " \
-                "Minsk on Monday, the State Department said in a statement.".encode()
+            body = b"Embassy reopens in Minsk\n\nThe United States reopened its embassy in " \
+                b"Minsk on Monday, the State Department said in a statement."
             self.send(200, body, "text/plain; charset=utf-8")
         elif path == "/missing":
             self.send(404, b"<html><body>Not here</body></html>", "text/html")
@@ -126,7 +126,7 @@ def test_fetch_windows_1251(server, path):
     ("/image", "image/png content, not a web page"),
     ("/pdf-as-html", "PDF"),
     ("/loop-a", "redirects in a loop"),
-    ("/huge", "larger than 0.1 MB|0.1 MB"),
+    ("/huge", "0.1 MB"),
     ("/huge-unannounced", "larger than 0.1 MB"),
     ("/empty", "empty"),
     ("/front-page", "no article text"),
@@ -148,13 +148,13 @@ def test_refused_connection():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(IngestError, match="refused|cannot connect"):
+    with pytest.raises(IngestError, match=r"refused|cannot connect"):
         fetch_url(f"http://127.0.0.1:{port}/x", timeout=2)
 
 
 def test_unknown_host_no_network():
     # .invalid never resolves (RFC 2606): the same path as having no network at all.
-    with pytest.raises(IngestError, match="cannot find the host|cannot connect"):
+    with pytest.raises(IngestError, match=r"cannot find the host|cannot connect"):
         fetch_url("http://no-such-host.invalid/article", timeout=2)
 
 
