@@ -57,6 +57,8 @@ class Session:
     history: dict[str, list[float]] = field(default_factory=dict)
     history_dates: list[dt.date] = field(default_factory=list)
     use_cache: bool = True
+    _similarity: Any = None
+    _nodes_index: Any = None
 
     def load(self) -> None:
         """Read every file afresh (slow for big projects: the app runs this in a worker)."""
@@ -70,11 +72,13 @@ class Session:
                 self.by_node.setdefault(assessment.recommendation, []).append(Entry(ev, assessment))
         for entries in self.by_node.values():
             entries.sort(key=lambda e: (e.file.item.date, e.file.item.id), reverse=True)
+        self._similarity = self._nodes_index = None
         self._load_config()
         self.rescore()
 
     def _load_config(self) -> None:
         try:
+            from tracker import scoring  # noqa: F401  (both must be there to score)
             from tracker.config import load_config
         except ImportError:
             self.config = None
@@ -150,3 +154,15 @@ class Session:
                 found.append(ev)
         found.sort(key=lambda e: (e.item.date, e.item.id), reverse=True)
         return found[:limit]
+
+    def similarity_index(self, ingest) -> Any:
+        """Built once per load: same-event detection over every item and its archived text."""
+        if self._similarity is None and self.project is not None:
+            texts = ingest.archive_texts(self.root, self.project.evidence)
+            self._similarity = ingest.SimilarityIndex.build(self.project.items, texts)
+        return self._similarity
+
+    def node_index(self, ingest) -> Any:
+        if self._nodes_index is None:
+            self._nodes_index = ingest.NodeIndex.build(self.project.nodes if self.project else [])
+        return self._nodes_index

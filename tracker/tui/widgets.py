@@ -65,3 +65,22 @@ def direction(impact: int) -> Text:
     if impact < 0:
         return Text(f"▼ away {impact}", style="red")
     return Text("● no move 0", style="yellow")
+
+
+def article_area(**kwargs):
+    """A TextArea for a pasted article that says when a paste landed (to offer the import).
+
+    Built on demand so that importing this module stays free of Textual.
+    """
+    from textual.message import Message
+    from textual.widgets import TextArea
+
+    class ArticleArea(TextArea):
+        class Pasted(Message):
+            pass
+
+        def on_paste(self, event) -> None:
+            # TextArea's own handler inserts the text; this one only tells the form after.
+            self.post_message(self.Pasted())
+
+    return ArticleArea(**kwargs)

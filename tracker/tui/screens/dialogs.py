@@ -168,4 +168,4 @@ class ProblemsScreen(ModalScreen[None]):
             for problem in self.problems:
                 body.append_text(literal(problem.render()))
                 body.append("\n")
-            yield Static(body or Text("No problems."))
+            yield Static(body or Text("No problems."), id="problem-list")

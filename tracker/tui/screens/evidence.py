@@ -130,7 +130,10 @@ class EvidenceScreen(Screen[None]):
         return out
 
     def action_jump(self) -> None:
-        self.query_one("#jumps", OptionList).focus()
+        jumps = self.query_one("#jumps", OptionList)
+        jumps.focus()
+        if jumps.option_count and jumps.highlighted is None:
+            jumps.highlighted = 0
 
     @on(OptionList.OptionSelected, "#jumps")
     def jump(self, event: OptionList.OptionSelected) -> None:

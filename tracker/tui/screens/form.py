@@ -32,13 +32,17 @@ from tracker.store import (
     EvidenceFile,
     FileChangedError,
     UnsafeWriteError,
+    atomic_write,
     cross_file_problems,
     evidence_path,
+    file_sha256,
     save_evidence,
+    sha256_bytes,
     validation_problems,
 )
+from tracker.textclean import strip_controls
 from tracker.tui.session import Session
-from tracker.tui.widgets import literal
+from tracker.tui.widgets import article_area, literal
 
 ITEM_FIELDS = ["id", "title", "date", "date_precision", "event"]
 SOURCE_FIELDS = [
@@ -180,7 +184,7 @@ class EvidenceForm(Screen[bool]):
             yield Label(
                 "Article text (paste here; kept whole, shown literally)", classes="section-title"
             )
-            yield TextArea(id="article", soft_wrap=True, show_line_numbers=False)
+            yield article_area(id="article", soft_wrap=True, text=self._archive_text())
             yield Static("", id="import-note")
             yield Label("Record", classes="section-title")
             values = {
@@ -211,6 +215,24 @@ class EvidenceForm(Screen[bool]):
             yield Static("", id="suggestions")
         yield Static("", id="errors")
         yield Footer()
+
+    def _archive_text(self) -> str:
+        """The archived article beside an item being edited, so its words stay in view."""
+        self.archive_sha256: str | None = None
+        if self.ev is None:
+            return ""
+        path = (self.session.root / self.ev.path).with_suffix(".txt")
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return ""
+        self.archive_sha256 = sha256_bytes(raw)
+        return raw.decode("utf-8", errors="replace")
+
+    def on_article_area_pasted(self) -> None:
+        """A paste into an empty form fills it from the article at once."""
+        if not self.query_one("#f-title", Input).value.strip():
+            self.action_fill()
 
     def on_mount(self) -> None:
         self.sub_title = f"edit {self.ev.path}" if self.ev else "new evidence"
@@ -249,11 +271,18 @@ class EvidenceForm(Screen[bool]):
             if text.strip() or name not in OPTIONAL:
                 source[name] = _value(name, text)
         source["quote"] = self.query_one("#f-quote", TextArea).text
-        if self.ev and self.ev.item.source.archive_sha256:
-            source["archive_sha256"] = self.ev.item.source.archive_sha256
+        article = self.article_bytes()
+        if article is not None:
+            source["archive_sha256"] = sha256_bytes(article)
         item["source"] = source
         item["assessment"] = [b.data() for b in self.query(AssessmentBlock)]
         return item
+
+    def article_bytes(self) -> bytes | None:
+        """The article as it will be archived beside the item: no control characters, one
+        final line break; None when there is no article text."""
+        text = strip_controls(self.query_one("#article", TextArea).text).strip("\n")
+        return (text + "\n").encode("utf-8") if text.strip() else None
 
     def validate_now(self) -> list[str]:
         """Build the item with the model; show its findings as `tracker check` words them."""
@@ -340,6 +369,20 @@ class EvidenceForm(Screen[bool]):
         except OSError as err:
             self.notify(f"Not saved: {err}", severity="error", markup=False)
             return
+        article = self.article_bytes()
+        if article is not None:
+            archive = (self.session.root / saved.path).with_suffix(".txt")
+            expected = self.archive_sha256 if self.ev and self.ev.path == saved.path else None
+            try:
+                if file_sha256(archive) != sha256_bytes(article):
+                    atomic_write(archive, article, expected_sha256=expected)
+            except (FileChangedError, UnsafeWriteError, OSError) as err:
+                self.notify(
+                    f"the item was saved, but its article text was not: {err}",
+                    severity="error",
+                    timeout=15,
+                    markup=False,
+                )
         self.ev, self.dirty = saved, False
         self.notify(f"saved {saved.path}", markup=False)
         self.dismiss(True)

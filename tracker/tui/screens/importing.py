@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -40,15 +39,34 @@ def fill_from_text(form: EvidenceForm, text: str) -> None:
     if not text.strip():
         form.notify("Paste the article into the text box first.", severity="warning")
         return
-    try:
-        article = ingest.extract_text(text)
-    except ingest.IngestError as err:
-        form.notify(str(err), title="Not imported", severity="error", markup=False)
-        return
-    apply_article(form, article, ingest)
+    run_import(form, lambda: ingest.extract_text(text), ingest)
 
 
-def apply_article(form: EvidenceForm, article, ingest) -> None:
+def run_import(form: EvidenceForm, extract, ingest) -> None:
+    """Extract and match in a thread (a fetch or a big project takes time), then fill the form."""
+    session = form.session
+
+    def job() -> None:
+        try:
+            article = extract()
+            items = session.project.items if session.project else []
+            nodes = session.project.nodes if session.project else []
+            index = session.similarity_index(ingest)
+            same = ingest.find_same_event(article, items, index=index)
+            suggestions = ingest.suggest(
+                article, nodes, items, top=5, index=index, node_index=session.node_index(ingest)
+            )
+        except (ingest.IngestError, OSError) as err:
+            form.app.call_from_thread(
+                form.notify, str(err), title="Not imported", severity="error", markup=False
+            )
+            return
+        form.app.call_from_thread(apply_article, form, article, same, suggestions, ingest)
+
+    form.run_worker(job, thread=True, group="import", exclusive=True)
+
+
+def apply_article(form: EvidenceForm, article, same, suggestions, ingest) -> None:
     """Fill empty fields from the article, then warn and suggest; the analyst decides."""
     from textual.widgets import TextArea
 
@@ -60,21 +78,16 @@ def apply_article(form: EvidenceForm, article, ingest) -> None:
     if article.published:
         form.set_field("date", article.published.isoformat())
         form.set_field("published", article.published.isoformat())
+        form.set_field("id", f"{article.published.isoformat()}-{ingest.slugify(article.title)}")
+    form.set_field("date_precision", article.date_precision)
     form.set_field("publisher", article.publisher or "")
     form.set_field("url", article.url or "")
     form.set_field("author", article.author or "")
-    draft_id = getattr(ingest, "make_id", None)
-    if draft_id is not None:
-        with contextlib.suppress(Exception):  # an id is a convenience; the analyst can type one
-            form.set_field("id", draft_id(article))
-    items = session.project.items if session.project else []
-    nodes = session.project.nodes if session.project else []
     note = Text()
     for line in article.notes:
         note.append("note: ")
         note.append_text(literal(line))
         note.append("\n")
-    same = ingest.find_same_event(article, items)
     for candidate in same[:5]:
         note.append("⚠ same event? ", style="bold yellow")
         note.append_text(
@@ -82,7 +95,6 @@ def apply_article(form: EvidenceForm, article, ingest) -> None:
         )
         note.append("\n")
     form.query_one("#import-note", Static).update(note)
-    suggestions = ingest.suggest(article, nodes, items, top=5)
     text = Text("Suggested recommendations (ctrl+n adds an assessment):\n", style="bold")
     for s in suggestions:
         node = session.node(s.node_id)
@@ -96,6 +108,7 @@ def apply_article(form: EvidenceForm, article, ingest) -> None:
         first = form.query(".a-recommendation").first(Input)
         if not first.value.strip():
             first.value = suggestions[0].node_id
+    form.notify("filled from the article: check every field", markup=False)
 
 
 class AskScreen(ModalScreen[str | None]):
@@ -123,15 +136,10 @@ def ask_and_import(form: EvidenceForm, kind: str) -> None:
     def got(answer: str | None) -> None:
         if not answer:
             return
-        try:
-            if kind == "file":
-                article = ingest.extract_file(Path(answer).expanduser())
-            else:
-                article = ingest.fetch_url(answer)
-        except ingest.IngestError as err:
-            form.notify(str(err), title="Not imported", severity="error", markup=False)
-            return
-        apply_article(form, article, ingest)
+        if kind == "file":
+            run_import(form, lambda: ingest.extract_file(Path(answer).expanduser()), ingest)
+        else:
+            run_import(form, lambda: ingest.fetch_url(answer), ingest)
 
     prompt = "Import which file? (path)" if kind == "file" else "Fetch which URL?"
     form.app.push_screen(AskScreen(prompt), got)

@@ -74,6 +74,7 @@ class MainScreen(Screen[None]):
         self.text_filter = ""
         self.status_filter: str | None = None
         self.current: str | None = None
+        self._pending: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,6 +102,7 @@ class MainScreen(Screen[None]):
         table = self.query_one("#timeline", DataTable)
         table.add_columns("date", "source", "direction", "weight", "title")
         self._update_title()
+        tree.focus()
         self.load()
 
     # --- loading and scoring ----------------------------------------------------------------
@@ -169,8 +171,8 @@ class MainScreen(Screen[None]):
         self._update_filters()
         if tree.root.children:
             target = self._find(tree, self.current) or tree.root.children[0]
-            tree.move_cursor(target)
-            self.current = target.data
+            self.current = self._pending = target.data
+            self.call_after_refresh(tree.move_cursor, target)
         self.show_detail()
 
     def _find(self, tree: Tree, node_id: str | None):
@@ -254,6 +256,10 @@ class MainScreen(Screen[None]):
 
     @on(Tree.NodeHighlighted, "#tree")
     def highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if self._pending is not None:  # the tree was rebuilt: wait for the cursor to arrive
+            if event.node.data == self._pending:
+                self._pending = None
+            return
         if event.node.data and event.node.data != self.current:
             self.current = event.node.data
             self.show_detail()
@@ -302,8 +308,15 @@ class MainScreen(Screen[None]):
         out = Text("Score ")
         out.append_text(status_text(score.status, score.score, score.trend_arrow))
         out.append(f"   evidence {score.evidence_count}, weight {score.total_weight:.2f}")
-        if getattr(score, "children_total", 0):
+        if score.children_total:
             out.append(f", children scored {score.children_scored}/{score.children_total}")
+        out.append("\n")
+        out.append_text(literal(score.status_reason))
+        if score.excluded:
+            out.append(
+                f"\n{len(score.excluded)} item(s) not counted (tracker explain lists why)",
+                style="dim",
+            )
         table = Table(
             "evidence",
             "date",
@@ -325,7 +338,7 @@ class MainScreen(Screen[None]):
                 str(c.reliability),
                 str(c.credibility),
                 str(c.confidence),
-                f"{c.impact:+d}",
+                f"{c.impact:+.1f}",
                 f"{c.weight:.2f}",
                 f"{c.decay:.2f}",
                 f"{c.contribution:+.2f}",

@@ -1,0 +1,52 @@
+"""Driving the workbench headless: start it, wait for the worker that loads the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Static, Tree
+
+from tracker.tui.app import WorkbenchApp
+
+SIZE = (120, 36)
+
+
+async def settle(pilot) -> None:
+    """Let workers (load, history, import) finish and the screen repaint."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def text_of(app: WorkbenchApp, selector: str) -> str:
+    widget = app.screen.query_one(selector, Static)
+    content = widget.render()
+    return str(getattr(content, "plain", content))
+
+
+def tree_ids(app: WorkbenchApp) -> list[str]:
+    tree = app.screen.query_one("#tree", Tree)
+    out, stack = [], list(reversed(tree.root.children))
+    while stack:
+        node = stack.pop()
+        out.append(node.data)
+        stack.extend(reversed(node.children))
+    return out
+
+
+def timeline_ids(app: WorkbenchApp) -> list[str]:
+    table = app.screen.query_one("#timeline", DataTable)
+    return [str(key.value) for key in table.rows]
+
+
+async def select_node(pilot, node_id: str) -> None:
+    pilot.app.main.select_node(node_id)
+    await pilot.pause()
+
+
+def set_input(app: WorkbenchApp, selector: str, value: str) -> None:
+    app.screen.query_one(selector, Input).value = value
+
+
+def make_app(root: Path) -> WorkbenchApp:
+    return WorkbenchApp(root)
