@@ -73,6 +73,8 @@ def test_alpha_per_recommendation_and_overall():
     assert set(by) == {"x", "y"}  # z has a single rater: no alpha
     assert by["x"].alpha > 0.8
     assert by["y"].alpha < 0  # systematic disagreement
+    assert "too few for a stable alpha" in by["y"].note  # 2 units
+    assert report.overall.note == ""  # 6 units
     assert by["x"].alpha > report.overall.alpha > by["y"].alpha
     assert report.overall.units == 6
     gaps = [(d.evidence_id, d.gap) for d in report.disagreements]

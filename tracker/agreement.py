@@ -21,7 +21,7 @@ from collections import defaultdict
 from pydantic import BaseModel, ConfigDict
 
 LEVEL = "interval"
-IMPACT_DOMAIN = list(range(-5, 6))
+FEW_UNITS = 5  # below this, one unit more or less swings alpha widely
 
 
 class _Model(BaseModel):
@@ -117,11 +117,17 @@ def alpha(units: dict[tuple[str, str], dict[str, int]]) -> Alpha:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         value = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=LEVEL))
+    note = ""
+    if len(shared) < FEW_UNITS:
+        note = (
+            f"only {len(shared)} shared unit{'s' * (len(shared) != 1)}: too few for a stable alpha"
+        )
     return Alpha(
         alpha=None if math.isnan(value) else value,
         units=len(shared),
         ratings=count,
         analysts=analysts,
+        note=note,
     )
 
 
