@@ -79,10 +79,17 @@ _DATE_PATTERNS = [
     re.compile(r"\b(?P<y>20\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
     re.compile(r"\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>20\d\d)\b"),
     # "January 20 – January 26, 2025" or "20-26 January 2025": a week
-    re.compile(_MONTH.format(g="mon") + r"\s+(?P<d>\d{1,2})\s*[–—-]\s*"
-               + _MONTH.format(g="mon2") + r"\s+(?P<d2>\d{1,2}),?\s+(?P<y>20\d\d)\b"),
-    re.compile(r"\b(?P<d>\d{1,2})\s*[–—-]\s*(?P<d2>\d{1,2})\s+" + _MONTH.format(g="mon")
-               + r",?\s+(?P<y>20\d\d)\b"),
+    re.compile(
+        _MONTH.format(g="mon")
+        + r"\s+(?P<d>\d{1,2})\s*[–—-]\s*"
+        + _MONTH.format(g="mon2")
+        + r"\s+(?P<d2>\d{1,2}),?\s+(?P<y>20\d\d)\b"
+    ),
+    re.compile(
+        r"\b(?P<d>\d{1,2})\s*[–—-]\s*(?P<d2>\d{1,2})\s+"
+        + _MONTH.format(g="mon")
+        + r",?\s+(?P<y>20\d\d)\b"
+    ),
     re.compile(_MONTH.format(g="mon") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>20\d\d)\b"),
     re.compile(r"\b(?P<d>\d{1,2})\s+" + _MONTH.format(g="mon") + r",?\s+(?P<y>20\d\d)\b"),
 ]
@@ -185,8 +192,9 @@ _INLINE_READ_ALSO = re.compile(
     r"(?:read also|see also|also read|read more|читайте также|чытайце таксама)\s*:[^\n]*",
     re.IGNORECASE,
 )
-_PHOTO_LINE = re.compile(r"^(?:illustrative )?(?:photo|image|фото)\s*(?:credit)?\s*:",
-                         re.IGNORECASE)
+_PHOTO_LINE = re.compile(
+    r"^(?:illustrative )?(?:photo|image|фото)\s*(?:credit)?\s*:", re.IGNORECASE
+)
 _MARKDOWN = [
     (re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE), ""),
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
@@ -207,7 +215,7 @@ def trim_boilerplate(text: str) -> str:
     total = len(text)
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if (seen > total / 3 and len(stripped) < 80 and _TAIL_MARKERS.match(stripped)):
+        if seen > total / 3 and len(stripped) < 80 and _TAIL_MARKERS.match(stripped):
             lines = lines[:index]
             break
         seen += len(line) + 1
@@ -245,8 +253,10 @@ def _looks_like_title(line: str) -> bool:
 
 def _limit(text: str, notes: list[str]) -> str:
     if len(text) > MAX_TEXT_CHARS:
-        notes.append(f"the text was cut to its first {MAX_TEXT_CHARS:,} characters "
-                     f"(it had {len(text):,}); an article is rarely longer")
+        notes.append(
+            f"the text was cut to its first {MAX_TEXT_CHARS:,} characters "
+            f"(it had {len(text):,}); an article is rarely longer"
+        )
         return text[:MAX_TEXT_CHARS]
     return text
 
@@ -255,15 +265,19 @@ def _reject_binary_text(text: str) -> None:
     sample = text[:8192]
     if not sample:
         return
-    odd = sum(1 for c in sample
-              if c in "\x00\ufffd" or (ord(c) < 32 and c not in "\t\n\r\x0c\x1b\x07"))
+    odd = sum(
+        1 for c in sample if c in "\x00\ufffd" or (ord(c) < 32 and c not in "\t\n\r\x0c\x1b\x07")
+    )
     if odd / len(sample) > 0.05:  # a stray control byte is damage to remove, not binary
-        raise IngestError("this looks like binary data (an image, a PDF or an archive), "
-                          "not text: paste or import the article's text")
+        raise IngestError(
+            "this looks like binary data (an image, a PDF or an archive), "
+            "not text: paste or import the article's text"
+        )
 
 
-def extract_text(text: str, *, filename: str | None = None, kind: SourceKind | None = None
-                 ) -> Article:
+def extract_text(
+    text: str, *, filename: str | None = None, kind: SourceKind | None = None
+) -> Article:
     """A paste, a .txt or a .md: title line, optional URL and dateline, then the body."""
     _reject_binary_text(text)
     head = text.lstrip()[:500].lower()
@@ -271,8 +285,9 @@ def extract_text(text: str, *, filename: str | None = None, kind: SourceKind | N
         return extract_html(text)
     notes: list[str] = []
     text = _limit(text, notes)
-    is_markdown = kind == "markdown" or bool(filename and filename.lower().endswith(
-        (".md", ".markdown")))
+    is_markdown = kind == "markdown" or bool(
+        filename and filename.lower().endswith((".md", ".markdown"))
+    )
     if is_markdown:
         text = _strip_markdown(text)
     text = clean_text(text)
@@ -295,7 +310,7 @@ def extract_text(text: str, *, filename: str | None = None, kind: SourceKind | N
         seed = _SEED_DATE.match(stripped)
         if seed and published is None:
             published = dt.date.fromisoformat(seed.group(1))
-            stripped = stripped[seed.end():].strip()
+            stripped = stripped[seed.end() :].strip()
             lines[index] = stripped
             if not stripped:
                 body_start = index + 1
@@ -328,8 +343,10 @@ def extract_text(text: str, *, filename: str | None = None, kind: SourceKind | N
     if not body and title:
         body = title
     if len(body) < 20:
-        raise IngestError("the text is too short to be an article "
-                          f"({len(body)} characters): paste the whole article")
+        raise IngestError(
+            "the text is too short to be an article "
+            f"({len(body)} characters): paste the whole article"
+        )
     if title is None:
         title = _first_sentence(body)
         notes.append("no title line: the first sentence stands in for it")
@@ -356,16 +373,20 @@ def extract_text(text: str, *, filename: str | None = None, kind: SourceKind | N
 
 # --- HTML -------------------------------------------------------------------------------------
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""",
-                           re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
+)
 
 
 def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False) -> str:
     """Bytes to text: a BOM, the declared charset (HTTP header or <meta>), UTF-8, then a guess."""
     import codecs
 
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
     candidates = []
@@ -389,8 +410,9 @@ def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False
     return data.decode(guess.encoding, errors="replace")
 
 
-def extract_html(html: bytes | str, *, url: str | None = None,
-                 kind: SourceKind = "html") -> Article:
+def extract_html(
+    html: bytes | str, *, url: str | None = None, kind: SourceKind = "html"
+) -> Article:
     """A web page: trafilatura finds the main text and the metadata; nothing is fetched."""
     import trafilatura
 
@@ -400,17 +422,22 @@ def extract_html(html: bytes | str, *, url: str | None = None,
         html = decode_bytes(html, html=True)
     notes: list[str] = []
     if len(html) > MAX_FILE_BYTES:
-        raise IngestError(f"the page is larger than {MAX_FILE_BYTES // 1_000_000} MB: "
-                          "save the article's text and import that")
+        raise IngestError(
+            f"the page is larger than {MAX_FILE_BYTES // 1_000_000} MB: "
+            "save the article's text and import that"
+        )
     try:
-        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True,
-                                          include_comments=False, include_tables=False)
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False
+        )
     except Exception as err:  # the library's parser failing on hostile markup
         raise IngestError(f"cannot read this HTML ({type(err).__name__})") from None
     text = trim_boilerplate(_limit(getattr(doc, "text", None) or "", notes)) if doc else ""
     if len(text) < MIN_ARTICLE_CHARS:
-        raise IngestError("no article text found in this page (a front page, a menu or a "
-                          "page built by JavaScript?): copy the article's text and paste it")
+        raise IngestError(
+            "no article text found in this page (a front page, a menu or a "
+            "page built by JavaScript?): copy the article's text and paste it"
+        )
     title = clean_line(getattr(doc, "title", None) or "") or _first_sentence(text)
     published = None
     raw_date = getattr(doc, "date", None)
@@ -442,8 +469,14 @@ def extract_html(html: bytes | str, *, url: str | None = None,
 # --- files and URLs ---------------------------------------------------------------------------
 
 
-def extract_bytes(data: bytes, *, filename: str | None = None, content_type: str | None = None,
-                  url: str | None = None, kind: SourceKind | None = None) -> Article:
+def extract_bytes(
+    data: bytes,
+    *,
+    filename: str | None = None,
+    content_type: str | None = None,
+    url: str | None = None,
+    kind: SourceKind | None = None,
+) -> Article:
     """Sniff what the bytes are (HTML, text, binary) and extract accordingly."""
     if not data.strip():
         raise IngestError("the input is empty: nothing to import")
@@ -451,8 +484,9 @@ def extract_bytes(data: bytes, *, filename: str | None = None, content_type: str
     if head.startswith(b"%pdf"):
         raise IngestError("this is a PDF, not a web page or text: copy its text and paste it")
     if head.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8", b"riff", b"pk\x03\x04")):
-        raise IngestError("this is binary data (an image or an archive), not an article: "
-                          "import its text")
+        raise IngestError(
+            "this is binary data (an image or an archive), not an article: import its text"
+        )
     is_html = (
         (content_type or "").startswith(("text/html", "application/xhtml"))
         or head.startswith((b"<!doctype html", b"<html"))
@@ -461,15 +495,18 @@ def extract_bytes(data: bytes, *, filename: str | None = None, content_type: str
     if is_html:
         return extract_html(data, url=url, kind=kind or "html")
     if looks_binary(data):
-        raise IngestError("this looks like binary data (an image, a PDF or an archive), "
-                          "not text: import the article's text")
+        raise IngestError(
+            "this looks like binary data (an image, a PDF or an archive), "
+            "not text: import the article's text"
+        )
     charset = None
     if content_type and "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].split(";")[0].strip(" \"'")
     article = extract_text(decode_bytes(data, declared=charset), filename=filename, kind=kind)
     if url and not article.url:
-        article = article.model_copy(update={"url": url, "publisher": article.publisher
-                                             or publisher_from_url(url)})
+        article = article.model_copy(
+            update={"url": url, "publisher": article.publisher or publisher_from_url(url)}
+        )
     return article
 
 
@@ -478,8 +515,10 @@ def extract_file(path: Path) -> Article:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise IngestError(f"{path.name} is {size / 1e6:.1f} MB; an article file is limited "
-                              f"to {MAX_FILE_BYTES // 1_000_000} MB")
+            raise IngestError(
+                f"{path.name} is {size / 1e6:.1f} MB; an article file is limited "
+                f"to {MAX_FILE_BYTES // 1_000_000} MB"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise IngestError(f"{path}: no such file") from None
@@ -501,10 +540,13 @@ def fetch_url(url: str, *, timeout: float = 15, max_bytes: int = MAX_FILE_BYTES)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise IngestError(f"{url!r} is not an http(s) address")
     opener = urllib.request.build_opener(_LimitedRedirects())
-    request = urllib.request.Request(url, headers={
-        "User-Agent": "tracker-import/0.1 (+article import for policy analysis)",
-        "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
-    })
+    request = urllib.request.Request(
+        url,
+        headers={
+            "User-Agent": "tracker-import/0.1 (+article import for policy analysis)",
+            "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+        },
+    )
     deadline = time.monotonic() + timeout * 2
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -512,14 +554,20 @@ def fetch_url(url: str, *, timeout: float = 15, max_bytes: int = MAX_FILE_BYTES)
             final_url = response.geturl() or url
             kind = content_type.split(";")[0].strip()
             if kind.startswith(("image/", "audio/", "video/")) or kind in (
-                    "application/pdf", "application/zip", "application/octet-stream"):
+                "application/pdf",
+                "application/zip",
+                "application/octet-stream",
+            ):
                 what = "a PDF" if kind == "application/pdf" else f"{kind} content"
-                raise IngestError(f"{url} is {what}, not a web page: save its text and "
-                                  "import that file")
+                raise IngestError(
+                    f"{url} is {what}, not a web page: save its text and import that file"
+                )
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise IngestError(f"{url} is {int(length) / 1e6:.1f} MB; pages are limited "
-                                  f"to {max_bytes / 1e6:.1f} MB")
+                raise IngestError(
+                    f"{url} is {int(length) / 1e6:.1f} MB; pages are limited "
+                    f"to {max_bytes / 1e6:.1f} MB"
+                )
             chunks: list[bytes] = []
             size = 0
             while True:
@@ -528,16 +576,22 @@ def fetch_url(url: str, *, timeout: float = 15, max_bytes: int = MAX_FILE_BYTES)
                     break
                 size += len(chunk)
                 if size > max_bytes:
-                    raise IngestError(f"{url} is larger than {max_bytes / 1e6:.1f} MB; "
-                                      "pages are limited to that size")
+                    raise IngestError(
+                        f"{url} is larger than {max_bytes / 1e6:.1f} MB; "
+                        "pages are limited to that size"
+                    )
                 if time.monotonic() > deadline:
-                    raise IngestError(f"{url} is too slow (no complete answer within "
-                                      f"{timeout * 2:g} s); try again later")
+                    raise IngestError(
+                        f"{url} is too slow (no complete answer within "
+                        f"{timeout * 2:g} s); try again later"
+                    )
                 chunks.append(chunk)
     except urllib.error.HTTPError as err:
         if 300 <= err.code < 400:
-            raise IngestError(f"{url} redirects in a loop or too often (more than "
-                              f"{_LimitedRedirects.max_redirections} redirects)") from None
+            raise IngestError(
+                f"{url} redirects in a loop or too often (more than "
+                f"{_LimitedRedirects.max_redirections} redirects)"
+            ) from None
         reason = f" {err.reason}" if err.reason else ""
         raise IngestError(f"{url}: the server answered HTTP {err.code}{reason}") from None
     except urllib.error.URLError as err:
@@ -545,8 +599,9 @@ def fetch_url(url: str, *, timeout: float = 15, max_bytes: int = MAX_FILE_BYTES)
         if isinstance(reason, TimeoutError | socket.timeout):
             raise IngestError(f"{url}: no answer within {timeout:g} s (timeout)") from None
         if isinstance(reason, socket.gaierror):
-            raise IngestError(f"cannot find the host {parts.hostname} (no network, or a "
-                              "misspelled address)") from None
+            raise IngestError(
+                f"cannot find the host {parts.hostname} (no network, or a misspelled address)"
+            ) from None
         if isinstance(reason, ConnectionRefusedError):
             raise IngestError(f"{parts.hostname} refused the connection") from None
         raise IngestError(f"{url}: cannot connect ({reason})") from None

@@ -29,7 +29,7 @@ SEARCH_TERM_WEIGHT = 3
 TITLE_WEIGHT = 2
 PARENT_SHARE = 0.25  # a measure inherits this share of its parent's score: context counts
 EVIDENCE_WEIGHT = 0.3  # how much similar assessed articles move a node, relative to its text
-MIN_SCORE = 0.12  # "bears on none" below this (BM25 per query term, see `_normalise`)
+MIN_SCORE = 0.05  # a backstop: "bears on none" below this (BM25 per query term)
 MIN_SIMILAR = 0.25  # an assessed article must be at least this similar to vote
 RELATIVE_CUT = 0.35  # a suggestion must reach this share of the best one
 
@@ -79,8 +79,11 @@ def _phrase_hits(article_stems: list[str], phrase: tuple[str, ...]) -> bool:
         return phrase[0] in set(article_stems)
     first = phrase[0]
     span = len(phrase)
-    return any(article_stems[i:i + span] == list(phrase)
-               for i, stem in enumerate(article_stems) if stem == first)
+    return any(
+        article_stems[i : i + span] == list(phrase)
+        for i, stem in enumerate(article_stems)
+        if stem == first
+    )
 
 
 def _query(article: Article) -> tuple[Counter[str], list[str]]:
@@ -94,8 +97,9 @@ def _normalise(total: float, query_weight: float) -> float:
     return total / max(query_weight, 1.0)
 
 
-def node_scores(article: Article, index: NodeIndex
-                ) -> tuple[list[float], list[list[str]], set[str]]:
+def node_scores(
+    article: Article, index: NodeIndex
+) -> tuple[list[float], list[list[str]], set[str]]:
     """Each node's text score, the article words that carried it (best first), and every
     search term the article contains."""
     counts, stems = _query(article)
@@ -111,7 +115,7 @@ def node_scores(article: Article, index: NodeIndex
             if value > 0:
                 totals[position] += weight * value
                 contributions[position].append((weight * value, forms.get(term, term)))
-    own = [_normalise(t, query_weight) for t in totals]
+    own = [float(_normalise(t, query_weight)) for t in totals]
     combined = [
         value + (PARENT_SHARE * own[parent] if parent is not None else 0.0)
         for value, parent in zip(own, index.parents, strict=True)
@@ -137,10 +141,12 @@ def _unique(values: list[str]) -> list[str]:
     return out
 
 
-def evidence_votes(article: Article, items: list[EvidenceItem],
-                   index: SimilarityIndex | None = None,
-                   archive_texts: Mapping[str, str] | None = None
-                   ) -> dict[str, tuple[float, list[str]]]:
+def evidence_votes(
+    article: Article,
+    items: list[EvidenceItem],
+    index: SimilarityIndex | None = None,
+    archive_texts: Mapping[str, str] | None = None,
+) -> dict[str, tuple[float, list[str]]]:
     """Recommendations that similar, already assessed articles were assessed against."""
     if not items:
         return {}
@@ -168,13 +174,22 @@ def evidence_votes(article: Article, items: list[EvidenceItem],
         for assessment in item.assessments:
             score, why = votes.get(assessment.recommendation, (0.0, []))
             votes[assessment.recommendation] = (
-                score + similarity, [*why, f"like evidence {item.id} ({similarity:.2f})"])
+                score + similarity,
+                [*why, f"like evidence {item.id} ({similarity:.2f})"],
+            )
     return votes
 
 
-def suggest(article: Article, nodes: list[Node], items: list[EvidenceItem], top: int = 5,
-            *, node_index: NodeIndex | None = None, index: SimilarityIndex | None = None,
-            archive_texts: Mapping[str, str] | None = None) -> list[Suggestion]:
+def suggest(
+    article: Article,
+    nodes: list[Node],
+    items: list[EvidenceItem],
+    top: int = 5,
+    *,
+    node_index: NodeIndex | None = None,
+    index: SimilarityIndex | None = None,
+    archive_texts: Mapping[str, str] | None = None,
+) -> list[Suggestion]:
     """The recommendations the article most likely bears on, best first; [] for none."""
     if not nodes or top <= 0:
         return []
