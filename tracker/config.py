@@ -76,7 +76,7 @@ class ScoringConfig(_Params):
     contested_share: float = Field(0.35, ge=0.0, le=0.5)
     contested_min: float = Field(0.2, ge=0.0, le=5.0)
     trend_threshold: float = Field(0.1, ge=0.0, le=5.0)
-    verdict_overturn: float = Field(1.0, gt=0.0, le=100.0)
+    verdict_overturn: float = Field(2.0, gt=0.0, le=100.0)
     direct_importance: float = Field(1.0, gt=0.0, le=100.0)
     reliability: ReliabilityWeights = ReliabilityWeights()
     credibility: CredibilityWeights = CredibilityWeights()

@@ -227,29 +227,31 @@ def _tree(nodes: Sequence[Node]) -> _Tree:
         children[parent].append(node.id)
     order: list[str] = []
     depth: dict[str, int] = {}
-    seen: set[str] = set()
+    via: dict[str, str | None] = {}  # the parent each node was reached from
 
-    def visit(root: str, level: int) -> None:
-        stack = [(root, level, False)]
+    def visit(root: str) -> None:
+        stack: list[tuple[str, str | None, int, bool]] = [(root, None, 0, False)]
         while stack:
-            nid, lvl, done = stack.pop()
+            nid, parent, level, done = stack.pop()
             if done:
                 order.append(nid)
                 continue
-            if nid in seen:
+            if nid in via:
                 continue
-            seen.add(nid)
-            depth[nid] = lvl
-            stack.append((nid, lvl, True))
+            via[nid] = parent
+            depth[nid] = level
+            stack.append((nid, parent, level, True))
             for child in reversed(children.get(nid, [])):
-                stack.append((child, lvl + 1, False))
+                stack.append((child, nid, level + 1, False))
 
-    for root in children.get(None, []):
-        visit(root, 0)
+    for root in list(children.get(None, [])):
+        visit(root)
     for nid in known:  # in a cycle: unreachable from the top
-        if nid not in seen:
-            children[nid] = [c for c in children.get(nid, []) if c not in seen and c != nid]
-            visit(nid, 0)
+        if nid not in via:
+            visit(nid)
+    children = defaultdict(list)
+    for nid in known:
+        children[via[nid]].append(nid)
     return _Tree(known, children, order, depth)
 
 

@@ -1,0 +1,246 @@
+"""Scores made readable: rich renderables for the terminal, built on `tracker.scoring` results.
+
+Text from articles and from the paper is data: it enters rich only as `Text` objects (never
+parsed as markup) after `clean` has replaced control characters, so a quote holding `[bold]`
+or an escape sequence shows literally. Exports to files live in `report_export.py`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from tracker.config import ScoringConfig
+from tracker.scoring import NodeScore
+
+STATUS_STYLE = {
+    "achieved": "bold green",
+    "progressing": "green",
+    "contested": "magenta",
+    "stalled": "yellow",
+    "regressing": "red",
+    "insufficient": "dim",
+}
+STATUS_SYMBOL = {
+    "achieved": "✔",
+    "progressing": "▲",
+    "contested": "◆",
+    "stalled": "■",
+    "regressing": "▼",
+    "insufficient": "·",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str, *, one_line: bool = False) -> str:
+    """Text safe for a terminal: control and bidi-override characters become visible U+FFFD."""
+    text = text.replace("\r\n", "\n")
+    if one_line:
+        text = " ".join(text.split())
+    return _CONTROL.sub("\ufffd", text)
+
+
+def data(text: str, style: str = "", *, one_line: bool = True) -> Text:
+    """Article or paper text as a rich Text: never interpreted as markup."""
+    return Text(clean(text, one_line=one_line), style=style)
+
+
+def rounded_parts(values: Sequence[float], digits: int) -> list[float]:
+    """Round so the rounded parts add up to the rounded total (largest remainder)."""
+    if not values:
+        return []
+    scale = 10**digits
+    target = round(math.fsum(values) * scale)
+    floors = [math.floor(v * scale) for v in values]
+    rest = target - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: -(values[i] * scale - floors[i]))
+    if rest >= 0:
+        for i in order[:rest]:
+            floors[i] += 1
+    else:  # cannot happen with exact arithmetic; guard against float edges
+        for i in order[::-1][:-rest]:
+            floors[i] -= 1
+    return [f / scale for f in floors]
+
+
+def status_text(score: NodeScore) -> Text:
+    return Text(f"{STATUS_SYMBOL[score.status]} {score.status}", style=STATUS_STYLE[score.status])
+
+
+def status_table(scores: Sequence[NodeScore], *, title: str | None = None) -> Table:
+    """The tree with score, status, trend and evidence count: what `tracker status` prints."""
+    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+    table.add_column("recommendation", overflow="fold", min_width=24)
+    table.add_column("id", style="dim", overflow="fold")
+    table.add_column("score", justify="right")
+    table.add_column("status")
+    table.add_column("trend", justify="right")
+    table.add_column("evidence", justify="right")
+    table.add_column("weight", justify="right")
+    table.add_column("coverage", justify="right")
+    for s in scores:
+        label = Text("  " * s.depth)
+        label.append_text(data(s.title, "bold" if s.kind == "section" else ""))
+        coverage = f"{s.children_scored}/{s.children_total}" if s.children_total is not None else ""
+        trend = f"{s.trend_arrow} {s.trend:+.2f}" if s.trend_arrow else ""
+        trend_style = {"↑": "green", "↓": "red"}.get(s.trend_arrow, "")
+        table.add_row(
+            label,
+            s.node_id,
+            Text(f"{s.score:+.2f}", style=STATUS_STYLE[s.status]),
+            status_text(s),
+            Text(trend, style=trend_style),
+            str(s.evidence_count) if s.evidence_count else Text("0", style="dim"),
+            f"{s.total_weight:.2f}",
+            coverage,
+        )
+    return table
+
+
+def explain(score: NodeScore, config: ScoringConfig) -> RenderableType:
+    """Every piece of evidence behind one score, adding up visibly to it, and what was left out."""
+    parts: list[RenderableType] = []
+    head = Text()
+    head.append(f"{score.node_id}", style="bold")
+    head.append("  ")
+    head.append_text(data(score.title, "bold"))
+    head.append(f"   as of {score.as_of}", style="dim")
+    parts.append(head)
+    line = Text("score ")
+    line.append(f"{score.score:+.3f}", style=STATUS_STYLE[score.status] + " bold")
+    line.append("   status ")
+    line.append_text(status_text(score))
+    line.append(f" ({score.status_reason})", style="dim")
+    parts.append(line)
+    parts.append(
+        Text(
+            f"trend {score.trend_arrow or '-'} {score.trend:+.3f}: "
+            f"from {score.previous_score:+.3f} on {score.window_start} "
+            f"({config.window_days}-day window)   "
+            f"evidence {score.evidence_count}, weight sum(w d) {score.total_weight:.3f}"
+        )
+    )
+    if score.children_total is not None:
+        parts.append(_rollup_table(score))
+    if score.contributions:
+        parts.append(_contribution_table(score, config))
+    else:
+        parts.append(Text("No evidence counts at this date.", style="italic"))
+    if score.excluded:
+        parts.append(_excluded_table(score))
+    parts.append(
+        Text(
+            f"M = sum(share * w d s) / (w0 + sum(w d |s|) / 5); w = R x C x K; "
+            f"d = 2^(-age / {config.half_life_days:g} days); w0 = {config.prior_weight:g}. "
+            "Reports of one event count once (the strongest); several analysts' assessments "
+            "of one item are averaged. Method: docs/scoring.md",
+            style="dim",
+        )
+    )
+    return Group(*parts)
+
+
+def _rollup_table(score: NodeScore) -> Table:
+    table = Table(
+        title=f"rollup: importance-weighted mean of the parts with evidence "
+        f"(coverage {score.children_scored}/{score.children_total} sub-measures)",
+        title_justify="left",
+    )
+    for name, just in [
+        ("part", "left"),
+        ("importance", "right"),
+        ("evidence", "right"),
+        ("score", "right"),
+        ("status", "left"),
+        ("share", "right"),
+    ]:
+        table.add_column(name, justify=just)  # type: ignore[arg-type]
+    for part in score.children:
+        label = Text(part.node_id)
+        if part.node_id != "(direct)":
+            label.append("  ")
+            label.append_text(data(part.title, "dim"))
+        table.add_row(
+            label,
+            f"{part.importance:g}",
+            str(part.evidence_count),
+            f"{part.score:+.3f}" if part.included else "-",
+            Text(part.status, style=STATUS_STYLE[part.status])
+            if part.node_id != "(direct)"
+            else "",
+            f"{part.share:.3f}" if part.included else Text("no evidence", style="dim"),
+        )
+    return table
+
+
+def _contribution_table(score: NodeScore, config: ScoringConfig) -> Table:
+    table = Table(
+        title="evidence that counts (largest first)", title_justify="left", show_footer=True
+    )
+    rounded = rounded_parts([c.contribution for c in score.contributions], 3)
+    total = f"{math.fsum(rounded):+.3f}"
+    columns = [
+        ("date", "left", ""),
+        ("evidence", "left", ""),
+        ("source", "left", ""),
+        ("w = R x C x K", "right", ""),
+        ("age", "right", ""),
+        ("decay", "right", ""),
+        ("impact", "right", ""),
+        ("share", "right", "score"),
+        ("contribution", "right", total),
+    ]
+    for name, just, footer in columns:
+        table.add_column(name, justify=just, footer=footer, overflow="fold")  # type: ignore[arg-type]
+    for c, shown in zip(score.contributions, rounded, strict=True):
+        evidence = Text(c.evidence_id, style="bold")
+        evidence.append("\n")
+        evidence.append_text(data(c.title, "dim"))
+        if c.node_id != score.node_id:
+            evidence.append(f"\nvia {c.node_id}", style="cyan")
+        if c.corroborated_by:
+            evidence.append(f"\nalso reported by {', '.join(c.corroborated_by)}", style="green")
+        if c.assessments > 1:
+            evidence.append(
+                f"\n{c.assessments} assessments averaged"
+                + (f" ({', '.join(c.analysts)})" if c.analysts else ""),
+                style="dim",
+            )
+        if c.verdict:
+            evidence.append("\nverdict: achieved", style="bold green")
+        date = c.date.isoformat() + ("" if c.date_precision == "day" else f"\n({c.date_precision})")
+        source = data(c.publisher)
+        source.append(f"\n{c.reliability}{c.credibility}, {c.confidence}", style="dim")
+        table.add_row(
+            date,
+            evidence,
+            source,
+            f"{c.reliability_weight:g} x {c.credibility_weight:g} x {c.confidence_weight:.3g}"
+            f"\n= {c.weight:.3f}",
+            f"{c.age_days}d",
+            f"{c.decay:.3f}",
+            f"{c.impact:+g}",
+            f"{c.share:.3f}",
+            Text(f"{shown:+.3f}", style="green" if shown > 0 else "red" if shown < 0 else ""),
+        )
+    return table
+
+
+def _excluded_table(score: NodeScore) -> Table:
+    table = Table(title="evidence that does not count", title_justify="left")
+    for name in ("date", "evidence", "node", "reason", "detail"):
+        table.add_column(name, overflow="fold")
+    for e in score.excluded:
+        table.add_row(
+            e.date.isoformat(),
+            Text(e.evidence_id),
+            e.node_id,
+            e.reason.replace("_", " "),
+            data(e.detail),
+        )
+    return table

@@ -1,0 +1,328 @@
+"""Reports as files: JSON, CSV, Markdown and plain text (HTML in report_html.py).
+
+Every format escapes article text for what reads it: Markdown punctuation and HTML tags are
+escaped, CSV text cells that a spreadsheet would run as a formula get a leading apostrophe,
+and JSON carries text as JSON strings. Columns are documented in docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from tracker import report
+from tracker.config import ScoringConfig
+from tracker.scoring import Contribution, NodeScore
+
+SCHEMA_VERSION = 1
+
+
+class Meta(BaseModel):
+    """Where a report comes from, so it can be reproduced."""
+
+    tool: str = "tracker"
+    version: str
+    schema_version: int = SCHEMA_VERSION
+    paper: str
+    as_of: dt.date
+    generated: dt.date
+    commit: str | None
+    known_as_of: dt.date | None = None
+    filters: dict[str, Any] = {}
+    parameters: dict[str, Any]
+
+    @classmethod
+    def make(cls, project, config: ScoringConfig, as_of: dt.date, commit: str | None, args=None):
+        from tracker import __version__
+        from tracker.clock import today
+
+        filters = {}
+        for key in ("prefix", "section", "statuses"):
+            value = getattr(args, key, None)
+            if value:
+                filters[key] = value
+        return cls(
+            version=__version__,
+            paper=project.paper.title if project.paper else "",
+            as_of=as_of,
+            generated=today(),
+            commit=commit,
+            known_as_of=getattr(args, "known_as_of", None),
+            filters=filters,
+            parameters=config.model_dump(mode="json", by_alias=True),
+        )
+
+    def line(self) -> str:
+        where = f"commit {self.commit[:12]}" if self.commit else "no git commit"
+        known = f", known as of {self.known_as_of}" if self.known_as_of else ""
+        made = f"made {self.generated} by tracker {self.version} from {where}"
+        return f"as of {self.as_of}{known}; {made}"
+
+
+def emit(text: str, output: str | None) -> None:
+    """To stdout, or atomically to a file (a half-written report is never left behind)."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from tracker.cli import UsageError
+    from tracker.store import atomic_write
+
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise UsageError(f"-o {output}: no such folder {str(path.parent)!r}")
+    atomic_write(path, text.encode("utf-8"), expected_sha256=None)
+    print(f"wrote {output}", file=sys.stderr)
+
+
+# --- escaping -------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$^=:\"'-])")
+_MD_LINE_START = re.compile(r"^(\s*)(\d+)([.)])", re.MULTILINE)
+
+
+def md(text: str) -> str:
+    """Literal text in Markdown: HTML as entities, every markup character backslash-escaped."""
+    text = report.clean(text, one_line=True)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(r"\1\2\\\3", text)
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell: text a spreadsheet would evaluate gets a leading apostrophe."""
+    if isinstance(value, str):
+        value = report.clean(value)
+        if value.startswith(_FORMULA):
+            return "'" + value
+        return value
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else ""
+    if isinstance(value, list):
+        return cell("; ".join(str(v) for v in value))
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+    return buffer.getvalue()
+
+
+# --- status ---------------------------------------------------------------------------------
+
+STATUS_COLUMNS = [
+    "node_id",
+    "parent",
+    "kind",
+    "depth",
+    "title",
+    "as_of",
+    "score",
+    "status",
+    "status_reason",
+    "trend",
+    "trend_arrow",
+    "previous_score",
+    "window_start",
+    "evidence_count",
+    "total_weight",
+    "children_scored",
+    "children_total",
+    "direct_score",
+]
+EVIDENCE_COLUMNS = [
+    "node_id",
+    "evidence_id",
+    "title",
+    "date",
+    "date_precision",
+    "counts_from",
+    "event",
+    "publisher",
+    "url",
+    "reliability",
+    "credibility",
+    "confidence",
+    "impact",
+    "assessments",
+    "analysts",
+    "reliability_weight",
+    "credibility_weight",
+    "confidence_weight",
+    "weight",
+    "age_days",
+    "decay",
+    "effective_weight",
+    "contribution",
+    "corroborated_by",
+    "verdict",
+    "quote",
+]
+
+
+def status_row(score: NodeScore, parents: dict[str, str | None]) -> list[Any]:
+    values = score.model_dump()
+    values["parent"] = parents.get(score.node_id)
+    return [values[c] for c in STATUS_COLUMNS]
+
+
+def evidence_rows(scores: Sequence[NodeScore]) -> list[list[Any]]:
+    """One row per counted assessment: each node's own evidence, not repeated for its parents."""
+    rows = []
+    for s in scores:
+        for c in sorted(s.contributions, key=lambda c: (c.date, c.evidence_id)):
+            if c.node_id == s.node_id:
+                values = c.model_dump()
+                rows.append([values[k] for k in EVIDENCE_COLUMNS])
+    return rows
+
+
+def status(
+    fmt: str,
+    scores: Sequence[NodeScore],
+    meta: Meta,
+    *,
+    project=None,
+    all_scores: dict[str, NodeScore] | None = None,
+    evidence: bool = False,
+    history: dict | None = None,
+    **_: Any,
+) -> str:
+    parents = {n.id: n.parent for n in project.nodes} if project else {}
+    if fmt == "json":
+        payload: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "meta": meta.model_dump(mode="json"),
+            "columns": STATUS_COLUMNS,
+            "nodes": [
+                dict(zip(STATUS_COLUMNS, status_row(s, parents), strict=True)) for s in scores
+            ],
+        }
+        payload["nodes"] = json.loads(json.dumps(payload["nodes"], default=str))
+        if evidence:
+            payload["evidence"] = json.loads(
+                json.dumps(
+                    [dict(zip(EVIDENCE_COLUMNS, r, strict=True)) for r in evidence_rows(scores)],
+                    default=str,
+                )
+            )
+        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        if evidence:
+            return csv_text(EVIDENCE_COLUMNS, evidence_rows(scores))
+        return csv_text(STATUS_COLUMNS, [status_row(s, parents) for s in scores])
+    if fmt == "md":
+        return status_markdown(scores, meta)
+    if fmt == "text":
+        return status_plain(scores, meta)
+    if fmt == "html":
+        from tracker import report_html
+
+        return report_html.page(scores, meta, project=project, history=history)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def status_markdown(scores: Sequence[NodeScore], meta: Meta) -> str:
+    lines = [
+        f"# {md(meta.paper or 'Recommendations')}: status",
+        "",
+        f"_{md(meta.line())}_",
+        "",
+        "| recommendation | id | score | status | trend | evidence | coverage |",
+        "|---|---|---:|---|---:|---:|---:|",
+    ]
+    for s in scores:
+        indent = "&nbsp;&nbsp;" * s.depth
+        title = f"**{md(s.title)}**" if s.kind == "section" else md(s.title)
+        coverage = f"{s.children_scored}/{s.children_total}" if s.children_total is not None else ""
+        trend = f"{s.trend_arrow} {s.trend:+.2f}" if s.trend_arrow else ""
+        lines.append(
+            f"| {indent}{title} | `{s.node_id}` | {s.score:+.2f} | {s.status} | {trend} "
+            f"| {s.evidence_count} | {coverage} |"
+        )
+    if not scores:
+        lines.append("| _no recommendation matches the filters_ | | | | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def status_plain(scores: Sequence[NodeScore], meta: Meta) -> str:
+    """The terminal table without colour, for a file."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=140, color_system=None, highlight=False, emoji=False)
+    console.print(report.status_table(scores, title=report.clean(meta.line(), one_line=True)))
+    return buffer.getvalue()
+
+
+def quote_md(text: str) -> list[str]:
+    return ["> " + md(line) if line.strip() else ">" for line in report.clean(text).splitlines()]
+
+
+def contribution_md(c: Contribution) -> str:
+    return (
+        f"{c.date} · {md(c.publisher)} ({c.reliability}{c.credibility}) · "
+        f"impact {c.impact:+g} · contribution {c.contribution:+.3f}: {md(c.title)} "
+        f"(`{c.evidence_id}`)"
+    )
+
+
+# --- dates for history ----------------------------------------------------------------------
+
+
+def shift_months(day: dt.date, months: int) -> dt.date:
+    import calendar
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def steps(start: dt.date, end: dt.date, step: str, limit: int = 2000) -> list[dt.date]:
+    """Dates from start to end, ending exactly on `end`, one step apart (week, month, quarter)."""
+    dates: list[dt.date] = []
+    k = 0
+    while len(dates) < limit:
+        if step == "week":
+            day = end - dt.timedelta(weeks=k)
+        else:
+            day = shift_months(end, -k * (3 if step == "quarter" else 1))
+        if day < start:
+            break
+        dates.append(day)
+        k += 1
+    return dates[::-1]
+
+
+def page_history(project, config: ScoringConfig, as_of: dt.date):
+    """Monthly scores for the page's charts: from the first evidence (or the paper) to as_of."""
+    from tracker.scoring import score_history
+
+    firsts = [i.midpoint for i in project.items if i.midpoint <= as_of]
+    start = min(firsts) if firsts else (project.paper.published if project.paper else as_of)
+    start = min(start, as_of)
+    dates = steps(shift_months(start, -1), as_of, "month", limit=120)
+    if len(dates) < 2:
+        dates = [shift_months(as_of, -1), as_of]
+    return dates, score_history(project.nodes, project.items, dates, config)
