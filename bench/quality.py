@@ -86,6 +86,39 @@ def as_item(key: str, article, nodes: list[str], published: dt.date | None) -> E
     })
 
 
+def scale(count: int, folder: Path) -> None:
+    """Index build time and per-article query time against `count` synthetic items."""
+    import random
+
+    rng = random.Random(1)
+    vocabulary = [f"w{n}" for n in range(20_000)]
+    names = [f"Name{n}" for n in range(10_000)]
+    items = []
+    for n in range(count):
+        quote = " ".join(rng.choice(vocabulary) for _ in range(40)) + " " + " ".join(
+            f"met {rng.choice(names)} in {rng.choice(names)}." for _ in range(3))
+        items.append(EvidenceItem.model_construct(
+            id=f"i{n}", title=f"Item {n}", date=dt.date(2023, 1, 1) + dt.timedelta(n % 1000),
+            date_precision="day", event=None,
+            source=type("S", (), {"url": f"https://example.org/{n}", "quote": quote})(),
+            assessments=[]))
+    started = time.perf_counter()
+    index = SimilarityIndex.build(items)
+    built = time.perf_counter() - started
+    from tracker.ingest import Article
+
+    real = extract_file(sorted(folder.glob("0*.txt"))[0])
+    twin = Article(title="Twin", text=items[count // 2].source.quote)  # shares many postings
+    print(f"scale: {count:,} synthetic items: index built in {built:.1f} s")
+    for label, probe in (("a real article", real), ("an item's twin", twin)):
+        started = time.perf_counter()
+        for _ in range(10):
+            found = find_same_event(probe, items, index)
+        per = (time.perf_counter() - started) / 10
+        top = found[0].evidence_id if found else "none"
+        print(f"  {label}: checked in {per * 1000:.0f} ms (top candidate: {top})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("articles", nargs="?", type=Path,
@@ -96,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="also check the seeds' same-event pair (001, 004) when present")
     parser.add_argument("--top", type=int, default=5)
     parser.add_argument("-v", "--verbose", action="store_true", help="per-article detail")
+    parser.add_argument("--scale", type=int, default=0, metavar="N",
+                        help="also time one article against N synthetic evidence items")
     args = parser.parse_args(argv)
+    if args.scale:
+        scale(args.scale, args.articles)
 
     doc = RecommendationsFile.model_validate(tomllib.loads(args.recommendations.read_text("utf-8")))
     nodes = doc.nodes

@@ -136,3 +136,13 @@ def test_one_article_against_many_items_is_fast():
     planted = items[12345]
     twin = Article(title="Twin", text=planted.source.quote, published=planted.date)
     assert find_same_event(twin, items, index)[0].evidence_id == "i12345"
+
+
+def test_items_recorded_as_one_event_come_along_with_a_match():
+    items, texts = corpus()
+    article = extract_file(FIXTURES / "dev-026.txt")
+    keyed = [i.model_copy(update={"event": "passports-decree"}) if i.id in (
+        "item-dev-026", "item-dev-009") else i for i in items]
+    found = {c.evidence_id: c for c in find_same_event(article, keyed, archive_texts=texts)}
+    assert found["item-dev-026"].kind == "same_text"
+    assert "recorded as the same event (passports-decree)" in found["item-dev-009"].reason

@@ -82,7 +82,7 @@ def shingles(text: str) -> set[int]:
     seq = [w.lower() for w in words(text)]
     out = set()
     for start in range(len(seq) - SHINGLE + 1):
-        value = zlib.crc32(" ".join(seq[start:start + SHINGLE]).encode("utf-8"))
+        value = zlib.crc32(" ".join(seq[start : start + SHINGLE]).encode("utf-8"))
         if value % SHINGLE_SAMPLE == 0:
             out.add(value)
     return out
@@ -116,10 +116,13 @@ class SimilarityIndex:
     term_postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     norms: list[float] = field(default_factory=list)
     df: dict[str, int] = field(default_factory=dict)
+    events: dict[str, list[int]] = field(default_factory=dict)  # explicit event key -> items
+    event_of: list[str | None] = field(default_factory=list)
 
     @classmethod
-    def build(cls, items: list[EvidenceItem],
-              archive_texts: Mapping[str, str] | None = None) -> SimilarityIndex:
+    def build(
+        cls, items: list[EvidenceItem], archive_texts: Mapping[str, str] | None = None
+    ) -> SimilarityIndex:
         """Index every item once; `archive_texts` maps an evidence id to its archived text."""
         archive_texts = archive_texts or {}
         index = cls()
@@ -129,6 +132,9 @@ class SimilarityIndex:
         for position, item in enumerate(items):
             index.ids.append(item.id)
             index.dates.append(item.midpoint)
+            index.event_of.append(item.event)
+            if item.event:
+                index.events.setdefault(item.event, []).append(position)
             if item.source.url:
                 urls[normalize_url(item.source.url)].append(position)
             text = _item_text(item, archive_texts.get(item.id))
@@ -177,10 +183,12 @@ def _article_date(article: Article) -> dt.date | None:
     return found[0] if found else None
 
 
-def find_same_event(article: Article, items: list[EvidenceItem],
-                    index: SimilarityIndex | None = None,
-                    archive_texts: Mapping[str, str] | None = None
-                    ) -> list[SameEventCandidate]:
+def find_same_event(
+    article: Article,
+    items: list[EvidenceItem],
+    index: SimilarityIndex | None = None,
+    archive_texts: Mapping[str, str] | None = None,
+) -> list[SameEventCandidate]:
     """Existing items this article may duplicate or retell, most similar first."""
     if not items and index is None:
         return []
@@ -191,8 +199,11 @@ def find_same_event(article: Article, items: list[EvidenceItem],
     if article.url:
         for position in index.urls.get(normalize_url(article.url), []):
             found[position] = SameEventCandidate(
-                evidence_id=index.ids[position], similarity=1.0, kind="same_url",
-                reason="the same address (after removing scheme, www., tracking parameters)")
+                evidence_id=index.ids[position],
+                similarity=1.0,
+                kind="same_url",
+                reason="the same address (after removing scheme, www., tracking parameters)",
+            )
 
     sample = shingles(article.text)
     if sample:
@@ -205,10 +216,12 @@ def find_same_event(article: Article, items: list[EvidenceItem],
             containment = count / smaller
             if containment >= SAME_TEXT_MIN and position not in found:
                 found[position] = SameEventCandidate(
-                    evidence_id=index.ids[position], similarity=round(min(containment, 1.0), 3),
+                    evidence_id=index.ids[position],
+                    similarity=round(min(containment, 1.0), 3),
                     kind="same_text",
                     reason=f"{containment:.0%} of the shorter text's word sequences occur in "
-                    "both (a reprint or syndicated copy?)")
+                    "both (a reprint or syndicated copy?)",
+                )
 
     vector = _event_vector(article.title, article.text)
     limit = max(50, int(COMMON_SHARE * len(index.ids)))
@@ -225,20 +238,36 @@ def find_same_event(article: Article, items: list[EvidenceItem],
             contributions[position].append((weight * value, term))
     when = _article_date(article)
     forms = _display_forms(article.text)
-    for position, dot in sorted(dots.items(), key=lambda kv: -kv[1])[:MAX_CANDIDATES * 5]:
+    for position, dot in sorted(dots.items(), key=lambda kv: -kv[1])[: MAX_CANDIDATES * 5]:
         cosine = dot / (norm * index.norms[position])
         factor, date_note = _date_factor(when, index.dates[position])
         score = cosine * factor
         if score < SAME_EVENT_MIN or position in found:
             continue
-        top = [forms.get(term, term.lstrip("#")) for _, term in
-               sorted(contributions[position], reverse=True)[:6]]
+        top = [
+            forms.get(term, term.lstrip("#"))
+            for _, term in sorted(contributions[position], reverse=True)[:6]
+        ]
         found[position] = SameEventCandidate(
-            evidence_id=index.ids[position], similarity=round(min(score, 1.0), 3),
+            evidence_id=index.ids[position],
+            similarity=round(min(score, 1.0), 3),
             kind="same_event",
-            reason=f"shares {', '.join(top)}; {date_note}")
-    ranked = sorted(found.values(), key=lambda c: (-_KIND_RANK[c.kind], -c.similarity,
-                                                   c.evidence_id))
+            reason=f"shares {', '.join(top)}; {date_note}",
+        )
+    # Items the analysts already recorded as reporting one event with a candidate are
+    # candidates too: the team's own judgement outranks word statistics.
+    for position, candidate in list(found.items()):
+        key = index.event_of[position]
+        for other in index.events.get(key or "", ()):
+            if other not in found:
+                found[other] = SameEventCandidate(
+                    evidence_id=index.ids[other], kind="same_event",
+                    similarity=round(candidate.similarity * 0.9, 3),
+                    reason=f"recorded as the same event ({key}) as {candidate.evidence_id}, "
+                    f"which this article matches by {candidate.kind.replace('_', ' ')}")
+    ranked = sorted(
+        found.values(), key=lambda c: (-_KIND_RANK[c.kind], -c.similarity, c.evidence_id)
+    )
     return ranked[:MAX_CANDIDATES]
 
 
