@@ -144,5 +144,5 @@ def test_items_recorded_as_one_event_come_along_with_a_match():
     keyed = [i.model_copy(update={"event": "passports-decree"}) if i.id in (
         "item-dev-026", "item-dev-009") else i for i in items]
     found = {c.evidence_id: c for c in find_same_event(article, keyed, archive_texts=texts)}
-    assert found["item-dev-026"].kind == "same_text"
+    assert found["item-dev-026"].kind == "same_url"
     assert "recorded as the same event (passports-decree)" in found["item-dev-009"].reason
