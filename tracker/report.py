@@ -244,3 +244,87 @@ def _excluded_table(score: NodeScore) -> Table:
             data(e.detail),
         )
     return table
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], scale: float | None = None) -> str:
+    """One character per value on a scale symmetric around zero (zero is the middle)."""
+    if not values:
+        return ""
+    top = scale or max(0.25, max(abs(v) for v in values))
+    out = []
+    for v in values:
+        position = (v / top + 1) / 2 * (len(SPARK) - 1)
+        out.append(SPARK[max(0, min(len(SPARK) - 1, round(position)))])
+    return "".join(out)
+
+
+def history_table(scores: Sequence[NodeScore], dates, series) -> Table:
+    table = Table(
+        title=f"scores from {dates[0]} to {dates[-1]} ({len(dates)} steps; zero is mid-height)",
+        title_justify="left",
+    )
+    for name, just in [
+        ("recommendation", "left"),
+        ("id", "left"),
+        ("over time", "left"),
+        ("first", "right"),
+        ("last", "right"),
+        ("min", "right"),
+        ("max", "right"),
+    ]:
+        table.add_column(name, justify=just, overflow="fold")  # type: ignore[arg-type]
+    for s in scores:
+        values = series[s.node_id]
+        table.add_row(
+            Text("  " * s.depth).append_text(data(s.title)),
+            Text(s.node_id, style="dim"),
+            Text(sparkline(values), style=STATUS_STYLE[s.status]),
+            f"{values[0]:+.2f}",
+            f"{values[-1]:+.2f}",
+            f"{min(values):+.2f}",
+            f"{max(values):+.2f}",
+        )
+    return table
+
+
+def changes_view(result) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text(f"What changed from {result.since} to {result.until}", style="bold")
+    ]
+    new = Table(title=f"new evidence ({len(result.new_evidence)})", title_justify="left")
+    for name in ("date", "evidence", "source", "bears on"):
+        new.add_column(name, overflow="fold")
+    for e in result.new_evidence:
+        new.add_row(
+            e.date.isoformat(),
+            Text(e.evidence_id, style="bold").append("\n").append_text(data(e.title, "dim")),
+            data(f"{e.publisher} ({e.reliability}{e.credibility})"),
+            ", ".join(e.recommendations),
+        )
+    parts.append(new if result.new_evidence else Text("No new evidence.", style="italic"))
+    for heading, moves in (
+        ("status changes", result.status_changes),
+        ("biggest movers up", result.up),
+        ("biggest movers down", result.down),
+    ):
+        table = Table(title=heading, title_justify="left")
+        for name in ("recommendation", "score", "status", "moved by"):
+            table.add_column(name, overflow="fold")
+        for m in moves:
+            moved = Text()
+            for c in sorted(m.evidence, key=lambda c: -abs(c.contribution))[:4]:
+                moved.append(
+                    f"{c.contribution:+.3f} ", style="green" if c.contribution > 0 else "red"
+                )
+                moved.append(c.evidence_id + "\n")
+            table.add_row(
+                Text(m.node_id, style="bold").append("\n").append_text(data(m.title, "dim")),
+                f"{m.before:+.2f} → {m.after:+.2f}\n({m.delta:+.2f})",
+                f"{m.before_status} → {m.after_status}",
+                moved if m.evidence else Text("decay only", style="dim"),
+            )
+        parts.append(table if moves else Text(f"{heading}: none", style="italic"))
+    return Group(*parts)

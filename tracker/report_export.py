@@ -232,7 +232,7 @@ def status(
             return csv_text(EVIDENCE_COLUMNS, evidence_rows(scores))
         return csv_text(STATUS_COLUMNS, [status_row(s, parents) for s in scores])
     if fmt == "md":
-        return status_markdown(scores, meta)
+        return status_markdown(scores, meta, evidence=evidence)
     if fmt == "text":
         return status_plain(scores, meta)
     if fmt == "html":
@@ -242,7 +242,7 @@ def status(
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def status_markdown(scores: Sequence[NodeScore], meta: Meta) -> str:
+def status_markdown(scores: Sequence[NodeScore], meta: Meta, *, evidence: bool = False) -> str:
     lines = [
         f"# {md(meta.paper or 'Recommendations')}: status",
         "",
@@ -262,6 +262,18 @@ def status_markdown(scores: Sequence[NodeScore], meta: Meta) -> str:
         )
     if not scores:
         lines.append("| _no recommendation matches the filters_ | | | | | | |")
+    if evidence:
+        lines += ["", "## Evidence", ""]
+        for s in scores:
+            direct = sorted(
+                (c for c in s.contributions if c.node_id == s.node_id),
+                key=lambda c: (c.date, c.evidence_id),
+            )
+            if direct:
+                lines += [f"### {md(s.title)} (`{s.node_id}`)", ""]
+                for c in direct:
+                    lines += [f"- {contribution_md(c)}", ""]
+                    lines += ["  " + q for q in quote_md(c.quote)] + [""]
     return "\n".join(lines) + "\n"
 
 
@@ -279,10 +291,11 @@ def quote_md(text: str) -> list[str]:
     return ["> " + md(line) if line.strip() else ">" for line in report.clean(text).splitlines()]
 
 
-def contribution_md(c: Contribution) -> str:
+def contribution_md(c: Contribution, node_id: str | None = None) -> str:
+    via = f" via `{c.node_id}`" if node_id and c.node_id != node_id else ""
     return (
         f"{c.date} · {md(c.publisher)} ({c.reliability}{c.credibility}) · "
-        f"impact {c.impact:+g} · contribution {c.contribution:+.3f}: {md(c.title)} "
+        f"impact {c.impact:+g}{via} · contribution {c.contribution:+.3f}: {md(c.title)} "
         f"(`{c.evidence_id}`)"
     )
 
@@ -326,3 +339,230 @@ def page_history(project, config: ScoringConfig, as_of: dt.date):
     if len(dates) < 2:
         dates = [shift_months(as_of, -1), as_of]
     return dates, score_history(project.nodes, project.items, dates, config)
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def history(
+    fmt: str,
+    scores: Sequence[NodeScore],
+    dates: list[dt.date],
+    series: dict[str, list[float]],
+    meta: Meta,
+) -> str:
+    if fmt == "json":
+        payload = {
+            "schema_version": SCHEMA_VERSION,
+            "meta": meta.model_dump(mode="json"),
+            "dates": [d.isoformat() for d in dates],
+            "series": [
+                {"node_id": s.node_id, "title": s.title, "scores": series[s.node_id]}
+                for s in scores
+            ],
+        }
+        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":  # long ("tidy") form: one row per node and date
+        rows = [[s.node_id, d, series[s.node_id][i]] for s in scores for i, d in enumerate(dates)]
+        return csv_text(["node_id", "date", "score"], rows)
+    if fmt == "md":
+        lines = [
+            f"# {md(meta.paper or 'Recommendations')}: scores over time",
+            "",
+            f"_{md(meta.line())}_",
+            "",
+            "| recommendation | " + " | ".join(d.isoformat() for d in dates) + " |",
+            "|---|" + "---:|" * len(dates),
+        ]
+        for s in scores:
+            values = " | ".join(f"{v:+.2f}" for v in series[s.node_id])
+            lines.append(f"| {md(s.title)} (`{s.node_id}`) | {values} |")
+        return "\n".join(lines) + "\n"
+    if fmt == "text":
+        from rich.console import Console
+
+        buffer = io.StringIO()
+        Console(file=buffer, width=140, color_system=None, highlight=False).print(
+            report.history_table(scores, dates, series)
+        )
+        return buffer.getvalue()
+    if fmt == "html":
+        from tracker import report_html
+
+        return report_html.history_page(scores, dates, series, meta)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+class NewEvidence(BaseModel):
+    evidence_id: str
+    title: str
+    date: dt.date
+    publisher: str
+    reliability: str
+    credibility: int
+    url: str | None
+    recommendations: list[str]
+
+
+class Move(BaseModel):
+    node_id: str
+    title: str
+    before: float
+    after: float
+    delta: float
+    before_status: str
+    after_status: str
+    evidence: list[Contribution]  # the new evidence behind the move
+
+
+class Changes(BaseModel):
+    since: dt.date
+    until: dt.date
+    new_evidence: list[NewEvidence]
+    status_changes: list[Move]
+    up: list[Move]
+    down: list[Move]
+
+
+def changes(project, before, after, since: dt.date, until: dt.date, *, top: int = 5) -> Changes:
+    """What moved between two dates; each move carries the new evidence that made it."""
+    fresh = [i for i in project.items if since < i.midpoint <= until]
+    fresh.sort(key=lambda i: (i.midpoint, i.id))
+    new = [
+        NewEvidence(
+            evidence_id=i.id,
+            title=i.title,
+            date=i.date,
+            publisher=i.source.publisher,
+            reliability=i.source.reliability,
+            credibility=i.source.credibility,
+            url=i.source.url,
+            recommendations=sorted({a.recommendation for a in i.assessments}),
+        )
+        for i in fresh
+    ]
+    moves = []
+    for node_id, a in after.items():
+        b = before[node_id]
+        moves.append(
+            Move(
+                node_id=node_id,
+                title=a.title,
+                before=b.score,
+                after=a.score,
+                delta=a.score - b.score,
+                before_status=b.status,
+                after_status=a.status,
+                evidence=[c for c in a.contributions if since < c.counts_from <= until],
+            )
+        )
+    up = sorted((m for m in moves if m.delta > 1e-9), key=lambda m: (-m.delta, m.node_id))
+    down = sorted((m for m in moves if m.delta < -1e-9), key=lambda m: (m.delta, m.node_id))
+    return Changes(
+        since=since,
+        until=until,
+        new_evidence=new,
+        status_changes=[m for m in moves if m.before_status != m.after_status],
+        up=up[:top],
+        down=down[:top],
+    )
+
+
+def changes_export(fmt: str, result: Changes, meta: Meta) -> str:
+    if fmt == "json":
+        payload = {
+            "schema_version": SCHEMA_VERSION,
+            "meta": meta.model_dump(mode="json"),
+            **result.model_dump(mode="json"),
+        }
+        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":  # one row per recommendation that moved or changed status
+        seen: dict[str, Move] = {}
+        for m in [*result.status_changes, *result.up, *result.down]:
+            seen.setdefault(m.node_id, m)
+        header = [
+            "node_id",
+            "title",
+            "before",
+            "after",
+            "delta",
+            "before_status",
+            "after_status",
+            "new_evidence",
+        ]
+        rows = [
+            [
+                m.node_id,
+                m.title,
+                m.before,
+                m.after,
+                m.delta,
+                m.before_status,
+                m.after_status,
+                sorted({c.evidence_id for c in m.evidence}),
+            ]
+            for m in seen.values()
+        ]
+        return csv_text(header, rows)
+    if fmt == "md":
+        return changes_markdown(result, meta)
+    if fmt in ("text", "html"):
+        from rich.console import Console
+
+        buffer = io.StringIO()
+        Console(file=buffer, width=140, color_system=None, highlight=False).print(
+            report.changes_view(result)
+        )
+        text = buffer.getvalue()
+        if fmt == "html":
+            import html as h
+
+            return (
+                '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>changes '
+                f"{result.since} to {result.until}</title></head><body><pre>"
+                f"{h.escape(text)}</pre></body></html>\n"
+            )
+        return text
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _move_md(m: Move) -> list[str]:
+    lines = [
+        f"- **{md(m.title)}** (`{m.node_id}`): {m.before:+.2f} → {m.after:+.2f} "
+        f"({m.delta:+.2f}), {m.before_status} → {m.after_status}"
+    ]
+    for c in sorted(m.evidence, key=lambda c: -abs(c.contribution)):
+        lines.append(f"  - {contribution_md(c, m.node_id)}")
+    return lines
+
+
+def changes_markdown(result: Changes, meta: Meta) -> str:
+    lines = [
+        f"# What changed, {result.since} to {result.until}",
+        "",
+        f"_{md(meta.paper)}; {md(meta.line())}_",
+        "",
+        f"## New evidence ({len(result.new_evidence)})",
+        "",
+    ]
+    for e in result.new_evidence:
+        lines.append(
+            f"- {e.date} · {md(e.publisher)} ({e.reliability}{e.credibility}): {md(e.title)} "
+            f"(`{e.evidence_id}`), bears on {', '.join(f'`{r}`' for r in e.recommendations)}"
+        )
+    if not result.new_evidence:
+        lines.append("_No new evidence in this period._")
+    for heading, moves in (
+        ("Status changes", result.status_changes),
+        ("Biggest movers up", result.up),
+        ("Biggest movers down", result.down),
+    ):
+        lines += ["", f"## {heading}", ""]
+        for m in moves:
+            lines += _move_md(m)
+        if not moves:
+            lines.append("_None._")
+    return "\n".join(lines) + "\n"

@@ -37,7 +37,7 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line);
   vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; color: #fff;
   font-size: .8rem; white-space: nowrap; }
 .section td { font-weight: 600; background: #fbfcfd; }
@@ -239,6 +239,24 @@ def page(
             f"{src.credibility}{claimant}{url}</p>"
             f"<blockquote>{esc(src.quote.strip())}</blockquote>"
             f"<p class='muted'>bears on: {links}</p><ul>{assessed}</ul></article>"
+        )
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def history_page(scores: Sequence[NodeScore], dates, series, meta) -> str:
+    out = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(meta.paper or 'tracker')}: scores over time</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{esc(meta.paper or 'Recommendations')}: scores over time</h1>",
+        f'<p class="meta">{esc(meta.line())}</p>',
+    ]
+    for s in scores:
+        out.append(
+            f'<section class="node" id="node-{s.node_id}"><h3>{esc(s.title)} '
+            f"{badge(s.status)}</h3><p class='muted'><code>{s.node_id}</code></p>"
+            f"{chart(dates, series[s.node_id])}</section>"
         )
     out.append("</body></html>\n")
     return "\n".join(out)
