@@ -20,8 +20,9 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def finish_draft(path: Path, *, quote: str, recommendation: str = "reboot",
-                 date: str | None = None) -> None:
+def finish_draft(
+    path: Path, *, quote: str, recommendation: str = "reboot", date: str | None = None
+) -> None:
     text = path.read_text("utf-8")
     text = text.replace('reliability = ""', 'reliability = "B"')
     text = text.replace("credibility = 0", "credibility = 3")
@@ -29,8 +30,10 @@ def finish_draft(path: Path, *, quote: str, recommendation: str = "reboot",
     text = text.replace('publisher = ""', 'publisher = "Outlet"')
     if date:
         text = text.replace("date_precision =", f"date = {date}\ndate_precision =", 1)
-    text += (f'\n[[assessment]]\nrecommendation = "{recommendation}"\nimpact = -2\n'
-             'confidence = "moderate"\nrationale = "Because."\n')
+    text += (
+        f'\n[[assessment]]\nrecommendation = "{recommendation}"\nimpact = -2\n'
+        'confidence = "moderate"\nrationale = "Because."\n'
+    )
     path.write_text(text, "utf-8")
 
 
@@ -47,13 +50,23 @@ def test_import_writes_a_draft_that_check_ignores(mini, capsys):
 
 
 def test_dry_run_writes_nothing_and_json_has_the_keys(mini, capsys):
-    code, out, _ = run(capsys, "import", str(FIXTURES / "dev-026.txt"), "--dry-run",
-                       "--format", "json", "-C", str(mini))
+    code, out, _ = run(
+        capsys,
+        "import",
+        str(FIXTURES / "dev-026.txt"),
+        "--dry-run",
+        "--format",
+        "json",
+        "-C",
+        str(mini),
+    )
     assert code == 0
     data = json.loads(out)
     assert data["dry_run"] is True and data["draft"] is None
     assert data["same_event"] == []
-    assert data["article"]["title"] == "Belarus Stops Embassies Issuing Passports In Threat To Exiles"
+    assert (
+        data["article"]["title"] == "Belarus Stops Embassies Issuing Passports In Threat To Exiles"
+    )
     assert data["article"]["published"] == "2023-09-06"
     assert not (mini / "drafts").exists()
 
@@ -69,14 +82,16 @@ def test_seed_004_after_seed_001_reports_001_as_the_same_event(mini, capsys):
     assert not list((mini / "drafts").iterdir())
     assert run(capsys, "check", "-C", str(mini))[0] == 0
 
-    code, out, _ = run(capsys, "import", str(FIXTURES / "seed-004.txt"), "--format", "json",
-                       "-C", str(mini))
+    code, out, _ = run(
+        capsys, "import", str(FIXTURES / "seed-004.txt"), "--format", "json", "-C", str(mini)
+    )
     assert code == 0
     same = json.loads(out)["same_event"]
     assert [c["id"] for c in same] == [draft.stem]
     assert same[0]["similarity"] > 0.3 and same[0]["reason"].startswith("shares ")
-    code, out, _ = run(capsys, "import", str(FIXTURES / "seed-004.txt"), "--dry-run",
-                       "-C", str(mini))
+    code, out, _ = run(
+        capsys, "import", str(FIXTURES / "seed-004.txt"), "--dry-run", "-C", str(mini)
+    )
     assert "Possibly the same as existing evidence" in out and draft.stem in out
     # the second draft records the candidate for the analyst
     toml = next(p for p in (mini / "drafts").glob("*.toml")).read_text("utf-8")
@@ -100,16 +115,19 @@ def test_promote_refuses_an_unfinished_draft_and_names_what_is_missing(mini, cap
 
 
 def test_suggest_json_is_a_ranked_list_and_empty_for_none(mini, capsys):
-    code, out, _ = run(capsys, "suggest", str(FIXTURES / "dev-029.txt"), "--format", "json",
-                       "-C", str(mini))
+    code, out, _ = run(
+        capsys, "suggest", str(FIXTURES / "dev-029.txt"), "--format", "json", "-C", str(mini)
+    )
     assert code == 0 and json.loads(out) == []
     code, out, _ = run(capsys, "suggest", str(FIXTURES / "dev-029.txt"), "-C", str(mini))
     assert "Bears on none of the recommendations" in out
 
 
 def test_suggest_from_standard_input_in_russian(mini, capsys, monkeypatch):
-    paste = "Освобождение политзаключенных\n\nВ Минске освободили политзаключенных; " \
+    paste = (
+        "Освобождение политзаключенных\n\nВ Минске освободили политзаключенных; "
         "политзаключенные вышли на свободу после переговоров с США."
+    )
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(paste.encode("utf-8"))))
     code, out, _ = run(capsys, "suggest", "-", "--format", "json", "-C", str(mini))
     assert code == 0
@@ -119,11 +137,14 @@ def test_suggest_from_standard_input_in_russian(mini, capsys, monkeypatch):
     assert [d["score"] for d in data] == sorted((d["score"] for d in data), reverse=True)
 
 
-@pytest.mark.parametrize(("paste", "message"), [
-    (b"", "empty"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(300), "binary"),
-    (b"%PDF-1.5\n" + bytes(range(256)), "PDF"),
-])
+@pytest.mark.parametrize(
+    ("paste", "message"),
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(300), "binary"),
+        (b"%PDF-1.5\n" + bytes(range(256)), "PDF"),
+    ],
+)
 def test_bad_pastes_exit_1_with_one_line(mini, capsys, monkeypatch, paste, message):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(paste)))
     code, _out, err = run(capsys, "import", "-", "-C", str(mini))
@@ -139,9 +160,11 @@ def test_missing_file_is_a_usage_error(mini, capsys):
 
 def test_terminal_escapes_are_shown_escaped_and_stored_clean(mini, capsys, tmp_path):
     evil = tmp_path / "evil.txt"
-    evil.write_bytes(b"Evil \x1b[31mred\x1b[0m [bold]title[/bold]\n\n"
-                     b"The embassy \x1b]0;owned\x07reopened in Minsk, the ministry said; "
-                     b"consular services resume.\n")
+    evil.write_bytes(
+        b"Evil \x1b[31mred\x1b[0m [bold]title[/bold]\n\n"
+        b"The embassy \x1b]0;owned\x07reopened in Minsk, the ministry said; "
+        b"consular services resume.\n"
+    )
     code, out, _ = run(capsys, "import", str(evil), "-C", str(mini))
     assert code == 0
     assert "\x1b" not in out and "\x07" not in out
@@ -166,8 +189,9 @@ def test_import_from_a_url(mini, capsys):
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
-        code, out, _ = run(capsys, "import", f"{base}/article.html", "--format", "json",
-                           "-C", str(mini))
+        code, out, _ = run(
+            capsys, "import", f"{base}/article.html", "--format", "json", "-C", str(mini)
+        )
         assert code == 0
         data = json.loads(out)
         assert data["article"]["url"] == f"{base}/article.html"

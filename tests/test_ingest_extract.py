@@ -40,8 +40,14 @@ def test_seed_raw_format_date_line_and_boilerplate_tail_removed():
     assert article.title == "Lukashenko Regime Bets On Trade With TOT - Intel"
     assert article.published == dt.date(2025, 9, 24)
     assert article.text.rstrip().endswith("exports falling by 10%.")
-    for furniture in ("Legal Disclaimer", "Most popular stories", "Kucoin", "Read also",
-                      "Illustrative photo", "CommentsNo comment"):
+    for furniture in (
+        "Legal Disclaimer",
+        "Most popular stories",
+        "Kucoin",
+        "Read also",
+        "Illustrative photo",
+        "CommentsNo comment",
+    ):
         assert furniture not in article.text
     assert "toxic partner for most markets" in article.text
 
@@ -54,30 +60,37 @@ def test_seed_without_title_or_date_uses_first_sentence_and_says_so():
 
 
 def test_weekly_digest_dateline_gives_week_precision():
-    text = "by\nJanuary 20 – January 26, 2025\nBelarus-West relations\n\n" \
+    text = (
+        "by\nJanuary 20 – January 26, 2025\nBelarus-West relations\n\n"
         "The Shift from West to East Turned into a Fiasco\n\n" + "Minsk failed again. " * 10
+    )
     article = extract_text(text)
     assert article.published == dt.date(2025, 1, 20)  # a Monday
     assert article.date_precision == "week"
     assert article.title == "The Shift from West to East Turned into a Fiasco"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Posted: 14.01.2025 15:15:00", dt.date(2025, 1, 14)),
-    ("28 Feb 2024 11:06", dt.date(2024, 2, 28)),
-    ("Published September 06, 2023 | 01:50 AM", dt.date(2023, 9, 6)),
-    ("Минск, 4 ноября 2024 года", dt.date(2024, 11, 4)),
-    ("Мінск, 15 верасня 2025", dt.date(2025, 9, 15)),
-    ("2025-09-24", dt.date(2025, 9, 24)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Posted: 14.01.2025 15:15:00", dt.date(2025, 1, 14)),
+        ("28 Feb 2024 11:06", dt.date(2024, 2, 28)),
+        ("Published September 06, 2023 | 01:50 AM", dt.date(2023, 9, 6)),
+        ("Минск, 4 ноября 2024 года", dt.date(2024, 11, 4)),
+        ("Мінск, 15 верасня 2025", dt.date(2025, 9, 15)),
+        ("2025-09-24", dt.date(2025, 9, 24)),
+    ],
+)
 def test_find_date_formats(text, expected):
     assert find_date(text)[0] == expected
 
 
 def test_markdown_headings_and_links_become_plain_text():
-    text = "# Belarus joins the SCO\n\nhttps://example.org/sco\n\n" \
-        "Belarus became the **tenth member** of the [Shanghai Cooperation Organization]" \
+    text = (
+        "# Belarus joins the SCO\n\nhttps://example.org/sco\n\n"
+        "Belarus became the **tenth member** of the [Shanghai Cooperation Organization]"
         "(https://example.org/sco-wiki) at the Astana summit on 4 July 2024.\n"
+    )
     article = extract_text(text, filename="sco.md")
     assert article.title == "Belarus joins the SCO"
     assert article.url == "https://example.org/sco"
@@ -88,16 +101,20 @@ def test_markdown_headings_and_links_become_plain_text():
 
 
 def test_plain_paste_without_header():
-    article = extract_text("Лукашенко назначил новых послов в Казахстане и Турции. "
-                           "Они должны наращивать экспорт.", kind="paste")
+    article = extract_text(
+        "Лукашенко назначил новых послов в Казахстане и Турции. Они должны наращивать экспорт.",
+        kind="paste",
+    )
     assert article.language == "ru"
     assert article.title.startswith("Лукашенко назначил")
     assert article.source_kind == "paste"
 
 
 def test_belarusian_language_guess():
-    article = extract_text("Лукашэнка прызначыў новых паслоў у Казахстане і Турцыі. "
-                           "Яны павінны павялічваць экспарт беларускіх тавараў у свеце.")
+    article = extract_text(
+        "Лукашэнка прызначыў новых паслоў у Казахстане і Турцыі. "
+        "Яны павінны павялічваць экспарт беларускіх тавараў у свеце."
+    )
     assert article.language == "be"
 
 
@@ -120,7 +137,9 @@ def test_binary_paste_is_refused():
 
 
 def test_huge_paste_is_cut_and_says_so():
-    text = "Big headline about Minsk\n\n" + ("The ministry said the embassy would reopen. " * 10_000)
+    text = "Big headline about Minsk\n\n" + (
+        "The ministry said the embassy would reopen. " * 10_000
+    )
     article = extract_text(text)
     assert len(article.text) <= MAX_TEXT_CHARS
     assert any("cut" in note for note in article.notes)
@@ -132,9 +151,11 @@ def test_too_short_text_is_refused():
 
 
 def test_markup_and_terminal_escapes_are_literal_text_without_controls():
-    text = ("Evil [bold red]title[/] <script>alert(1)</script>\n\n"
-            "The minister \x1b[31msaid\x1b[0m the embassy \x1b]0;pwned\x07would reopen;\x07 "
-            "[link=https://evil.example]click[/link] and \x00more\x9b2J text here.")
+    text = (
+        "Evil [bold red]title[/] <script>alert(1)</script>\n\n"
+        "The minister \x1b[31msaid\x1b[0m the embassy \x1b]0;pwned\x07would reopen;\x07 "
+        "[link=https://evil.example]click[/link] and \x00more\x9b2J text here."
+    )
     article = extract_text(text)
     for value in (article.title, article.text):
         check_text(value)  # the strict model accepts it: no control characters survive

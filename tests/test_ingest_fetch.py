@@ -40,8 +40,10 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/cp1251-meta":
             self.send(200, CP1251, "text/html")
         elif path == "/plain":
-            body = b"Embassy reopens in Minsk\n\nThe United States reopened its embassy in " \
+            body = (
+                b"Embassy reopens in Minsk\n\nThe United States reopened its embassy in "
                 b"Minsk on Monday, the State Department said in a statement."
+            )
             self.send(200, body, "text/plain; charset=utf-8")
         elif path == "/missing":
             self.send(404, b"<html><body>Not here</body></html>", "text/html")
@@ -119,18 +121,21 @@ def test_fetch_windows_1251(server, path):
     assert "наращивать экспорт белорусских товаров" in article.text
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("/missing", "HTTP 404"),
-    ("/error", "HTTP 500"),
-    ("/pdf", "a PDF, not a web page"),
-    ("/image", "image/png content, not a web page"),
-    ("/pdf-as-html", "PDF"),
-    ("/loop-a", "redirects in a loop"),
-    ("/huge", "0.1 MB"),
-    ("/huge-unannounced", "larger than 0.1 MB"),
-    ("/empty", "empty"),
-    ("/front-page", "no article text"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/missing", "HTTP 404"),
+        ("/error", "HTTP 500"),
+        ("/pdf", "a PDF, not a web page"),
+        ("/image", "image/png content, not a web page"),
+        ("/pdf-as-html", "PDF"),
+        ("/loop-a", "redirects in a loop"),
+        ("/huge", "0.1 MB"),
+        ("/huge-unannounced", "larger than 0.1 MB"),
+        ("/empty", "empty"),
+        ("/front-page", "no article text"),
+    ],
+)
 def test_fetch_failures_are_one_clear_line(server, path, message):
     with pytest.raises(IngestError, match=message) as caught:
         fetch_url(server + path, max_bytes=100_000)

@@ -14,21 +14,36 @@ from tracker.urls import normalize_url
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
 
-def item_for(article: Article, id: str, *, date: dt.date | None = None,
-             url: str | None = None) -> EvidenceItem:
-    return EvidenceItem.model_validate({
-        "id": id, "title": article.title, "date": date or article.published,
-        "source": {"publisher": "Outlet", "reliability": "B", "credibility": 2,
-                   "quote": article.text[:300], "url": url or article.url},
-        "assessment": [{"recommendation": "reboot", "impact": 0, "confidence": "low",
-                        "rationale": "r"}],
-    })
+def item_for(
+    article: Article, id: str, *, date: dt.date | None = None, url: str | None = None
+) -> EvidenceItem:
+    return EvidenceItem.model_validate(
+        {
+            "id": id,
+            "title": article.title,
+            "date": date or article.published,
+            "source": {
+                "publisher": "Outlet",
+                "reliability": "B",
+                "credibility": 2,
+                "quote": article.text[:300],
+                "url": url or article.url,
+            },
+            "assessment": [
+                {"recommendation": "reboot", "impact": 0, "confidence": "low", "rationale": "r"}
+            ],
+        }
+    )
 
 
 def corpus() -> tuple[list[EvidenceItem], dict[str, str]]:
     items, texts = [], {}
-    for name, when in (("seed-001", dt.date(2025, 9, 15)), ("dev-009", None),
-                       ("dev-026", None), ("dev-029", dt.date(2025, 9, 7))):
+    for name, when in (
+        ("seed-001", dt.date(2025, 9, 15)),
+        ("dev-009", None),
+        ("dev-026", None),
+        ("dev-029", dt.date(2025, 9, 7)),
+    ):
         article = extract_file(FIXTURES / f"{name}.txt")
         item = item_for(article, f"item-{name}", date=when)
         items.append(item)
@@ -38,8 +53,7 @@ def corpus() -> tuple[list[EvidenceItem], dict[str, str]]:
 
 def test_seed_004_is_the_same_event_as_seed_001():
     items, texts = corpus()
-    found = find_same_event(extract_file(FIXTURES / "seed-004.txt"), items,
-                            archive_texts=texts)
+    found = find_same_event(extract_file(FIXTURES / "seed-004.txt"), items, archive_texts=texts)
     assert [c.evidence_id for c in found] == ["item-seed-001"]
     assert found[0].kind == "same_event"
     assert 0.3 <= found[0].similarity <= 1
@@ -58,8 +72,10 @@ def test_unrelated_articles_are_not_candidates():
     items, texts = corpus()
     for name in ("dev-029", "dev-026", "seed-001"):
         others = [i for i in items if i.id != f"item-{name}"]
-        assert find_same_event(extract_file(FIXTURES / f"{name}.txt"), others,
-                               archive_texts=texts) == []
+        assert (
+            find_same_event(extract_file(FIXTURES / f"{name}.txt"), others, archive_texts=texts)
+            == []
+        )
 
 
 def test_one_item_only_still_discriminates():
@@ -72,9 +88,12 @@ def test_one_item_only_still_discriminates():
 
 def test_same_url_after_normalization():
     items, texts = corpus()
-    article = extract_file(FIXTURES / "dev-029.txt").model_copy(update={
-        "url": "http://www.eng.belta.by/politics/view/ryzhenkov-announces-major-rotation-in-"
-               "diplomatic-corps-162807-2024/?utm_source=tg&fbclid=abc#top"})
+    article = extract_file(FIXTURES / "dev-029.txt").model_copy(
+        update={
+            "url": "http://www.eng.belta.by/politics/view/ryzhenkov-announces-major-rotation-in-"
+            "diplomatic-corps-162807-2024/?utm_source=tg&fbclid=abc#top"
+        }
+    )
     found = find_same_event(article, items, archive_texts=texts)
     assert found[0].evidence_id == "item-dev-009"
     assert found[0].kind == "same_url"
@@ -82,17 +101,22 @@ def test_same_url_after_normalization():
 
 
 def test_normalize_url_spellings():
-    assert normalize_url("HTTPS://WWW.Example.org/a/b/?utm_medium=x&id=2&gclid=1#frag") == \
-        normalize_url("http://example.org/a/b?id=2")
+    assert normalize_url(
+        "HTTPS://WWW.Example.org/a/b/?utm_medium=x&id=2&gclid=1#frag"
+    ) == normalize_url("http://example.org/a/b?id=2")
 
 
 def test_syndicated_copy_is_same_text():
     items, texts = corpus()
     original = extract_file(FIXTURES / "dev-026.txt")
-    copy = original.model_copy(update={
-        "title": "Exiles at risk as Minsk stops passports abroad", "url": "https://other.example/x",
-        "published": original.published,
-        "text": "Republished from AFP.\n" + original.text + "\nShare this story."})
+    copy = original.model_copy(
+        update={
+            "title": "Exiles at risk as Minsk stops passports abroad",
+            "url": "https://other.example/x",
+            "published": original.published,
+            "text": "Republished from AFP.\n" + original.text + "\nShare this story.",
+        }
+    )
     found = find_same_event(copy, items, archive_texts=texts)
     assert found[0].evidence_id == "item-dev-026"
     assert found[0].kind == "same_text"
@@ -102,10 +126,12 @@ def test_syndicated_copy_is_same_text():
 def test_far_apart_dates_lower_the_similarity():
     items, texts = corpus()
     article = extract_file(FIXTURES / "seed-004.txt")
-    near = find_same_event(article.model_copy(update={"published": dt.date(2025, 9, 20)}),
-                           items, archive_texts=texts)
-    far = find_same_event(article.model_copy(update={"published": dt.date(2023, 1, 1)}),
-                          items, archive_texts=texts)
+    near = find_same_event(
+        article.model_copy(update={"published": dt.date(2025, 9, 20)}), items, archive_texts=texts
+    )
+    far = find_same_event(
+        article.model_copy(update={"published": dt.date(2023, 1, 1)}), items, archive_texts=texts
+    )
     assert near and near[0].evidence_id == "item-seed-001"
     assert far == []
 
@@ -116,15 +142,35 @@ def test_one_article_against_many_items_is_fast():
     names = [f"Name{n}" for n in range(3000)]
     items = []
     for n in range(20_000):
-        text = " ".join(rng.choice(vocabulary) for _ in range(30)) + " " + " ".join(
-            f"met {rng.choice(names)} in {rng.choice(names)}." for _ in range(3))
-        items.append(EvidenceItem.model_validate({
-            "id": f"i{n}", "title": f"Item {n}", "date": dt.date(2024, 1, 1) +
-            dt.timedelta(days=n % 700),
-            "source": {"publisher": "P", "reliability": "C", "credibility": 3, "quote": text,
-                       "url": f"https://example.org/{n}"},
-            "assessment": [{"recommendation": "reboot", "impact": 0, "confidence": "low",
-                            "rationale": "r"}]}))
+        text = (
+            " ".join(rng.choice(vocabulary) for _ in range(30))
+            + " "
+            + " ".join(f"met {rng.choice(names)} in {rng.choice(names)}." for _ in range(3))
+        )
+        items.append(
+            EvidenceItem.model_validate(
+                {
+                    "id": f"i{n}",
+                    "title": f"Item {n}",
+                    "date": dt.date(2024, 1, 1) + dt.timedelta(days=n % 700),
+                    "source": {
+                        "publisher": "P",
+                        "reliability": "C",
+                        "credibility": 3,
+                        "quote": text,
+                        "url": f"https://example.org/{n}",
+                    },
+                    "assessment": [
+                        {
+                            "recommendation": "reboot",
+                            "impact": 0,
+                            "confidence": "low",
+                            "rationale": "r",
+                        }
+                    ],
+                }
+            )
+        )
     index = SimilarityIndex.build(items)
     article = extract_file(FIXTURES / "seed-004.txt")
     started = time.perf_counter()
@@ -141,8 +187,12 @@ def test_one_article_against_many_items_is_fast():
 def test_items_recorded_as_one_event_come_along_with_a_match():
     items, texts = corpus()
     article = extract_file(FIXTURES / "dev-026.txt")
-    keyed = [i.model_copy(update={"event": "passports-decree"}) if i.id in (
-        "item-dev-026", "item-dev-009") else i for i in items]
+    keyed = [
+        i.model_copy(update={"event": "passports-decree"})
+        if i.id in ("item-dev-026", "item-dev-009")
+        else i
+        for i in items
+    ]
     found = {c.evidence_id: c for c in find_same_event(article, keyed, archive_texts=texts)}
     assert found["item-dev-026"].kind == "same_url"
     assert "recorded as the same event (passports-decree)" in found["item-dev-009"].reason

@@ -15,22 +15,40 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
 NODES = [
     Node(id="service", kind="section", title="Resource support"),
-    Node(id="consular", parent="service", kind="recommendation",
-         title="Consular assistance to citizens abroad",
-         text="Embassies and consulates should help citizens abroad: issue and renew "
-         "passports, protect Belarusians in trouble, serve the diaspora.",
-         search_terms=["consular services", "passports abroad", "консульские услуги",
-                       "паспорта за границей", "консульская дапамога", "пашпарты за мяжой"]),
-    Node(id="rotation", parent="service", kind="recommendation",
-         title="Circulation of personnel between the MFA, government and business",
-         text="Professionals should rotate between the Ministry of Foreign Affairs, other "
-         "government bodies, enterprises and science.",
-         search_terms=["personnel rotation", "ротация кадров", "ратацыя кадраў"]),
-    Node(id="neighbours", parent="service", kind="recommendation",
-         title="Nearest western neighbours: Poland, the Baltic states, Ukraine",
-         text="Normalize relations with Poland, Lithuania, Latvia and Ukraine; reopen border "
-         "crossings and cross-border programmes.",
-         search_terms=["border crossings", "Poland", "пункты пропуска", "пункты пропуску"]),
+    Node(
+        id="consular",
+        parent="service",
+        kind="recommendation",
+        title="Consular assistance to citizens abroad",
+        text="Embassies and consulates should help citizens abroad: issue and renew "
+        "passports, protect Belarusians in trouble, serve the diaspora.",
+        search_terms=[
+            "consular services",
+            "passports abroad",
+            "консульские услуги",
+            "паспорта за границей",
+            "консульская дапамога",
+            "пашпарты за мяжой",
+        ],
+    ),
+    Node(
+        id="rotation",
+        parent="service",
+        kind="recommendation",
+        title="Circulation of personnel between the MFA, government and business",
+        text="Professionals should rotate between the Ministry of Foreign Affairs, other "
+        "government bodies, enterprises and science.",
+        search_terms=["personnel rotation", "ротация кадров", "ратацыя кадраў"],
+    ),
+    Node(
+        id="neighbours",
+        parent="service",
+        kind="recommendation",
+        title="Nearest western neighbours: Poland, the Baltic states, Ukraine",
+        text="Normalize relations with Poland, Lithuania, Latvia and Ukraine; reopen border "
+        "crossings and cross-border programmes.",
+        search_terms=["border crossings", "Poland", "пункты пропуска", "пункты пропуску"],
+    ),
 ]
 
 
@@ -48,12 +66,16 @@ def test_tennis_report_bears_on_none():
 
 
 def test_russian_and_belarusian_articles():
-    ru = Article(title="Посольства перестали выдавать паспорта",
-                 text="Белорусские посольства больше не оказывают консульские услуги: "
-                 "паспорта за границей не выдают и не продлевают.")
-    be = Article(title="Ратацыя кадраў у МЗС",
-                 text="Міністр абвясціў маштабную ратацыю кадраў: паслы вернуцца ў Мінск "
-                 "і будуць працаваць у іншых дзяржаўных органах.")
+    ru = Article(
+        title="Посольства перестали выдавать паспорта",
+        text="Белорусские посольства больше не оказывают консульские услуги: "
+        "паспорта за границей не выдают и не продлевают.",
+    )
+    be = Article(
+        title="Ратацыя кадраў у МЗС",
+        text="Міністр абвясціў маштабную ратацыю кадраў: паслы вернуцца ў Мінск "
+        "і будуць працаваць у іншых дзяржаўных органах.",
+    )
     assert suggest(ru, NODES, [])[0].node_id == "consular"
     assert suggest(be, NODES, [])[0].node_id == "rotation"
 
@@ -68,17 +90,28 @@ def test_top_limits_and_empty_inputs():
 def test_assessed_evidence_votes_for_its_recommendations():
     # An article whose wording alone slightly favours "neighbours"; a near-identical past
     # article was assessed against "rotation": its vote must show and lift "rotation".
-    article = Article(title="Poland and the ministry",
-                      text="Ryzhenkov met Poland's envoy; the Foreign Affairs ministry plans "
-                      "border crossings talks and a rotation of staff in Warsaw and Vilnius.")
-    past = EvidenceItem.model_validate({
-        "id": "2024-11-04-past", "title": "Ryzhenkov plans staff changes in Warsaw and Vilnius",
-        "date": dt.date(2024, 11, 4),
-        "source": {"publisher": "P", "reliability": "B", "credibility": 2,
-                   "quote": "Ryzhenkov met Poland's envoy in Warsaw and Vilnius; the Foreign "
-                   "Affairs ministry plans a rotation of staff."},
-        "assessment": [{"recommendation": "rotation", "impact": 1, "confidence": "high",
-                        "rationale": "r"}]})
+    article = Article(
+        title="Poland and the ministry",
+        text="Ryzhenkov met Poland's envoy; the Foreign Affairs ministry plans "
+        "border crossings talks and a rotation of staff in Warsaw and Vilnius.",
+    )
+    past = EvidenceItem.model_validate(
+        {
+            "id": "2024-11-04-past",
+            "title": "Ryzhenkov plans staff changes in Warsaw and Vilnius",
+            "date": dt.date(2024, 11, 4),
+            "source": {
+                "publisher": "P",
+                "reliability": "B",
+                "credibility": 2,
+                "quote": "Ryzhenkov met Poland's envoy in Warsaw and Vilnius; the Foreign "
+                "Affairs ministry plans a rotation of staff.",
+            },
+            "assessment": [
+                {"recommendation": "rotation", "impact": 1, "confidence": "high", "rationale": "r"}
+            ],
+        }
+    )
     without = {s.node_id: s for s in suggest(article, NODES, [])}
     with_vote = {s.node_id: s for s in suggest(article, NODES, [past])}
     assert with_vote["rotation"].score > without["rotation"].score
@@ -87,9 +120,10 @@ def test_assessed_evidence_votes_for_its_recommendations():
 
 def test_mini_fixture_tree_works():
     nodes = RecommendationsFile.model_validate(tomllib.loads(MINI_RECOMMENDATIONS)).nodes
-    article = Article(title="Политзаключенные освобождены",
-                      text="В Беларуси освобождены 52 политзаключенных; это может открыть "
-                      "диалог с Западом.")
+    article = Article(
+        title="Политзаключенные освобождены",
+        text="В Беларуси освобождены 52 политзаключенных; это может открыть диалог с Западом.",
+    )
     got = suggest(article, nodes, [])
     assert got and got[0].node_id == "reboot"
     assert "политзаключенные" in got[0].matched

@@ -152,12 +152,49 @@ _FINISH_HINT = """
 
 # --- ids -----------------------------------------------------------------------------------
 
-_TRANSLIT = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіў",
-    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
-     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "u"],
-    strict=True,
-))
+_TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіў",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "i",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "i",
+            "u",
+        ],
+        strict=True,
+    )
+)
 
 
 def slugify(text: str, limit: int = 50) -> str:
@@ -172,11 +209,12 @@ def slugify(text: str, limit: int = 50) -> str:
 
 def _new_id(root: Path, article: Article) -> str:
     day = article.published or today()
-    base = f"{day.isoformat()}-{slugify(article.title)}"[:ID_MAX_LENGTH - 3].rstrip("-")
+    base = f"{day.isoformat()}-{slugify(article.title)}"[: ID_MAX_LENGTH - 3].rstrip("-")
     candidate = base
     number = 2
     while (root / DRAFTS_DIR / f"{candidate}.toml").exists() or any(
-            (root / "evidence").glob(f"*/{candidate}.toml")):
+        (root / "evidence").glob(f"*/{candidate}.toml")
+    ):
         candidate = f"{base}-{number}"
         number += 1
     return candidate
@@ -185,13 +223,21 @@ def _new_id(root: Path, article: Article) -> str:
 # --- drafts ----------------------------------------------------------------------------------
 
 
-def make_draft(article: Article, suggestions: list[Suggestion],
-               candidates: list[SameEventCandidate], *, draft_id: str | None = None,
-               root: Path | None = None) -> Draft:
+def make_draft(
+    article: Article,
+    suggestions: list[Suggestion],
+    candidates: list[SameEventCandidate],
+    *,
+    draft_id: str | None = None,
+    root: Path | None = None,
+) -> Draft:
     """The draft for an article: findings recorded, judgement left blank for the analyst."""
     if draft_id is None:
-        draft_id = _new_id(root, article) if root else (
-            f"{(article.published or today()).isoformat()}-{slugify(article.title)}")
+        draft_id = (
+            _new_id(root, article)
+            if root
+            else (f"{(article.published or today()).isoformat()}-{slugify(article.title)}")
+        )
     text = article.text if article.text.endswith("\n") else article.text + "\n"
     source: dict[str, object] = {
         "url": article.url,
@@ -216,10 +262,16 @@ def make_draft(article: Article, suggestions: list[Suggestion],
         imported=today(),
         language=article.language,
         source=source,
-        suggestion=[DraftSuggestion(recommendation=s.node_id, score=round(s.score, 4),
-                                    matched=s.matched) for s in suggestions],
-        same_event=[DraftCandidate(evidence=c.evidence_id, similarity=c.similarity,
-                                   kind=c.kind, reason=c.reason) for c in candidates],
+        suggestion=[
+            DraftSuggestion(recommendation=s.node_id, score=round(s.score, 4), matched=s.matched)
+            for s in suggestions
+        ],
+        same_event=[
+            DraftCandidate(
+                evidence=c.evidence_id, similarity=c.similarity, kind=c.kind, reason=c.reason
+            )
+            for c in candidates
+        ],
         notes=notes,
         text=text,
     )
@@ -259,8 +311,10 @@ def load_draft(root: Path, draft_id: str) -> tuple[Draft, str]:
     try:
         draft = Draft.model_validate({**data, "text": text})
     except ValidationError as err:
-        raise DraftError(f"{rel} is not a draft tracker can read",
-                         validation_problems(err, Draft, parsed.text, rel)) from None
+        raise DraftError(
+            f"{rel} is not a draft tracker can read",
+            validation_problems(err, Draft, parsed.text, rel),
+        ) from None
     return draft, parsed.sha256
 
 
@@ -269,8 +323,9 @@ def list_drafts(root: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
 
 
-def promote_draft(root: Path, draft_id: str, *, known_nodes: set[str] | None = None
-                  ) -> EvidenceFile:
+def promote_draft(
+    root: Path, draft_id: str, *, known_nodes: set[str] | None = None
+) -> EvidenceFile:
     """Validate a finished draft as an `EvidenceItem` and move it (and its text) to evidence/."""
     draft, draft_sha = load_draft(root, draft_id)
     toml_path, text_path = draft_paths(root, draft_id)
@@ -292,17 +347,27 @@ def promote_draft(root: Path, draft_id: str, *, known_nodes: set[str] | None = N
         item = EvidenceItem.model_validate(data)
     except ValidationError as err:
         problems = validation_problems(err, EvidenceItem, raw_text, rel)
-        raise DraftError(f"{rel} is not finished: {len(problems)} thing"
-                         f"{'s' * (len(problems) != 1)} to fill in", problems) from None
+        raise DraftError(
+            f"{rel} is not finished: {len(problems)} thing{'s' * (len(problems) != 1)} to fill in",
+            problems,
+        ) from None
     problems = []
     if known_nodes is not None:
         for assessment in item.assessments:
             if assessment.recommendation not in known_nodes:
-                problems.append(Problem(path=rel, message=f"unknown recommendation "
-                                        f"'{assessment.recommendation}'"))
+                problems.append(
+                    Problem(
+                        path=rel, message=f"unknown recommendation '{assessment.recommendation}'"
+                    )
+                )
     if text and " ".join(item.source.quote.split()) not in " ".join(text.split()):
-        problems.append(Problem(path=rel, message=f"the quote does not occur in "
-                                f"{DRAFTS_DIR}/{text_path.name}: copy it from there exactly"))
+        problems.append(
+            Problem(
+                path=rel,
+                message=f"the quote does not occur in "
+                f"{DRAFTS_DIR}/{text_path.name}: copy it from there exactly",
+            )
+        )
     if problems:
         raise DraftError(f"{rel} is not finished", problems)
     target = evidence_path(root, item)

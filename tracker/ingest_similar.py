@@ -261,10 +261,12 @@ def find_same_event(
         for other in index.events.get(key or "", ()):
             if other not in found:
                 found[other] = SameEventCandidate(
-                    evidence_id=index.ids[other], kind="same_event",
+                    evidence_id=index.ids[other],
+                    kind="same_event",
                     similarity=round(candidate.similarity * 0.9, 3),
                     reason=f"recorded as the same event ({key}) as {candidate.evidence_id}, "
-                    f"which this article matches by {candidate.kind.replace('_', ' ')}")
+                    f"which this article matches by {candidate.kind.replace('_', ' ')}",
+                )
     ranked = sorted(
         found.values(), key=lambda c: (-_KIND_RANK[c.kind], -c.similarity, c.evidence_id)
     )

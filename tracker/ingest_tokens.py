@@ -46,7 +46,7 @@ def stem(word: str) -> str:
         return _RU.stemWord(word)[:PREFIX_CAP]
     if word.isdigit() or not word.isalpha():
         return word
-    return _EN.stemWord(word)[:PREFIX_CAP + 2]
+    return _EN.stemWord(word)[: PREFIX_CAP + 2]
 
 
 def words(text: str) -> list[str]:

@@ -56,8 +56,9 @@ def visible_controls(text: str) -> str:
     """Untrusted text for plain output: every control character becomes a visible `\\xNN`."""
 
     def visible(match: re.Match[str]) -> str:
-        return "".join(f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
-                       for c in match.group())
+        return "".join(
+            f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in match.group()
+        )
 
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", visible, text)
 

@@ -18,18 +18,35 @@ STDIN_LIMIT = 5_000_000
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     source = argparse.ArgumentParser(add_help=False)
-    source.add_argument("source", metavar="SOURCE",
-                        help="a file (.txt, .md, .html), '-' for standard input (a paste), "
-                        "or an http(s) URL")
-    source.add_argument("--format", choices=["text", "json"], default="text",
-                        help="text (default) or json on stdout")
-    source.add_argument("--top", type=int, default=5, metavar="K",
-                        help="at most K suggested recommendations (default 5)")
-    source.add_argument("--timeout", type=float, default=15, metavar="SECONDS",
-                        help="for a URL: give up after this long (default 15)")
+    source.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a file (.txt, .md, .html), '-' for standard input (a paste), or an http(s) URL",
+    )
+    source.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default) or json on stdout",
+    )
+    source.add_argument(
+        "--top",
+        type=int,
+        default=5,
+        metavar="K",
+        help="at most K suggested recommendations (default 5)",
+    )
+    source.add_argument(
+        "--timeout",
+        type=float,
+        default=15,
+        metavar="SECONDS",
+        help="for a URL: give up after this long (default 15)",
+    )
 
     parser = add_command(
-        subparsers, "import",
+        subparsers,
+        "import",
         "Import an article as an evidence draft: metadata, same-event check, suggestions.",
         parents=[common, source],
         details="Extracts the title, date, publisher, author and main text (site furniture\n"
@@ -49,7 +66,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.set_defaults(run=run_import)
 
     parser = add_command(
-        subparsers, "suggest",
+        subparsers,
+        "suggest",
         "Rank the recommendations an article bears on, with the words that matched.",
         parents=[common, source],
         details="Uses the paper's wording, the analysts' search terms (any language) and the\n"
@@ -62,7 +80,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.set_defaults(run=run_suggest)
 
     parser = add_command(
-        subparsers, "draft",
+        subparsers,
+        "draft",
         "List imported drafts, or promote a finished draft to evidence.",
         parents=[common],
         details="A draft becomes evidence once it has a date, a publisher, reliability,\n"
@@ -92,8 +111,14 @@ def read_article(args: argparse.Namespace):
             cut = len(data) > STDIN_LIMIT
             article = extract_bytes(data[:STDIN_LIMIT], kind="paste")
             if cut:
-                article = article.model_copy(update={"notes": [
-                    *article.notes, f"the paste was cut at {STDIN_LIMIT // 1_000_000} MB"]})
+                article = article.model_copy(
+                    update={
+                        "notes": [
+                            *article.notes,
+                            f"the paste was cut at {STDIN_LIMIT // 1_000_000} MB",
+                        ]
+                    }
+                )
             return article
         if args.source.lower().startswith(("http://", "https://")):
             if args.timeout <= 0:
@@ -116,8 +141,15 @@ def _project_for_import(args: argparse.Namespace):
 
 def _suggestion_json(suggestions, nodes) -> list[dict]:
     titles = {n.id: n.title for n in nodes}
-    return [{"id": s.node_id, "score": round(s.score, 4), "matched": s.matched,
-             "title": titles.get(s.node_id, "")} for s in suggestions]
+    return [
+        {
+            "id": s.node_id,
+            "score": round(s.score, 4),
+            "matched": s.matched,
+            "title": titles.get(s.node_id, ""),
+        }
+        for s in suggestions
+    ]
 
 
 def _print_suggestions(suggestions, nodes) -> None:
@@ -125,8 +157,10 @@ def _print_suggestions(suggestions, nodes) -> None:
 
     titles = {n.id: n.title for n in nodes}
     if not suggestions:
-        print("Bears on none of the recommendations: no analyst search term and too little "
-              "of the paper's vocabulary in the article.")
+        print(
+            "Bears on none of the recommendations: no analyst search term and too little "
+            "of the paper's vocabulary in the article."
+        )
         return
     print("Suggested recommendations (best first):")
     for rank, s in enumerate(suggestions, start=1):
@@ -145,11 +179,11 @@ def run_suggest(args: argparse.Namespace) -> int:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
     project, texts = _project_for_import(args)
-    suggestions = suggest(article, project.nodes, project.items, top=args.top,
-                          archive_texts=texts)
+    suggestions = suggest(article, project.nodes, project.items, top=args.top, archive_texts=texts)
     if args.format == "json":
-        print(json.dumps(_suggestion_json(suggestions, project.nodes), ensure_ascii=False,
-                         indent=2))
+        print(
+            json.dumps(_suggestion_json(suggestions, project.nodes), ensure_ascii=False, indent=2)
+        )
     else:
         _print_suggestions(suggestions, project.nodes)
     return Exit.OK
@@ -184,23 +218,38 @@ def run_import(args: argparse.Namespace) -> int:
     rel = written.relative_to(project.root).as_posix() if written else None
 
     if args.format == "json":
-        print(json.dumps({
-            "version": 1,
-            "article": article.model_dump(mode="json", exclude={"text"})
-            | {"characters": len(article.text)},
-            "same_event": [{"id": c.evidence_id, "similarity": c.similarity,
-                            "reason": c.reason, "kind": c.kind} for c in candidates],
-            "suggestions": _suggestion_json(suggestions, project.nodes),
-            "draft": rel,
-            "draft_id": draft.id,
-            "dry_run": args.dry_run,
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "version": 1,
+                    "article": article.model_dump(mode="json", exclude={"text"})
+                    | {"characters": len(article.text)},
+                    "same_event": [
+                        {
+                            "id": c.evidence_id,
+                            "similarity": c.similarity,
+                            "reason": c.reason,
+                            "kind": c.kind,
+                        }
+                        for c in candidates
+                    ],
+                    "suggestions": _suggestion_json(suggestions, project.nodes),
+                    "draft": rel,
+                    "draft_id": draft.id,
+                    "dry_run": args.dry_run,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return Exit.OK
 
     show = visible_controls
     print(f"Title:     {show(article.title)}")
-    print(f"Published: {article.published.isoformat() if article.published else 'unknown'}"
-          + (f" ({article.date_precision})" if article.date_precision != "day" else ""))
+    print(
+        f"Published: {article.published.isoformat() if article.published else 'unknown'}"
+        + (f" ({article.date_precision})" if article.date_precision != "day" else "")
+    )
     print(f"Publisher: {show(article.publisher or 'unknown')}")
     if article.author:
         print(f"Author:    {show(article.author)}")
@@ -213,16 +262,17 @@ def run_import(args: argparse.Namespace) -> int:
     if candidates:
         print("Possibly the same as existing evidence (you decide):")
         for c in candidates:
-            print(f"  {c.evidence_id}  {c.kind.replace('_', ' ')}  {c.similarity:.2f}  "
-                  f"{show(c.reason)}")
+            print(
+                f"  {c.evidence_id}  {c.kind.replace('_', ' ')}  {c.similarity:.2f}  "
+                f"{show(c.reason)}"
+            )
     else:
         print("No existing evidence reports the same event, text or URL.")
     print()
     _print_suggestions(suggestions, project.nodes)
     print()
     if written:
-        print(f"Wrote {rel} and {rel[:-5]}.txt; finish it, then: tracker draft promote "
-              f"{draft.id}")
+        print(f"Wrote {rel} and {rel[:-5]}.txt; finish it, then: tracker draft promote {draft.id}")
     else:
         print("Dry run: nothing written.")
     return Exit.OK
@@ -249,9 +299,18 @@ def run_draft(args: argparse.Namespace) -> int:
         saved = promote_draft(root, args.id, known_nodes={n.id for n in project.nodes})
     except DraftError as err:
         if args.format == "json":
-            print(json.dumps({"version": 1, "ok": False, "message": str(err),
-                              "problems": [p.model_dump() for p in err.problems]},
-                             ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "version": 1,
+                        "ok": False,
+                        "message": str(err),
+                        "problems": [p.model_dump() for p in err.problems],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return Exit.DATA
         for problem in err.problems:
             print(problem.render(), file=sys.stderr)
