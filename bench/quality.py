@@ -242,11 +242,10 @@ def main(argv: list[str] | None = None) -> int:
             for rank, s in enumerate(got, start=1):
                 if any(s.node_id in w for w in wanted):
                     ranks.append(rank)
-            covered = (
-                lambda k, wanted=wanted, got=got: sum(  # noqa: E731
-                    1 for w in wanted if any(s.node_id in w for s in got[:k])
-                )
-            )
+
+            def covered(k: int, wanted=wanted, got=got) -> int:
+                return sum(1 for w in wanted if any(s.node_id in w for s in got[:k]))
+
             r1 += covered(1) / len(wanted)
             r3 += covered(3) / len(wanted)
             hit1 += 1 if ranks and ranks[0] == 1 else 0
