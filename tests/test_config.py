@@ -36,8 +36,15 @@ def test_bad_values_are_findings_with_lines_and_keep_the_rest(mini):
     rendered = sorted(p.render() for p in problems)
     assert config.window_days == 30 and config.half_life_days == 180
     assert config.reliability.B == 0.8
-    assert any(r.startswith("tracker.toml:2: scoring.half_life_days must be a number") for r in rendered)
-    assert any(r.startswith("tracker.toml:4: unknown key 'scoring.half_lfe'; did you mean 'half_life_days'") for r in rendered)
+    assert any(
+        r.startswith("tracker.toml:2: scoring.half_life_days must be a number") for r in rendered
+    )
+    assert any(
+        r.startswith(
+            "tracker.toml:4: unknown key 'scoring.half_lfe'; did you mean 'half_life_days'"
+        )
+        for r in rendered
+    )
     assert any(r.startswith("tracker.toml:6: scoring.reliability.B") for r in rendered)
     assert any("tracker.toml:7: warning: unknown table or key 'scorng'" in r for r in rendered)
 

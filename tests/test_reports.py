@@ -24,34 +24,57 @@ HOSTILE_QUOTE = "<img src=x onerror=alert(1)> [red]Кремль[/red] &lt;b&gt; 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=60,
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "TRACKER_TODAY": "2026-11-24", "COLUMNS": "160"},
     )
 
 
 def hostile_project(root: Path) -> Path:
-    text = evidence_toml("2025-06-01-hostile", date="2025-06-01", recommendation="balance-west",
-                         impact=3, url="javascript:alert(1)")
+    text = evidence_toml(
+        "2025-06-01-hostile",
+        date="2025-06-01",
+        recommendation="balance-west",
+        impact=3,
+        url="javascript:alert(1)",
+    )
     text = text.replace('title = "An event"', f"title = {json.dumps(HOSTILE_TITLE)}")
     text = text.replace('quote = "Something happened."', f"quote = {json.dumps(HOSTILE_QUOTE)}")
     text = text.replace('publisher = "Outlet"', 'publisher = "@SUM(A1) [i]Пресса[/i]"')
     write_evidence(root, text)
-    write_evidence(root, evidence_toml("2025-09-01-down", date="2025-09-01",
-                                       recommendation="reboot", impact=-2))
+    write_evidence(
+        root,
+        evidence_toml("2025-09-01-down", date="2025-09-01", recommendation="reboot", impact=-2),
+    )
     return root
 
 
 def test_status_on_bundled_data_runs_without_textual(bundled):
-    done = run("-X", "importtime", "-m", "tracker", "status", "--as-of", "2025-10-01",
-               cwd=bundled)
+    done = run("-X", "importtime", "-m", "tracker", "status", "--as-of", "2025-10-01", cwd=bundled)
     assert done.returncode == 0, done.stderr
     assert "textual" not in done.stderr  # -X importtime lists every module imported
     assert "balance-west-east" in done.stdout and "regressing" in done.stdout
 
 
 def test_explain_on_bundled_data_sums_to_the_score(bundled, capsys):
-    assert main(["explain", "balance-west-east", "--as-of", "2025-10-01", "-C", str(bundled),
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "balance-west-east",
+                "--as-of",
+                "2025-10-01",
+                "-C",
+                str(bundled),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert abs(sum(c["contribution"] for c in data["contributions"]) - data["score"]) < 1e-12
     reasons = {e["reason"] for e in data["excluded"]}
@@ -78,9 +101,11 @@ def test_hostile_text_in_the_terminal(mini):
 @pytest.mark.parametrize("fmt", ["md", "html", "json", "csv", "text"])
 def test_hostile_text_in_every_export(mini, tmp_path, fmt):
     hostile_project(mini)
-    out = tmp_path / f"status.{ 'txt' if fmt == 'text' else fmt}"
-    assert main(["status", "-C", str(mini), "--as-of", "2025-10-01", "--evidence",
-                 "-o", str(out)]) == 0
+    out = tmp_path / f"status.{'txt' if fmt == 'text' else fmt}"
+    assert (
+        main(["status", "-C", str(mini), "--as-of", "2025-10-01", "--evidence", "-o", str(out)])
+        == 0
+    )
     text = out.read_text("utf-8")
     if fmt == "html":
         assert "<script>" not in text and "<img" not in text
@@ -103,8 +128,22 @@ def test_hostile_text_in_every_export(mini, tmp_path, fmt):
 
 def test_changes_markdown_with_hostile_title(mini, capsys):
     hostile_project(mini)
-    assert main(["changes", "-C", str(mini), "--since", "2025-01-01", "--until", "2025-12-31",
-                 "--format", "md"]) == 0
+    assert (
+        main(
+            [
+                "changes",
+                "-C",
+                str(mini),
+                "--since",
+                "2025-01-01",
+                "--until",
+                "2025-12-31",
+                "--format",
+                "md",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "## New evidence (2)" in out and "<script>" not in out
     assert "`balance-west`" in out and "## Biggest movers down" in out
@@ -118,10 +157,27 @@ def test_golden_markdown_and_csv(mini, capsys, monkeypatch):
         "status.md": ["status", "--format", "md"],
         "status.csv": ["status", "--format", "csv"],
         "evidence.csv": ["status", "--format", "csv", "--evidence"],
-        "changes.md": ["changes", "--since", "2025-01-01", "--until", "2025-12-31",
-                       "--format", "md"],
-        "history.csv": ["history", "balance", "--from", "2025-01-01", "--to", "2025-12-31",
-                        "--step", "quarter", "--format", "csv"],
+        "changes.md": [
+            "changes",
+            "--since",
+            "2025-01-01",
+            "--until",
+            "2025-12-31",
+            "--format",
+            "md",
+        ],
+        "history.csv": [
+            "history",
+            "balance",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--step",
+            "quarter",
+            "--format",
+            "csv",
+        ],
     }.items():
         extra = ["--as-of", "2025-10-01"] if argv[0] == "status" else []
         assert main([*argv, *extra, "-C", str(mini)]) == 0
@@ -134,17 +190,49 @@ def test_golden_markdown_and_csv(mini, capsys, monkeypatch):
 
 
 def test_history_formats(bundled, capsys):
-    assert main(["history", "balance-west-east", "--from", "2025-01", "--to", "2025-12",
-                 "-C", str(bundled), "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "history",
+                "balance-west-east",
+                "--from",
+                "2025-01",
+                "--to",
+                "2025-12",
+                "-C",
+                str(bundled),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["schema_version"] == 1 and len(data["dates"]) == 12
     assert main(["history", "--from", "2025-01", "--to", "2025-12", "-C", str(bundled)]) == 0
-    assert "▁" in capsys.readouterr().out or True
+    out = capsys.readouterr().out
+    assert "balance-west-east" in out and any(ch in out for ch in "▁▂▃▄▅▆▇█")
 
 
 def test_status_filters_and_format_from_extension(bundled, tmp_path, capsys):
-    assert main(["status", "-C", str(bundled), "--as-of", "2025-10-01", "--format", "json",
-                 "--section", "resource-support", "--status", "stalled"]) == 0
+    assert (
+        main(
+            [
+                "status",
+                "-C",
+                str(bundled),
+                "--as-of",
+                "2025-10-01",
+                "--format",
+                "json",
+                "--section",
+                "resource-support",
+                "--status",
+                "stalled",
+            ]
+        )
+        == 0
+    )
     nodes = json.loads(capsys.readouterr().out)["nodes"]
     assert nodes and all(n["status"] == "stalled" for n in nodes)
     assert main(["status", "-C", str(bundled), "-o", str(tmp_path / "x.unknown")]) == 2
@@ -158,17 +246,28 @@ def test_html_page_in_a_real_browser(bundled, tmp_path):
     hostile_project(bundled)
     page = tmp_path / "status.html"
     assert main(["status", "-C", str(bundled), "--as-of", "2025-10-01", "-o", str(page)]) == 0
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--no-first-run", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True,
-                         text=True, timeout=60)
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60
+    )
     assert "Ensure balance in relations with the West and the East" in dom.stdout
     assert "<script>alert(1)</script>" not in dom.stdout  # stayed text, not an element
     assert 'id="ev-2025-09-15-kherson-occupation-head-minsk-euromaidan"' in dom.stdout
     shot = tmp_path / "page.png"
-    subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1280,2000",
-                    page.as_uri()], capture_output=True, timeout=60)
+    subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
+        capture_output=True,
+        timeout=60,
+    )
     assert shot.exists() and shot.stat().st_size > 10_000
     keep = os.environ.get("TRACKER_SCREENSHOT")
     if keep:
