@@ -35,8 +35,8 @@ def tree_ids(app: WorkbenchApp) -> list[str]:
 
 
 def timeline_ids(app: WorkbenchApp) -> list[str]:
-    table = app.screen.query_one("#timeline", DataTable)
-    return [str(key.value) for key in table.rows]
+    assert app.screen.query_one("#timeline", DataTable).row_count == len(app.main.row_ids)
+    return list(app.main.row_ids)
 
 
 async def select_node(pilot, node_id: str) -> None:

@@ -18,8 +18,12 @@ from tests.tui.helpers import SIZE, make_app, settle
 @pytest.fixture
 def project(mini: Path) -> Path:
     write_evidence(mini, evidence_toml())
-    write_evidence(mini, evidence_toml("2025-06-10-west-talks", date="2025-06-10",
-                                       recommendation="balance-west", impact=-3))
+    write_evidence(
+        mini,
+        evidence_toml(
+            "2025-06-10-west-talks", date="2025-06-10", recommendation="balance-west", impact=-3
+        ),
+    )
     return mini
 
 

@@ -73,8 +73,8 @@ class Session:
         for entries in self.by_node.values():
             entries.sort(key=lambda e: (e.file.item.date, e.file.item.id), reverse=True)
         self._similarity = self._nodes_index = None
+        self.scores = None
         self._load_config()
-        self.rescore()
 
     def _load_config(self) -> None:
         try:
@@ -112,7 +112,7 @@ class Session:
         self.history = score_history(self.project.nodes, self.project.items, dates, self.config)
         self.history_dates = dates
 
-    def entries(self, node_id: str, limit: int = 200) -> tuple[list[Entry], int]:
+    def entries(self, node_id: str, limit: int = 100) -> tuple[list[Entry], int]:
         """The node's evidence up to the as-of date, newest first (at most `limit`), and a count."""
         ids = [node_id, *self.descendants(node_id)]
         rows = [e for i in ids for e in self.by_node.get(i, ()) if e.file.item.date <= self.as_of]

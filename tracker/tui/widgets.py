@@ -49,13 +49,14 @@ def status_text(status: str | None, score: float | None = None, arrow: str = "")
 
 
 def node_label(title: str, status: str | None, score: float | None, arrow: str) -> Text:
-    """A tree row: symbol, title, then score, status word and trend."""
+    """A tree row: symbol, score, status word and trend first (never cut off), then the title."""
     symbol, word, style = status_parts(status)
-    label = Text(f"{symbol} ", style=style)
+    if status is None:
+        label = Text(f"{symbol} ", style=style)
+    else:
+        shown = f"{round(score, 1) + 0.0:+.1f}" if score is not None else "    "
+        label = Text(f"{symbol} {shown} {word:<12} {arrow or ' '} ", style=style)
     label.append_text(literal(title))
-    if status is not None:
-        tail = f"  {score:+.1f} {word}" if score is not None else f"  {word}"
-        label.append(tail + (f" {arrow}" if arrow else ""), style=style)
     return label
 
 

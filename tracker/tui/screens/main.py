@@ -75,6 +75,8 @@ class MainScreen(Screen[None]):
         self.status_filter: str | None = None
         self.current: str | None = None
         self._pending: str | None = None
+        self.scoring = False
+        self.row_ids: list[str] = []  # the timeline's evidence ids, row by row
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,13 +85,14 @@ class MainScreen(Screen[None]):
                 yield Input(placeholder="filter the tree…", id="filter")
                 yield Static("", id="filters")
                 yield Tree("…", id="tree")
-            with VerticalScroll(id="detail"):
-                yield Static(Text("Loading the project…"), id="banner")
-                yield Static("", id="node-head")
-                yield Static("", id="node-text")
-                yield Static("", id="node-score")
-                yield Static("", id="chart-label")
-                yield Sparkline([], id="chart")
+            with Vertical(id="detail"):
+                with VerticalScroll(id="detail-top"):
+                    yield Static(Text("Loading the project…"), id="banner")
+                    yield Static("", id="node-head")
+                    yield Static("", id="node-text")
+                    yield Static("", id="node-score")
+                    yield Static("", id="chart-label")
+                    yield Sparkline([], id="chart")
                 yield Static("", id="timeline-label")
                 yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -97,6 +100,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         tree = self.query_one("#tree", Tree)
         tree.show_root = False
+        self.query_one("#detail-top").can_focus = False  # tab goes tree -> timeline
         tree.guide_depth = 2
         self.query_one("#filter").display = False
         table = self.query_one("#timeline", DataTable)
@@ -123,8 +127,26 @@ class MainScreen(Screen[None]):
         )
 
     def loaded(self) -> None:
+        """Show the tree at once; the scores follow from a worker (slow on big projects)."""
         self.rebuild_tree()
         self.query_one("#tree", Tree).focus()
+        self.rescore()
+
+    @work(thread=True, exclusive=True, group="score")
+    def rescore(self) -> None:
+        if self.session.config is None:
+            return
+        self.app.call_from_thread(self._set_scoring, True)
+        self.session.rescore()
+        self.app.call_from_thread(self._scored)
+
+    def _set_scoring(self, busy: bool) -> None:
+        self.scoring = busy
+        self._update_title()
+
+    def _scored(self) -> None:
+        self.scoring = False
+        self.rebuild_tree()
         self.load_history()
 
     @work(thread=True, exclusive=True, group="history")
@@ -136,7 +158,8 @@ class MainScreen(Screen[None]):
         project = self.session.project
         paper = project.paper.title if project and project.paper else str(self.session.root)
         self.title = "tracker"
-        self.sub_title = f"{paper} · as of {self.session.as_of.isoformat()}"
+        busy = " · scoring…" if self.scoring else ""
+        self.sub_title = f"{paper} · as of {self.session.as_of.isoformat()}{busy}"
 
     def rebuild_tree(self) -> None:
         session = self.session
@@ -299,9 +322,10 @@ class MainScreen(Screen[None]):
         widget = self.query_one("#node-score", Static)
         chart = self.query_one("#chart", Sparkline)
         chart_label = self.query_one("#chart-label", Static)
-        score = (session.scores or {}).get(node.id)
+        score = None if self.scoring else (session.scores or {}).get(node.id)
         if score is None:
-            widget.update(Text(session.scoring_note or "not scored", style="italic"))
+            note = "scoring…" if self.scoring else session.scoring_note or "not scored"
+            widget.update(Text(note, style="italic"))
             chart.display = False
             chart_label.update("")
             return
@@ -359,13 +383,14 @@ class MainScreen(Screen[None]):
     def _show_timeline(self, node: Node) -> None:
         table = self.query_one("#timeline", DataTable)
         table.clear()
+        self.row_ids = []
         rows, total = self.session.entries(node.id)
         label = f"evidence, newest first: {total}"
         if total > len(rows):
             label += f" (showing {len(rows)}; ctrl+f searches all)"
         self.query_one("#timeline-label", Static).update(label)
         weights = {}
-        score = (self.session.scores or {}).get(node.id)
+        score = None if self.scoring else (self.session.scores or {}).get(node.id)
         if score is not None:
             weights = {c.evidence_id: c.weight for c in score.contributions}
         for entry in rows:
@@ -377,14 +402,14 @@ class MainScreen(Screen[None]):
                 direction(entry.assessment.impact),
                 f"{weight:.2f}" if weight is not None else "–",
                 literal(item.title[:60]),
-                key=item.id,
             )
+            self.row_ids.append(item.id)
 
     # --- actions --------------------------------------------------------------------------------
 
     @on(DataTable.RowSelected, "#timeline")
     def row_selected(self, event: DataTable.RowSelected) -> None:
-        self.open_evidence(str(event.row_key.value))
+        self.open_evidence(self.row_ids[event.cursor_row])
 
     def open_evidence(self, evidence_id: str) -> None:
         from tracker.tui.screens.evidence import EvidenceScreen
@@ -396,8 +421,7 @@ class MainScreen(Screen[None]):
     def action_open(self) -> None:
         table = self.query_one("#timeline", DataTable)
         if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-            self.open_evidence(str(key.value))
+            self.open_evidence(self.row_ids[table.cursor_row])
 
     def select_node(self, node_id: str) -> None:
         """Jump to a node (from the evidence screen), clearing filters that would hide it."""
@@ -444,10 +468,13 @@ class MainScreen(Screen[None]):
         self.app.push_screen(SearchScreen(self.session), chosen)
 
     def set_as_of(self, date) -> None:
+        """Timelines follow at once; scores, statuses and charts when the worker is done."""
         self.session.as_of = date
-        self.session.rescore()
-        self.rebuild_tree()
-        self.load_history()
+        self.session.history = {}
+        self.scoring = self.session.config is not None
+        self._update_title()
+        self.show_detail()
+        self.rescore()
 
     def action_shift(self, months: int) -> None:
         self.set_as_of(shift_months(self.session.as_of, months))

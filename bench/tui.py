@@ -1,0 +1,114 @@
+"""Time the workbench on a generated project: ready, selection to detail, as-of change.
+
+    python bench/generate.py 10000 /tmp/bench-10k
+    python bench/tui.py /tmp/bench-10k            # warm (load cache filled by a first run)
+    python bench/tui.py /tmp/bench-10k --no-cache # cold
+
+"Ready" is from creating the App to the tree shown with its first node selected and detailed,
+headless at 120x36. The floor is `store.load_project` plus one `scoring.score_all`, the work
+the workbench cannot avoid before it can show a score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("TRACKER_TODAY", "2033-01-01")
+
+
+def floor(root: Path, use_cache: bool) -> float:
+    from tracker.config import load_config
+    from tracker.scoring import score_all
+    from tracker.store import load_project
+
+    start = time.perf_counter()
+    project = load_project(root, use_cache=use_cache)
+    config, _ = load_config(root)
+    score_all(project.nodes, project.items, __import__("tracker.clock").clock.today(), config)
+    return time.perf_counter() - start
+
+
+async def measure(root: Path, use_cache: bool) -> dict[str, float]:
+    from tracker.tui.app import WorkbenchApp
+    from tracker.tui.session import shift_months
+
+    start = time.perf_counter()
+    app = WorkbenchApp(root, use_cache=use_cache)
+    async with app.run_test(size=(120, 36)) as pilot:
+        while app.session.project is None or not app.main.query_one("#tree").root.children:
+            await asyncio.sleep(0.005)
+        await pilot.pause()
+        ready = time.perf_counter() - start
+        while app.session.scores is None or app.main.scoring:
+            await asyncio.sleep(0.005)
+        scored = time.perf_counter() - start
+        main = app.main
+        nodes = [n.id for n in app.session.project.nodes]
+        times = []
+        for node_id in nodes[:40]:
+            t = time.perf_counter()
+            main.current = node_id
+            main.show_detail()
+            await pilot.pause()
+            times.append(time.perf_counter() - t)
+        as_of, timelines = [], []
+        for months in (-1, -3, 1, 3, -12):
+            t = time.perf_counter()
+            main.set_as_of(shift_months(main.session.as_of, months))
+            await pilot.pause()
+            timelines.append(time.perf_counter() - t)
+            while main.scoring:
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+            as_of.append(time.perf_counter() - t)
+        await app.workers.wait_for_complete()
+    return {
+        "ready": ready,
+        "scored": scored,
+        "timelines": statistics.median(timelines),
+        "select_median": statistics.median(times),
+        "select_max": max(times),
+        "as_of_median": statistics.median(as_of),
+        "as_of_max": max(as_of),
+        "items": len(app.session.project.evidence),
+        "nodes": len(nodes),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--no-cache", action="store_true")
+    args = parser.parse_args()
+    use_cache = not args.no_cache
+    if use_cache:
+        floor(args.root, True)  # fill the cache
+    base = floor(args.root, use_cache)
+    result = asyncio.run(measure(args.root, use_cache))
+    print(
+        f"{result['items']} evidence items, {result['nodes']} nodes, "
+        f"{'warm' if use_cache else 'cold'} load cache"
+    )
+    print(f"floor (load_project + score_all): {base:.3f} s")
+    print(f"ready (tree shown, first node detailed): {result['ready']:.3f} s")
+    print(f"scores shown: {result['scored']:.3f} s")
+    print(f"as-of change, timelines redrawn: median {result['timelines'] * 1000:.1f} ms")
+    print(
+        f"selection to detail: median {result['select_median'] * 1000:.1f} ms, "
+        f"max {result['select_max'] * 1000:.1f} ms"
+    )
+    print(
+        f"as-of change, scores redrawn: median {result['as_of_median'] * 1000:.1f} ms, "
+        f"max {result['as_of_max'] * 1000:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
