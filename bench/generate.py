@@ -27,17 +27,8 @@ from tracker.store import evidence_to_toml  # noqa: E402
 START = dt.date(2023, 1, 1)
 DAYS = (dt.date(2032, 12, 31) - START).days
 
-EN_WORDS = (
-    "minsk foreign ministry ambassador sanctions border trade export union state russia poland "
-    "lithuania ukraine china visa investment diplomats consular passport embassy talks summit "
-    "release political prisoners opposition regime delegation agreement wto eastern partnership "
-    "nuclear plant energy transit logistics security exercises neutrality diaspora university"
-).split()
-RU_WORDS = (
-    "минск министерство посол санкции граница торговля экспорт союзное государство россия польша "
-    "литва украина китай виза инвестиции дипломаты консульский паспорт посольство переговоры "
-    "освобождение политзаключенные оппозиция делегация соглашение энергетика транзит безопасность"
-).split()
+EN_WORDS = ["minsk", "foreign", "ministry", "ambassador", "sanctions", "border", "trade", "export", "union", "state", "russia", "poland", "lithuania", "ukraine", "china", "visa", "investment", "diplomats", "consular", "passport", "embassy", "talks", "summit", "release", "political", "prisoners", "opposition", "regime", "delegation", "agreement", "wto", "eastern", "partnership", "nuclear", "plant", "energy", "transit", "logistics", "security", "exercises", "neutrality", "diaspora", "university"]
+RU_WORDS = ["минск", "министерство", "посол", "санкции", "граница", "торговля", "экспорт", "союзное", "государство", "россия", "польша", "литва", "украина", "китай", "виза", "инвестиции", "дипломаты", "консульский", "паспорт", "посольство", "переговоры", "освобождение", "политзаключенные", "оппозиция", "делегация", "соглашение", "энергетика", "транзит", "безопасность"]
 PUBLISHERS = [
     ("BelTA", "C"),
     ("Reuters", "A"),

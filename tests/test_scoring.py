@@ -285,3 +285,27 @@ def test_history_is_fast_on_many_items_and_dates():
     start = time.perf_counter()
     score_history(NODES, many, dates, CFG)
     assert time.perf_counter() - start < 3.0
+
+
+@given(items_st(), st.integers(-400, 400), st.sampled_from(["sec", *LEAVES]))
+def test_numbers_only_and_one_node_explanations_agree_with_the_full_score(items, shift, node):
+    from tracker.scoring import explain_node, prepare
+
+    as_of = AS_OF + dt.timedelta(days=shift)
+    full = score_all(NODES, items, as_of, CFG)
+    prepared = prepare(items, CFG)
+    numbers = score_all(NODES, items, as_of, CFG, detail=(), prepared=prepared)
+    for nid, s in full.items():
+        quick = numbers[nid]
+        assert (quick.score, quick.status, quick.trend, quick.evidence_count) == (
+            s.score,
+            s.status,
+            s.trend,
+            s.evidence_count,
+        )
+        assert quick.contributions == [] and quick.explained is False
+        assert s.excluded_count == len(s.excluded)
+    one = explain_node(NODES, node, as_of, CFG, prepared, limit=3)
+    assert one.contributions == full[node].contributions[:3]
+    assert one.excluded_count == len(full[node].excluded)
+    assert explain_node(NODES, node, as_of, CFG, prepared).excluded == full[node].excluded

@@ -337,11 +337,17 @@ def _add_scores(project, node_id, entries, commits, parser, engine) -> list[Hist
     for entry in entries:
         as_of = entry.date.date()
         after = scoring.score_all(
-            project.nodes, _items_at(project.root, entry.commit, parser, memo), as_of, config
+            project.nodes,
+            _items_at(project.root, entry.commit, parser, memo),
+            as_of,
+            config,
+            detail=(),
         ).get(node_id)
         parent = parents.get(entry.commit)
         before_items = _items_at(project.root, parent, parser, memo) if parent else []
-        before = scoring.score_all(project.nodes, before_items, as_of, config).get(node_id)
+        before = scoring.score_all(project.nodes, before_items, as_of, config, detail=()).get(
+            node_id
+        )
         out.append(
             entry.model_copy(
                 update={

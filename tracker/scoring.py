@@ -19,9 +19,11 @@ with only "no movement" news reads as stalled, not as lacking evidence.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -126,6 +128,8 @@ class NodeScore(_Out):
     negative: float  # the sum of negative contributions (<= 0)
     contributions: list[Contribution]
     excluded: list[Exclusion]
+    explained: bool = True  # False: contributions and excluded were not asked for
+    excluded_count: int = 0  # how many are excluded, also when the list is cut by a limit
     children_scored: int | None  # coverage: children with any evidence (None for a leaf)
     children_total: int | None
     children: list[ChildPart]
@@ -137,7 +141,7 @@ class NodeScore(_Out):
 # --- readings: the analysts' assessments of one item for one node, combined ---------------
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class _Reading:
     item: EvidenceItem
     node_id: str
@@ -153,44 +157,105 @@ class _Reading:
     verdict: bool
     ref: dt.date  # the date it counts from
     key: tuple  # canonical order, independent of file order
-
-    @property
-    def event(self) -> str:
-        return self.item.event_key
+    event: str
 
 
 def _canonical(items: Iterable[EvidenceItem]) -> list[EvidenceItem]:
-    """Items in one order whatever the order of the files, so sums are bit-for-bit repeatable."""
-    return sorted(items, key=lambda i: (i.midpoint, i.id, i.model_dump_json()))
+    """Items in one order whatever the order of the files, so sums are bit-for-bit repeatable.
+
+    Date and id decide; only items that share both (a duplicate id, itself a data error) are
+    told apart by their whole content, which is costly, so it is computed for those alone.
+    """
+    ordered = sorted(items, key=lambda i: (i.midpoint, i.id))
+    out: list[EvidenceItem] = []
+    start = 0
+    while start < len(ordered):
+        end = start + 1
+        head = ordered[start]
+        while (
+            end < len(ordered)
+            and ordered[end].id == head.id
+            and ordered[end].midpoint == head.midpoint
+        ):
+            end += 1
+        group = ordered[start:end]
+        out += sorted(group, key=lambda i: i.model_dump_json()) if len(group) > 1 else group
+        start = end
+    return out
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What scoring derives from the evidence alone, whatever the date: compute it once and
+    score many dates with it (the workbench does, on every as-of change).
+
+    Each node's readings are in canonical order, which is date order, so the readings that
+    count at a date are one slice, found by bisection rather than by a scan of them all.
+    """
+
+    readings: dict[str, list[_Reading]]
+    refs: dict[str, list[dt.date]]
+    verdicts: dict[str, list[_Reading]]
+
+
+def prepare(items: Iterable[EvidenceItem], config: ScoringConfig) -> Prepared:
+    readings = _readings(items, config)
+    refs = {nid: [r.ref for r in rs] for nid, rs in readings.items()}
+    verdicts = {nid: [r for r in rs if r.verdict] for nid, rs in readings.items()}
+    return Prepared(readings, refs, {k: v for k, v in verdicts.items() if v})
+
+
+_CONFIDENCE_ORDER = {"high": 0, "moderate": 1, "low": 2}
 
 
 def _readings(items: Iterable[EvidenceItem], config: ScoringConfig) -> dict[str, list[_Reading]]:
     by_node: dict[str, list[_Reading]] = defaultdict(list)
     for rank, item in enumerate(_canonical(items)):
-        grouped: dict[str, list] = defaultdict(list)
-        for assessment in item.assessments:
-            grouped[assessment.recommendation].append(assessment)
         r = config.reliability.of(item.source.reliability)
         c = config.credibility.of(item.source.credibility)
-        for node_id, group in grouped.items():
-            k = math.fsum(config.confidence.of(a.confidence) for a in group) / len(group)
-            levels = sorted({a.confidence for a in group}, key=["high", "moderate", "low"].index)
+        ref = item.midpoint
+        event = item.event_key
+        if len(item.assessments) == 1:
+            groups = {item.assessments[0].recommendation: [item.assessments[0]]}
+        else:
+            groups = defaultdict(list)
+            for assessment in item.assessments:
+                groups[assessment.recommendation].append(assessment)
+        for node_id, group in groups.items():
+            if len(group) == 1:
+                a = group[0]
+                k = config.confidence.of(a.confidence)
+                impact = float(a.impact)
+                levels = a.confidence
+                analysts = [a.analyst] if a.analyst else []
+                rationale = a.rationale
+                verdict = a.verdict == "achieved"
+            else:
+                k = math.fsum(config.confidence.of(a.confidence) for a in group) / len(group)
+                impact = math.fsum(a.impact for a in group) / len(group)
+                levels = "/".join(
+                    sorted({a.confidence for a in group}, key=_CONFIDENCE_ORDER.__getitem__)
+                )
+                analysts = sorted({a.analyst for a in group if a.analyst})
+                rationale = "\n\n".join(a.rationale for a in group)
+                verdict = any(a.verdict == "achieved" for a in group)
             by_node[node_id].append(
                 _Reading(
                     item=item,
                     node_id=node_id,
-                    impact=math.fsum(a.impact for a in group) / len(group),
-                    confidence="/".join(levels),
+                    impact=impact,
+                    confidence=levels,
                     confidence_weight=k,
                     reliability_weight=r,
                     credibility_weight=c,
                     weight=r * c * k,
                     assessments=len(group),
-                    analysts=sorted({a.analyst for a in group if a.analyst}),
-                    rationale="\n\n".join(a.rationale for a in group),
-                    verdict=any(a.verdict == "achieved" for a in group),
-                    ref=item.midpoint,
+                    analysts=analysts,
+                    rationale=rationale,
+                    verdict=verdict,
+                    ref=ref,
                     key=(rank,),
+                    event=event,
                 )
             )
     return by_node
@@ -198,6 +263,8 @@ def _readings(items: Iterable[EvidenceItem], config: ScoringConfig) -> dict[str,
 
 def _pick(readings: Sequence[_Reading]) -> _Reading:
     """The report of an event that counts: the strongest weight; ties go to the earliest."""
+    if len(readings) == 1:
+        return readings[0]
     return min(readings, key=lambda r: (-r.weight, r.ref, r.item.id, r.key))
 
 
@@ -256,6 +323,32 @@ def _tree(nodes: Sequence[Node]) -> _Tree:
 
 
 # --- one node's direct evidence at a date ---------------------------------------------------
+# The numbers are computed with small slotted records; the explanation (pydantic Contribution
+# and Exclusion models with their sentences) is built only for the nodes a caller asks about,
+# since building it for every node on every date was nine tenths of the cost.
+
+
+@dataclass(slots=True, eq=False)
+class _Part:
+    """A counted reading's part in a node's score (scaled by `share` in a parent's rollup)."""
+
+    reading: _Reading
+    others: list[_Reading]  # other reports of the same event, not counted again
+    age: int
+    decay: float
+    share: float
+    value: float  # the contribution
+
+
+@dataclass(slots=True, eq=False)
+class _Skip:
+    """A reading that bears on the node but does not count at this date."""
+
+    reading: _Reading
+    reason: ExclusionReason
+    as_of: dt.date
+    best: _Reading | None = None  # for a duplicate: the report that counts instead
+    horizon: int = 0
 
 
 @dataclass
@@ -263,86 +356,83 @@ class _Direct:
     score: float = 0.0
     denominator: float = 0.0
     total_weight: float = 0.0
-    contributions: list[Contribution] = field(default_factory=list)
-    excluded: list[Exclusion] = field(default_factory=list)
+    parts: list[_Part] = field(default_factory=list)
+    best_of: dict[str, _Reading] = field(default_factory=dict)  # each event's counted report
     verdict: _Reading | None = None
     overturned_by: float = 0.0  # sum(w d s) of counted evidence after the verdict
 
 
-def _direct(readings: Sequence[_Reading], as_of: dt.date, config: ScoringConfig) -> _Direct:
+def _direct(prepared: Prepared, nid: str, as_of: dt.date, config: ScoringConfig) -> _Direct:
     out = _Direct(denominator=config.prior_weight)
-    events: dict[str, list[_Reading]] = defaultdict(list)
-    for r in readings:
-        if r.ref > as_of:
-            counts = (
-                ""
-                if r.ref == r.item.date
-                else f" (counts from {r.ref}, mid-{r.item.date_precision})"
-            )
-            out.excluded.append(
-                _exclusion(r, "after_as_of", f"dated {r.item.date}{counts}, after {as_of}")
-            )
-        elif (as_of - r.ref).days > config.horizon_days:
-            out.excluded.append(
-                _exclusion(
-                    r,
-                    "outside_window",
-                    f"{(as_of - r.ref).days} days old: beyond the horizon "
-                    f"of {config.horizon_days} days",
-                )
-            )
-        else:
-            events[r.event].append(r)
-        if r.verdict and r.ref <= as_of and (out.verdict is None or r.key > out.verdict.key):
+    readings = prepared.readings.get(nid)
+    if not readings:
+        return out
+    refs = prepared.refs[nid]
+    oldest = as_of - dt.timedelta(days=config.horizon_days)
+    window = readings[bisect_left(refs, oldest) : bisect_right(refs, as_of)]
+    for r in prepared.verdicts.get(nid, ()):
+        if r.ref <= as_of and (out.verdict is None or r.key > out.verdict.key):
             out.verdict = r
+    events: dict[str, list[_Reading]] = defaultdict(list)
+    for r in window:
+        events[r.event].append(r)
     chosen: list[tuple[_Reading, list[_Reading]]] = []
-    for group in events.values():
+    for event, group in events.items():
         best = _pick(group)
+        out.best_of[event] = best
+        if len(group) == 1:
+            chosen.append((best, []))
+            continue
         others = sorted((r for r in group if r is not best), key=lambda r: r.key)
-        for r in others:
-            out.excluded.append(
-                _exclusion(
-                    r,
-                    "duplicate_event",
-                    f"reports event '{r.event}', already counted through {best.item.id} "
-                    f"(weight {best.weight:.3f} >= {r.weight:.3f})",
-                )
-            )
         chosen.append((best, others))
     chosen.sort(key=lambda pair: pair[0].key)
-    decays = [decay((as_of - r.ref).days, config.half_life_days) for r, _ in chosen]
+    half_life = config.half_life_days
+    ages = [(as_of - r.ref).days for r, _ in chosen]
+    decays = [decay(age, half_life) for age in ages]
     denominator = config.prior_weight + math.fsum(
         r.weight * d * abs(r.impact) / SCALE for (r, _), d in zip(chosen, decays, strict=True)
     )
     out.denominator = denominator
     out.total_weight = math.fsum(r.weight * d for (r, _), d in zip(chosen, decays, strict=True))
-    for (r, others), d in zip(chosen, decays, strict=True):
-        out.contributions.append(
-            _contribution(r, others, as_of, d, r.weight * d * r.impact / denominator)
-        )
+    for (r, others), age, d in zip(chosen, ages, decays, strict=True):
+        out.parts.append(_Part(r, others, age, d, 1.0, r.weight * d * r.impact / denominator))
         if out.verdict is not None and r.ref > out.verdict.ref:
             out.overturned_by += r.weight * d * r.impact
-    out.score = math.fsum(c.contribution for c in out.contributions)
-    out.excluded.sort(key=lambda e: (e.date, e.evidence_id))
+    out.score = math.fsum(p.value for p in out.parts)
     return out
 
 
-def _exclusion(r: _Reading, reason: ExclusionReason, detail: str) -> Exclusion:
-    return Exclusion(
+def _exclusion(skip: _Skip) -> Exclusion:
+    r = skip.reading
+    if skip.reason == "after_as_of":
+        counts = (
+            "" if r.ref == r.item.date else f" (counts from {r.ref}, mid-{r.item.date_precision})"
+        )
+        detail = f"dated {r.item.date}{counts}, after {skip.as_of}"
+    elif skip.reason == "outside_window":
+        detail = f"{(skip.as_of - r.ref).days} days old: beyond the horizon of {skip.horizon} days"
+    else:
+        best = skip.best
+        assert best is not None
+        detail = (
+            f"reports event '{r.event}', already counted through {best.item.id} "
+            f"(weight {best.weight:.3f} >= {r.weight:.3f})"
+        )
+    # model_construct: built from validated data by this module; validating again costs 3x
+    return Exclusion.model_construct(
         evidence_id=r.item.id,
         node_id=r.node_id,
         title=r.item.title,
         date=r.item.date,
-        reason=reason,
+        reason=skip.reason,
         detail=detail,
     )
 
 
-def _contribution(
-    r: _Reading, others: list[_Reading], as_of: dt.date, d: float, value: float
-) -> Contribution:
+def _contribution(part: _Part) -> Contribution:
+    r = part.reading
     item = r.item
-    return Contribution(
+    return Contribution.model_construct(
         evidence_id=item.id,
         node_id=r.node_id,
         title=item.title,
@@ -365,12 +455,12 @@ def _contribution(
         credibility_weight=r.credibility_weight,
         confidence_weight=r.confidence_weight,
         weight=r.weight,
-        age_days=(as_of - r.ref).days,
-        decay=d,
-        effective_weight=r.weight * d,
-        share=1.0,
-        contribution=value,
-        corroborated_by=[o.item.id for o in others],
+        age_days=part.age,
+        decay=part.decay,
+        effective_weight=r.weight * part.decay,
+        share=part.share,
+        contribution=part.value,
+        corroborated_by=[o.item.id for o in part.others],
     )
 
 
@@ -386,30 +476,28 @@ class _Level:
     reason: str
     evidence_count: int
     total_weight: float
-    contributions: list[Contribution]
-    excluded: list[Exclusion]
+    parts: list[_Part]
     children: list[ChildPart]
     direct: _Direct
     achieved: bool
+    positive: float
+    negative: float
 
 
 def _status(
     score: float,
     total_weight: float,
-    contributions: list[Contribution],
+    positive: float,
+    negative: float,
     achieved: str | None,
     config: ScoringConfig,
-) -> tuple[Status, str, float, float]:
-    positive = math.fsum(c.contribution for c in contributions if c.contribution > 0)
-    negative = math.fsum(c.contribution for c in contributions if c.contribution < 0)
+) -> tuple[Status, str]:
     if achieved:
-        return "achieved", achieved, positive, negative
+        return "achieved", achieved
     if total_weight < config.min_weight:
         return (
             "insufficient",
             f"evidence weight {total_weight:.3f} is below the {config.min_weight} needed",
-            positive,
-            negative,
         )
     both = positive - negative
     small = min(positive, -negative)
@@ -417,77 +505,63 @@ def _status(
         return (
             "contested",
             f"strong evidence both ways: {positive:+.2f} toward, {negative:+.2f} away",
-            positive,
-            negative,
         )
     if score >= config.moving_threshold:
-        return "progressing", f"score {score:+.2f} >= {config.moving_threshold}", positive, negative
+        return "progressing", f"score {score:+.2f} >= {config.moving_threshold}"
     if score <= -config.moving_threshold:
-        return "regressing", f"score {score:+.2f} <= -{config.moving_threshold}", positive, negative
-    return (
-        "stalled",
-        f"score {score:+.2f} within +-{config.moving_threshold}",
-        positive,
-        negative,
-    )
+        return "regressing", f"score {score:+.2f} <= -{config.moving_threshold}"
+    return "stalled", f"score {score:+.2f} within +-{config.moving_threshold}"
+
+
+def _scaled(parts: list[_Part], share: float) -> list[_Part]:
+    return [
+        _Part(p.reading, p.others, p.age, p.decay, p.share * share, p.value * share) for p in parts
+    ]
 
 
 def _levels(
-    tree: _Tree,
-    readings: dict[str, list[_Reading]],
-    as_of: dt.date,
-    config: ScoringConfig,
+    tree: _Tree, prepared: Prepared, as_of: dt.date, config: ScoringConfig
 ) -> dict[str, _Level]:
     levels: dict[str, _Level] = {}
     for nid in tree.order:
-        direct = _direct(readings.get(nid, ()), as_of, config)
+        direct = _direct(prepared, nid, as_of, config)
         verdict_note: str | None = None
+        direct_reason = ""
         if direct.verdict is not None:
             v = direct.verdict.item.id
             if direct.overturned_by <= -config.verdict_overturn:
-                verdict_note = None
                 direct_reason = (
                     f"verdict 'achieved' in {v} overturned: later evidence sums "
                     f"{direct.overturned_by:+.2f} (w d s) <= -{config.verdict_overturn}"
                 )
             else:
                 verdict_note = f"analyst's verdict 'achieved' in {v}"
-                direct_reason = ""
-        else:
-            direct_reason = ""
         kids = tree.children.get(nid, [])
         if not kids:
-            contributions = direct.contributions
-            excluded = direct.excluded
+            parts = direct.parts
             score = direct.score
             total = direct.total_weight
-            parts: list[ChildPart] = []
+            child_parts: list[ChildPart] = []
             achieved = verdict_note
         else:
             included = [(k, levels[k]) for k in kids if levels[k].evidence_count > 0]
             members = [(tree.nodes[k].importance, lvl.score) for k, lvl in included]
-            if direct.contributions:
+            if direct.parts:
                 members.append((config.direct_importance, direct.score))
             total_importance = math.fsum(imp for imp, _ in members)
+            child_parts = []
             parts = []
-            contributions = []
-            excluded = list(direct.excluded)
-            if direct.contributions:
+            if direct.parts:
                 share = config.direct_importance / total_importance
-                contributions += [
-                    c.model_copy(
-                        update={"share": c.share * share, "contribution": c.contribution * share}
-                    )
-                    for c in direct.contributions
-                ]
-                parts.append(
+                parts += _scaled(direct.parts, share)
+                child_parts.append(
                     ChildPart(
                         node_id="(direct)",
                         title="the node's own evidence",
                         importance=config.direct_importance,
                         score=direct.score,
                         status="stalled",
-                        evidence_count=len(direct.contributions),
+                        evidence_count=len(direct.parts),
                         included=True,
                         share=share,
                     )
@@ -496,7 +570,7 @@ def _levels(
                 lvl = levels[k]
                 child = tree.nodes[k]
                 share = child.importance / total_importance if lvl.evidence_count else 0.0
-                parts.append(
+                child_parts.append(
                     ChildPart(
                         node_id=k,
                         title=child.title,
@@ -509,38 +583,109 @@ def _levels(
                     )
                 )
                 if share:
-                    contributions += [
-                        c.model_copy(
-                            update={
-                                "share": c.share * share,
-                                "contribution": c.contribution * share,
-                            }
-                        )
-                        for c in lvl.contributions
-                    ]
-                excluded += lvl.excluded
-            score = math.fsum(c.contribution for c in contributions)
-            total = math.fsum(c.effective_weight for c in contributions)
+                    parts += _scaled(lvl.parts, share)
+            score = math.fsum(p.value for p in parts)
+            total = math.fsum(p.reading.weight * p.decay for p in parts)
             all_achieved = all(levels[k].achieved for k in kids)
             achieved = verdict_note or (
                 f"all {len(kids)} sub-measures achieved" if all_achieved else None
             )
-        status, reason, _, _ = _status(score, total, contributions, achieved, config)
+        positive = math.fsum(p.value for p in parts if p.value > 0)
+        negative = math.fsum(p.value for p in parts if p.value < 0)
+        status, reason = _status(score, total, positive, negative, achieved, config)
         if direct_reason and status != "achieved":
             reason = f"{reason}; {direct_reason}"
         levels[nid] = _Level(
             score=score,
             status=status,
             reason=reason,
-            evidence_count=len({c.evidence_id for c in contributions}),
+            evidence_count=len({p.reading.item.id for p in parts}),
             total_weight=total,
-            contributions=contributions,
-            excluded=excluded,
-            children=parts,
+            parts=parts,
+            children=child_parts,
             direct=direct,
             achieved=status == "achieved",
+            positive=positive,
+            negative=negative,
         )
     return levels
+
+
+def _skipped(
+    tree: _Tree,
+    prepared: Prepared,
+    levels: dict[str, _Level],
+    nid: str,
+    as_of: dt.date,
+    config: ScoringConfig,
+) -> list[_Skip]:
+    """What bears on a node (or its subtree) but does not count: only for explained nodes."""
+    out: list[_Skip] = []
+    stack = [nid]
+    horizon = config.horizon_days
+    while stack:
+        current = stack.pop()
+        stack.extend(tree.children.get(current, []))
+        best_of = levels[current].direct.best_of
+        for r in prepared.readings.get(current, ()):
+            if r.ref > as_of:
+                out.append(_Skip(r, "after_as_of", as_of))
+            elif (as_of - r.ref).days > horizon:
+                out.append(_Skip(r, "outside_window", as_of, horizon=horizon))
+            elif best_of.get(r.event) is not r:
+                out.append(_Skip(r, "duplicate_event", as_of, best_of.get(r.event)))
+    return out
+
+
+def _explain(
+    tree: _Tree,
+    prepared: Prepared,
+    levels: dict[str, _Level],
+    nid: str,
+    as_of: dt.date,
+    config: ScoringConfig,
+    limit: int | None,
+) -> tuple[list[Contribution], list[Exclusion], int]:
+    parts = levels[nid].parts
+    if limit is not None:
+        parts = heapq.nsmallest(
+            limit, parts, key=lambda p: (-abs(p.value), p.reading.item.id, p.reading.node_id)
+        )
+    contributions = sorted(
+        (_contribution(p) for p in parts),
+        key=lambda c: (-abs(c.contribution), c.evidence_id, c.node_id),
+    )
+    skips = _skipped(tree, prepared, levels, nid, as_of, config)
+    excluded = (
+        []
+        if limit is not None
+        else sorted((_exclusion(s) for s in skips), key=lambda e: (e.date, e.evidence_id))
+    )
+    return contributions, excluded, len(skips)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One node's largest contributions at a date, and how many items do not count."""
+
+    contributions: list[Contribution]
+    excluded: list[Exclusion]
+    excluded_count: int
+
+
+def explain_node(
+    nodes: list[Node],
+    node_id: str,
+    as_of: dt.date,
+    config: ScoringConfig,
+    prepared: Prepared,
+    *,
+    limit: int | None = None,
+) -> Explanation:
+    """The explanation of one node alone: what a browser of the tree needs on each move."""
+    tree = _tree(nodes)
+    levels = _levels(tree, prepared, as_of, config)
+    return Explanation(*_explain(tree, prepared, levels, node_id, as_of, config, limit))
 
 
 def trend_arrow(trend: float, config: ScoringConfig) -> str:
@@ -552,24 +697,60 @@ def trend_arrow(trend: float, config: ScoringConfig) -> str:
 
 
 def score_all(
-    nodes: list[Node], items: list[EvidenceItem], as_of: dt.date, config: ScoringConfig
+    nodes: list[Node],
+    items: list[EvidenceItem],
+    as_of: dt.date,
+    config: ScoringConfig,
+    *,
+    detail: Collection[str] | None = None,
+    detail_limit: int | None = None,
+    prepared: Prepared | None = None,
 ) -> dict[str, NodeScore]:
-    """Every node's score at `as_of`, in the paper's order; evidence after `as_of` is ignored."""
+    """Every node's score at `as_of`, in the paper's order; evidence after `as_of` is ignored.
+
+    `detail`: the nodes whose `contributions` and `excluded` are wanted (None: all of them);
+    the others carry the numbers only. `detail_limit`: keep only the largest contributions
+    (and no exclusions, only their count): a quick view of a node with thousands of items.
+    `prepared`: `prepare(items, config)`, reused across dates.
+    """
     tree = _tree(nodes)
-    readings = _readings(items, config)
-    levels = _levels(tree, readings, as_of, config)
+    prepared = prepared or prepare(items, config)
+    levels = _levels(tree, prepared, as_of, config)
     window_start = as_of - dt.timedelta(days=config.window_days)
-    before = _levels(tree, readings, window_start, config)
+    before = _levels(tree, prepared, window_start, config)
     out: dict[str, NodeScore] = {}
     for nid in tree.nodes:
         lvl = levels[nid]
         node = tree.nodes[nid]
         kids = tree.children.get(nid, [])
         trend = lvl.score - before[nid].score
-        _, _, positive, negative = _status(
-            lvl.score, lvl.total_weight, lvl.contributions, None, config
-        )
         has_any = lvl.evidence_count or before[nid].evidence_count
+        explained = detail is None or nid in detail
+        excluded_count = 0
+        if explained:
+            parts = lvl.parts
+            if detail_limit is not None:
+                parts = heapq.nsmallest(
+                    detail_limit,
+                    parts,
+                    key=lambda p: (-abs(p.value), p.reading.item.id, p.reading.node_id),
+                )
+            contributions = sorted(
+                (_contribution(p) for p in parts),
+                key=lambda c: (-abs(c.contribution), c.evidence_id, c.node_id),
+            )
+            skips = _skipped(tree, prepared, levels, nid, as_of, config)
+            excluded_count = len(skips)
+            excluded = (
+                []
+                if detail_limit is not None
+                else sorted(
+                    (_exclusion(s) for s in skips),
+                    key=lambda e: (e.date, e.evidence_id),
+                )
+            )
+        else:
+            contributions, excluded = [], []
         out[nid] = NodeScore(
             node_id=nid,
             title=node.title,
@@ -587,17 +768,17 @@ def score_all(
             total_weight=lvl.total_weight,
             prior=config.prior_weight,
             denominator=lvl.direct.denominator,
-            positive=positive,
-            negative=negative,
-            contributions=sorted(
-                lvl.contributions, key=lambda c: (-abs(c.contribution), c.evidence_id, c.node_id)
-            ),
-            excluded=lvl.excluded,
+            positive=lvl.positive,
+            negative=lvl.negative,
+            contributions=contributions,
+            excluded=excluded,
+            explained=explained,
+            excluded_count=excluded_count,
             children_scored=sum(1 for k in kids if levels[k].evidence_count) if kids else None,
             children_total=len(kids) if kids else None,
             children=lvl.children,
-            direct_score=lvl.direct.score if lvl.direct.contributions else None,
-            direct_count=len(lvl.direct.contributions),
+            direct_score=lvl.direct.score if lvl.direct.parts else None,
+            direct_count=len(lvl.direct.parts),
             verdict_evidence=lvl.direct.verdict.item.id if lvl.direct.verdict else None,
         )
     return out
@@ -659,11 +840,16 @@ def _sweep(readings: list[_Reading], dates: list[dt.date], config: ScoringConfig
 
 
 def score_history(
-    nodes: list[Node], items: list[EvidenceItem], dates: list[dt.date], config: ScoringConfig
+    nodes: list[Node],
+    items: list[EvidenceItem],
+    dates: list[dt.date],
+    config: ScoringConfig,
+    *,
+    prepared: Prepared | None = None,
 ) -> dict[str, list[float]]:
     """Every node's score at each date (in the order given): the same numbers as score_all."""
     tree = _tree(nodes)
-    readings = _readings(items, config)
+    readings = (prepared or prepare(items, config)).readings
     order = sorted(range(len(dates)), key=lambda i: dates[i])
     ordered = [dates[i] for i in order]
     scores: dict[str, list[float]] = {}

@@ -63,7 +63,7 @@ def run_history(args: argparse.Namespace) -> int:
     from tracker.scoring import score_history
 
     fmt = output_format(args)
-    project, config, as_of, scores = scored(args)
+    project, config, as_of, scores, prepared = scored(args, detail=())
     end = args.end or as_of
     start = args.start or rx.shift_months(end, -24)
     if start > end:
@@ -73,7 +73,7 @@ def run_history(args: argparse.Namespace) -> int:
     dates = rx.steps(start, end, args.step)
     if len(dates) < 2:
         dates = [start, end] if start < end else [end]
-    series = score_history(project.nodes, project.items, dates, config)
+    series = score_history(project.nodes, project.items, dates, config, prepared=prepared)
     ids = [args.id] if args.id else list(scores)
     meta = rx.Meta.make(project, config, end, commit_of(project.root), args)
     if fmt == "text" and not args.output:
@@ -96,9 +96,18 @@ def run_changes(args: argparse.Namespace) -> int:
     if args.since >= until:
         raise UsageError(f"--since {args.since} must be before --until {until}")
     args.as_of = until
-    project, config, _, after = scored(args)
-    before = score_all(project.nodes, project.items, args.since, config)
+    project, config, _, after, prepared = scored(args, detail=())
+    before = score_all(
+        project.nodes, project.items, args.since, config, detail=(), prepared=prepared
+    )
+    # Numbers first; then the evidence behind only the nodes the briefing shows.
     result = rx.changes(project, before, after, args.since, until, top=args.top)
+    shown = {m.node_id for m in (*result.status_changes, *result.up, *result.down)}
+    if shown:
+        after = score_all(
+            project.nodes, project.items, until, config, detail=shown, prepared=prepared
+        )
+        result = rx.changes(project, before, after, args.since, until, top=args.top)
     meta = rx.Meta.make(project, config, until, commit_of(project.root), args)
     if fmt == "text" and not args.output:
         from tracker import report

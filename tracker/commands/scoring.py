@@ -117,8 +117,12 @@ def output_format(args: argparse.Namespace) -> str:
     return "text"
 
 
-def scored(args: argparse.Namespace):
-    """Load, warn about data problems on stderr, and score: what every report starts from."""
+def scored(args: argparse.Namespace, *, detail=None):
+    """Load, warn about data problems on stderr, and score: what every report starts from.
+
+    `detail`: the nodes whose explanation (contributions, exclusions) the report shows; None
+    for all. Returns the project, config, as-of date, scores and the date-free preparation.
+    """
     from tracker import scoring
     from tracker.clock import today
     from tracker.config import load_config
@@ -136,8 +140,11 @@ def scored(args: argparse.Namespace):
             file=sys.stderr,
         )
     as_of = args.as_of or today()
-    scores = scoring.score_all(project.nodes, project.items, as_of, config)
-    return project, config, as_of, scores
+    prepared = scoring.prepare(project.items, config)
+    scores = scoring.score_all(
+        project.nodes, project.items, as_of, config, detail=detail, prepared=prepared
+    )
+    return project, config, as_of, scores, prepared
 
 
 def console(file=None):
@@ -187,7 +194,8 @@ def select(scores, project, args) -> list:
 
 def run_status(args: argparse.Namespace) -> int:
     fmt = output_format(args)
-    project, config, as_of, scores = scored(args)
+    explained = fmt == "html" or args.evidence
+    project, config, as_of, scores, _ = scored(args, detail=None if explained else ())
     chosen = select(scores, project, args)
     from tracker import report_export
 
@@ -211,7 +219,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    project, config, _, scores = scored(args)
+    project, config, _, scores, _ = scored(args, detail=(args.id,))
     if args.id not in scores:
         import difflib
 

@@ -59,6 +59,9 @@ class Session:
     use_cache: bool = True
     _similarity: Any = None
     _nodes_index: Any = None
+    _prepared: Any = None  # scoring.prepare(): what does not change with the as-of date
+    _weights: dict[tuple[str, str], float] = field(default_factory=dict)
+    _explained: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
 
     def load(self) -> None:
         """Read every file afresh (slow for big projects: the app runs this in a worker)."""
@@ -72,7 +75,8 @@ class Session:
                 self.by_node.setdefault(assessment.recommendation, []).append(Entry(ev, assessment))
         for entries in self.by_node.values():
             entries.sort(key=lambda e: (e.file.item.date, e.file.item.id), reverse=True)
-        self._similarity = self._nodes_index = None
+        self._similarity = self._nodes_index = self._prepared = None
+        self._explained = {}
         self.scores = None
         self._load_config()
 
@@ -100,7 +104,42 @@ class Session:
             return
         from tracker.scoring import score_all
 
-        self.scores = score_all(self.project.nodes, self.project.items, self.as_of, self.config)
+        self.scores = score_all(
+            self.project.nodes,
+            self.project.items,
+            self.as_of,
+            self.config,
+            detail=(),
+            prepared=self.prepared(),
+        )
+
+    def prepared(self) -> Any:
+        """The date-free part of scoring, once per load: an as-of change only re-sums."""
+        if self._prepared is None and self.project is not None and self.config is not None:
+            from tracker.scoring import prepare
+
+            self._prepared = prepare(self.project.items, self.config)
+            self._weights = {
+                (nid, r.item.id): r.weight
+                for nid, readings in self._prepared.readings.items()
+                for r in readings
+            }
+        return self._prepared
+
+    def weight(self, node_id: str, evidence_id: str) -> float | None:
+        """w = R x C x K of an item's assessment of a node (date-free)."""
+        return self._weights.get((node_id, evidence_id))
+
+    def explanation(self, node_id: str, limit: int = 8) -> Any:
+        """A node's largest contributions at the as-of date (the figures of tracker explain)."""
+        key = (node_id, self.as_of)
+        if key not in self._explained and self.project is not None and self.config is not None:
+            from tracker.scoring import explain_node
+
+            self._explained[key] = explain_node(
+                self.project.nodes, node_id, self.as_of, self.config, self.prepared(), limit=limit
+            )
+        return self._explained.get(key)
 
     def compute_history(self, months: int = 24) -> None:
         """Monthly scores up to the as-of date, for the charts (run in a worker)."""
@@ -109,7 +148,9 @@ class Session:
         from tracker.scoring import score_history
 
         dates = [shift_months(self.as_of, -k) for k in range(months - 1, -1, -1)]
-        self.history = score_history(self.project.nodes, self.project.items, dates, self.config)
+        self.history = score_history(
+            self.project.nodes, self.project.items, dates, self.config, prepared=self.prepared()
+        )
         self.history_dates = dates
 
     def entries(self, node_id: str, limit: int = 100) -> tuple[list[Entry], int]:

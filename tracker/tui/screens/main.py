@@ -336,9 +336,11 @@ class MainScreen(Screen[None]):
             out.append(f", children scored {score.children_scored}/{score.children_total}")
         out.append("\n")
         out.append_text(literal(score.status_reason))
-        if score.excluded:
+        explanation = session.explanation(node.id)
+        contributions = explanation.contributions if explanation else []
+        if explanation and explanation.excluded_count:
             out.append(
-                f"\n{len(score.excluded)} item(s) not counted (tracker explain lists why)",
+                f"\n{explanation.excluded_count} item(s) not counted (tracker explain lists why)",
                 style="dim",
             )
         table = Table(
@@ -355,7 +357,7 @@ class MainScreen(Screen[None]):
             pad_edge=False,
             expand=False,
         )
-        for c in sorted(score.contributions, key=lambda c: abs(c.contribution), reverse=True)[:8]:
+        for c in contributions:
             table.add_row(
                 literal(c.title[:40]),
                 c.date.isoformat(),
@@ -369,7 +371,7 @@ class MainScreen(Screen[None]):
             )
         from rich.console import Group
 
-        widget.update(Group(out, table) if score.contributions else out)
+        widget.update(Group(out, table) if contributions else out)
         history = session.history.get(node.id)
         chart.display = bool(history)
         if history:
@@ -389,13 +391,9 @@ class MainScreen(Screen[None]):
         if total > len(rows):
             label += f" (showing {len(rows)}; ctrl+f searches all)"
         self.query_one("#timeline-label", Static).update(label)
-        weights = {}
-        score = None if self.scoring else (self.session.scores or {}).get(node.id)
-        if score is not None:
-            weights = {c.evidence_id: c.weight for c in score.contributions}
         for entry in rows:
             item = entry.file.item
-            weight = weights.get(item.id)
+            weight = self.session.weight(entry.assessment.recommendation, item.id)
             table.add_row(
                 item.date.isoformat(),
                 literal(item.source.publisher[:24]),
