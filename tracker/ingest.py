@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tracker import tomlfmt
 from tracker.clock import today
+from tracker.ingest_cache import archive_texts, similarity_index
 from tracker.ingest_extract import (
     MAX_FILE_BYTES,
     MAX_TEXT_CHARS,
@@ -76,6 +77,7 @@ __all__ = [
     "make_draft",
     "promote_draft",
     "save_draft",
+    "similarity_index",
     "suggest",
     "trim_boilerplate",
 ]
@@ -382,16 +384,3 @@ def promote_draft(
     if text_path.exists():
         text_path.unlink()
     return saved
-
-
-def archive_texts(root: Path, evidence: list[EvidenceFile]) -> dict[str, str]:
-    """The archived full texts beside evidence items, by id: same-event detection reads them."""
-    texts = {}
-    for ev in evidence:
-        path = (root / ev.path).with_suffix(".txt")
-        if ev.item.source.archive_sha256 and path.is_file():
-            try:
-                texts[ev.item.id] = path.read_text("utf-8", errors="replace")
-            except OSError:
-                continue
-    return texts

@@ -17,10 +17,11 @@ import math
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from tracker.ingest_extract import Article, find_date
@@ -79,10 +80,13 @@ def content_terms(text: str) -> Counter[str]:
 
 def shingles(text: str) -> set[int]:
     """A consistent sample of the text's word 5-grams, as 32-bit hashes."""
-    seq = [w.lower() for w in words(text)]
+    # Each word is encoded once; the UTF-8 of the joined words is the join of their UTF-8.
+    seq = [w.lower().encode("utf-8") for w in words(text)]
+    crc32 = zlib.crc32
+    join = b" ".join
     out = set()
     for start in range(len(seq) - SHINGLE + 1):
-        value = zlib.crc32(" ".join(seq[start : start + SHINGLE]).encode("utf-8"))
+        value = crc32(join(seq[start : start + SHINGLE]))
         if value % SHINGLE_SAMPLE == 0:
             out.add(value)
     return out
@@ -104,16 +108,108 @@ def _item_text(item: EvidenceItem, archive: str | None) -> str:
     return archive if archive else item.source.quote
 
 
+class PackedShingles(Mapping[int, list[int]]):
+    """Shingle postings as two sorted arrays: millions of postings load as two buffers, and a
+    lookup is a binary search, so a cached index costs nothing to open."""
+
+    def __init__(self, hashes: np.ndarray, positions: np.ndarray) -> None:
+        self.hashes = hashes  # sorted by (hash, position)
+        self.positions = positions
+
+    @classmethod
+    def from_postings(cls, postings: Mapping[int, list[int]]) -> PackedShingles:
+        if isinstance(postings, PackedShingles):
+            return postings
+        sizes = [len(v) for v in postings.values()]
+        hashes = np.repeat(np.fromiter(postings.keys(), np.uint32, len(postings)), sizes)
+        positions = np.fromiter(
+            (p for v in postings.values() for p in v), np.int32, int(sum(sizes))
+        )
+        order = np.lexsort((positions, hashes))
+        return cls(hashes[order], positions[order])
+
+    def _span(self, key: object) -> tuple[int, int]:
+        if not isinstance(key, int) or not 0 <= key < 2**32:
+            return 0, 0
+        value = np.uint32(key)
+        return (
+            int(self.hashes.searchsorted(value, "left")),
+            int(self.hashes.searchsorted(value, "right")),
+        )
+
+    def __getitem__(self, key: int) -> list[int]:
+        start, end = self._span(key)
+        if start == end:
+            raise KeyError(key)
+        return self.positions[start:end].tolist()
+
+    def __contains__(self, key: object) -> bool:
+        start, end = self._span(key)
+        return start != end
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.unique(self.hashes).tolist())
+
+    def __len__(self) -> int:
+        return int(np.unique(self.hashes).size)
+
+
+class PackedTerms(Mapping[str, list[tuple[int, float]]]):
+    """Term postings as one run of (position, weight) arrays and a term -> slice table: the
+    cached index opens in milliseconds, and only the article's own terms are ever decoded."""
+
+    def __init__(
+        self, slots: dict[str, int], offsets: np.ndarray, positions: np.ndarray, values: np.ndarray
+    ) -> None:
+        self.slots = slots
+        self.offsets = offsets
+        self.positions = positions
+        self.values = values
+
+    @classmethod
+    def from_postings(cls, postings: Mapping[str, list[tuple[int, float]]]) -> PackedTerms:
+        if isinstance(postings, PackedTerms):
+            return postings
+        slots = {term: slot for slot, term in enumerate(postings)}
+        sizes = np.fromiter((len(v) for v in postings.values()), np.int64, len(postings))
+        offsets = np.zeros(len(postings) + 1, np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        total = int(offsets[-1])
+        positions = np.fromiter((p for v in postings.values() for p, _ in v), np.int32, total)
+        values = np.fromiter((w for v in postings.values() for _, w in v), np.float64, total)
+        return cls(slots, offsets, positions, values)
+
+    def __getitem__(self, key: str) -> list[tuple[int, float]]:
+        slot = self.slots[key]
+        start, end = int(self.offsets[slot]), int(self.offsets[slot + 1])
+        return list(
+            zip(self.positions[start:end].tolist(), self.values[start:end].tolist(), strict=True)
+        )
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.slots
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.slots)
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+
 @dataclass
 class SimilarityIndex:
-    """Inverted indexes over the evidence: URLs, sampled shingles, event terms."""
+    """Inverted indexes over the evidence: URLs, sampled shingles, event terms.
+
+    It depends only on the evidence (items and archived texts), so `ingest_cache` keeps it
+    between runs in the packed form of `pack`/`unpack`.
+    """
 
     ids: list[str] = field(default_factory=list)
     dates: list[dt.date] = field(default_factory=list)
     urls: dict[str, list[int]] = field(default_factory=dict)
-    shingle_postings: dict[int, list[int]] = field(default_factory=dict)
+    shingle_postings: Mapping[int, list[int]] = field(default_factory=dict)
     shingle_counts: list[int] = field(default_factory=list)
-    term_postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    term_postings: Mapping[str, list[tuple[int, float]]] = field(default_factory=dict)
     norms: list[float] = field(default_factory=list)
     df: dict[str, int] = field(default_factory=dict)
     events: dict[str, list[int]] = field(default_factory=dict)  # explicit event key -> items
@@ -149,15 +245,66 @@ class SimilarityIndex:
         for vector in raw_vectors:
             df.update(vector.keys())
         index.df = dict(df)
+        idf = {term: index.idf(term) for term in index.df}  # once a term, not once a posting
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for position, vector in enumerate(raw_vectors):
             norm = 0.0
             for term, weight in vector.items():
-                value = weight * index.idf(term)
+                value = weight * idf[term]
                 postings[term].append((position, value))
                 norm += value * value
             index.norms.append(math.sqrt(norm) or 1.0)
         index.term_postings = dict(postings)
+        return index
+
+    def pack(self) -> dict[str, Any]:
+        """Plain data and flat arrays (as bytes) for the cache: quick to pickle and to load."""
+        terms = PackedTerms.from_postings(self.term_postings)
+        sample = PackedShingles.from_postings(self.shingle_postings)
+        return {
+            "ids": list(self.ids),
+            "dates": np.fromiter((d.toordinal() for d in self.dates), np.int32).tobytes(),
+            "urls": dict(self.urls),
+            "shingle_hashes": sample.hashes.tobytes(),
+            "shingle_positions": sample.positions.tobytes(),
+            "shingle_counts": np.asarray(self.shingle_counts, np.int32).tobytes(),
+            "term_slots": terms.slots,
+            "term_offsets": terms.offsets.tobytes(),
+            "term_positions": terms.positions.tobytes(),
+            "term_values": terms.values.tobytes(),
+            "norms": np.asarray(self.norms, np.float64).tobytes(),
+            "df": dict(self.df),
+            "events": dict(self.events),
+            "event_of": list(self.event_of),
+        }
+
+    @classmethod
+    def unpack(cls, state: dict[str, Any]) -> SimilarityIndex:
+        """The index `pack` described; raises (KeyError, ValueError, TypeError) on bad data."""
+        ordinals = np.frombuffer(state["dates"], np.int32).tolist()
+        index = cls(
+            ids=list(state["ids"]),
+            dates=[dt.date.fromordinal(o) for o in ordinals],
+            urls=dict(state["urls"]),
+            shingle_postings=PackedShingles(
+                np.frombuffer(state["shingle_hashes"], np.uint32),
+                np.frombuffer(state["shingle_positions"], np.int32),
+            ),
+            shingle_counts=np.frombuffer(state["shingle_counts"], np.int32).tolist(),
+            term_postings=PackedTerms(
+                dict(state["term_slots"]),
+                np.frombuffer(state["term_offsets"], np.int64),
+                np.frombuffer(state["term_positions"], np.int32),
+                np.frombuffer(state["term_values"], np.float64),
+            ),
+            norms=np.frombuffer(state["norms"], np.float64).tolist(),
+            df=dict(state["df"]),
+            events=dict(state["events"]),
+            event_of=list(state["event_of"]),
+        )
+        sizes = {len(index.ids), len(index.dates), len(index.shingle_counts), len(index.norms)}
+        if len(sizes | {len(index.event_of)}) != 1:
+            raise ValueError("packed index arrays differ in length")
         return index
 
     def idf(self, term: str) -> float:
@@ -230,9 +377,9 @@ def find_same_event(
     dots: dict[int, float] = defaultdict(float)
     contributions: dict[int, list[tuple[float, str]]] = defaultdict(list)
     for term, weight in weights.items():
-        postings = index.term_postings[term]
-        if len(postings) > limit:
+        if index.df[term] > limit:  # df is the length of the term's postings
             continue
+        postings = index.term_postings[term]
         for position, value in postings:
             dots[position] += weight * value
             contributions[position].append((weight * value, term))

@@ -159,9 +159,9 @@ def evidence_votes(
     limit = max(50, len(index.ids) // 20)
     dots: dict[int, float] = defaultdict(float)
     for term, weight in weights.items():
-        postings = index.term_postings[term]
-        if len(postings) > limit:
+        if index.df[term] > limit:  # df is the length of the term's postings
             continue
+        postings = index.term_postings[term]
         for position, value in postings:
             dots[position] += weight * value
     votes: dict[str, tuple[float, list[str]]] = {}

@@ -133,10 +133,12 @@ def read_article(args: argparse.Namespace):
 
 
 def _project_for_import(args: argparse.Namespace):
+    """The project and its same-event index (cached in .tracker-cache/ unless --no-cache)."""
     project = load(args)
-    from tracker.ingest import archive_texts
+    from tracker.ingest import similarity_index
 
-    return project, archive_texts(project.root, project.evidence)
+    use_cache = not getattr(args, "no_cache", False)
+    return project, similarity_index(project.root, project.evidence, use_cache=use_cache)
 
 
 def _suggestion_json(suggestions, nodes) -> list[dict]:
@@ -178,8 +180,8 @@ def run_suggest(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
-    project, texts = _project_for_import(args)
-    suggestions = suggest(article, project.nodes, project.items, top=args.top, archive_texts=texts)
+    project, index = _project_for_import(args)
+    suggestions = suggest(article, project.nodes, project.items, top=args.top, index=index)
     if args.format == "json":
         print(
             json.dumps(_suggestion_json(suggestions, project.nodes), ensure_ascii=False, indent=2)
@@ -190,22 +192,15 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from tracker.ingest import (
-        SimilarityIndex,
-        find_same_event,
-        make_draft,
-        save_draft,
-        suggest,
-    )
+    from tracker.ingest import find_same_event, make_draft, save_draft, suggest
     from tracker.store import FileChangedError
     from tracker.textclean import visible_controls
 
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
-    project, texts = _project_for_import(args)
+    project, index = _project_for_import(args)
     items = project.items
-    index = SimilarityIndex.build(items, texts)
     candidates = find_same_event(article, items, index)
     suggestions = suggest(article, project.nodes, items, top=args.top, index=index)
     draft = make_draft(article, suggestions, candidates, root=project.root)

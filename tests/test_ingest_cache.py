@@ -1,0 +1,202 @@
+"""The same-event index cache: a hit answers exactly as a cold build; any change to the
+evidence, a corrupt file or --no-cache falls back to building."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tracker.cli import main
+from tracker.ingest import (
+    SimilarityIndex,
+    extract_file,
+    find_same_event,
+    similarity_index,
+    suggest,
+)
+from tracker.ingest_cache import cache_path, evidence_key, read_cached
+from tracker.ingest_similar import PackedShingles, PackedTerms
+from tracker.store import load_project
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+ARTICLES = sorted(FIXTURES.glob("*.txt"))
+HOUR_AGO = time.time() - 3600
+
+
+def _age(root: Path) -> None:
+    """Files written by a test are "racy" (modified this very second); age them an hour."""
+    for path in (root / "evidence").rglob("*"):
+        os.utime(path, (HOUR_AGO, HOUR_AGO))
+
+
+@pytest.fixture
+def project_root(bundled: Path) -> Path:
+    """The bundled evidence (with archived texts) plus two fixture articles as evidence."""
+    for name, event in (("dev-009", "passports"), ("dev-026", "passports")):
+        article = extract_file(FIXTURES / f"{name}.txt")
+        text = article.text + "\n"
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        item_id = f"2025-09-01-{name}"
+        quote = " ".join(article.text[:200].split()[:-1]).replace('"', "'").replace("\\", "")
+        toml = (
+            f'id = "{item_id}"\ntitle = "{name}"\ndate = 2025-09-01\nevent = "{event}"\n\n'
+            f'[source]\npublisher = "Outlet"\nreliability = "B"\ncredibility = 2\n'
+            f'quote = "{quote}"\narchive_sha256 = "{digest}"\n'
+        )
+        if article.url:
+            toml += f'url = "{article.url}"\n'
+        toml += (
+            '\n[[assessment]]\nrecommendation = "open-belarus"\nimpact = 1\n'
+            'confidence = "low"\nrationale = "r"\n'
+        )
+        folder = bundled / "evidence" / "2025"
+        (folder / f"{item_id}.toml").write_text(toml, "utf-8")
+        (folder / f"{item_id}.txt").write_text(text, "utf-8")
+    _age(bundled)
+    return bundled
+
+
+def _answers(root: Path, index: SimilarityIndex) -> list:
+    project = load_project(root)
+    out = []
+    for path in ARTICLES:
+        article = extract_file(path)
+        out.append(find_same_event(article, project.items, index))
+        out.append(suggest(article, project.nodes, project.items, index=index))
+    return out
+
+
+def test_a_cache_hit_answers_exactly_as_a_cold_build(project_root: Path):
+    project = load_project(project_root)
+    assert not project.errors, project.errors
+    cold = similarity_index(project_root, project.evidence, use_cache=False)
+    assert not cache_path(project_root).exists()  # --no-cache writes nothing either
+    similarity_index(project_root, project.evidence)  # builds and stores
+    assert cache_path(project_root).is_file()
+    key, _ = evidence_key(project_root, project.evidence)
+    warm = read_cached(project_root, key)
+    assert warm is not None
+    assert isinstance(warm.term_postings, PackedTerms)
+    assert isinstance(warm.shingle_postings, PackedShingles)
+    # the same index, field by field ...
+    assert warm.ids == cold.ids and warm.dates == cold.dates and warm.norms == cold.norms
+    assert dict(warm.term_postings) == cold.term_postings
+    assert dict(warm.shingle_postings) == cold.shingle_postings
+    assert (warm.urls, warm.df, warm.events, warm.event_of) == (
+        cold.urls,
+        cold.df,
+        cold.events,
+        cold.event_of,
+    )
+    assert warm.shingle_counts == cold.shingle_counts
+    # ... so the same candidates and suggestions, with their reasons and scores
+    answers = _answers(project_root, cold)
+    assert any(answers[0::2]) and any(answers[1::2])  # the comparison is not vacuous
+    assert _answers(project_root, warm) == answers
+    assert _answers(project_root, similarity_index(project_root, project.evidence)) == answers
+
+
+def test_a_changed_evidence_file_invalidates_the_cache(project_root: Path):
+    project = load_project(project_root)
+    similarity_index(project_root, project.evidence)
+    old_key, _ = evidence_key(project_root, project.evidence)
+    path = project_root / "evidence" / "2025" / "2025-09-01-dev-009.toml"
+    path.write_text(path.read_text("utf-8").replace('title = "dev-009"', 'title = "Kherson'))
+    path.write_text(
+        path.read_text("utf-8").replace('title = "Kherson', 'title = "Kherson Zanzibar"')
+    )
+    _age(project_root)
+    changed = load_project(project_root)
+    new_key, _ = evidence_key(project_root, changed.evidence)
+    assert new_key != old_key
+    assert read_cached(project_root, new_key) is None  # the stored index is for the old files
+    index = similarity_index(project_root, changed.evidence)
+    assert "zanzibar" in index.term_postings
+    assert read_cached(project_root, new_key) is not None  # rebuilt and stored anew
+    assert read_cached(project_root, old_key) is None
+
+
+def test_a_changed_archived_text_invalidates_the_cache(project_root: Path):
+    project = load_project(project_root)
+    before = similarity_index(project_root, project.evidence)
+    old_key, _ = evidence_key(project_root, project.evidence)
+    text = project_root / "evidence" / "2025" / "2025-09-01-dev-026.txt"
+    text.write_text(text.read_text("utf-8") + "Zanzibar Quagga Kherson 9876.\n", "utf-8")
+    _age(project_root)
+    new_key, _ = evidence_key(project_root, project.evidence)
+    assert new_key != old_key
+    after = similarity_index(project_root, project.evidence)
+    assert "zanzibar" in after.term_postings and "zanzibar" not in before.term_postings
+
+
+def test_a_just_modified_archive_is_not_stored(project_root: Path):
+    """Size and time may not change on a second edit within the same second: no caching yet."""
+    text = project_root / "evidence" / "2025" / "2025-09-01-dev-026.txt"
+    text.write_text(text.read_text("utf-8") + "More.\n", "utf-8")
+    project = load_project(project_root)
+    similarity_index(project_root, project.evidence)
+    assert not cache_path(project_root).exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],  # truncated
+        lambda raw: raw[:-200] + os.urandom(200),  # garbage at the end
+        lambda raw: b"\x80\x05not a pickle at all",  # foreign
+        lambda raw: raw.replace(b"similarity v", b"similarity w", 1),  # another version
+        lambda raw: b"",
+    ],
+)
+def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rebuilt(project_root: Path, damage):
+    project = load_project(project_root)
+    cold = similarity_index(project_root, project.evidence, use_cache=False)
+    similarity_index(project_root, project.evidence)
+    path = cache_path(project_root)
+    path.write_bytes(damage(path.read_bytes()))
+    index = similarity_index(project_root, project.evidence)
+    assert index.ids == cold.ids and dict(index.term_postings) == cold.term_postings
+    assert _answers(project_root, index) == _answers(project_root, cold)
+    key, _ = evidence_key(project_root, project.evidence)
+    assert read_cached(project_root, key) is not None  # a good cache replaced the damaged one
+
+
+def test_a_pickle_of_the_wrong_shape_behind_a_valid_header_is_ignored(project_root: Path):
+    import pickle
+
+    project = load_project(project_root)
+    similarity_index(project_root, project.evidence)
+    path = cache_path(project_root)
+    raw = path.read_bytes()
+    header = raw[: raw.index(b"\n", raw.index(b"\n", len(b"tracker-similarity-cache\n")) + 1) + 1]
+    for payload in ({"ids": ["x"]}, ["not", "a", "dict"], {**_packed(project_root), "norms": b""}):
+        path.write_bytes(header + pickle.dumps(payload))
+        key, _ = evidence_key(project_root, project.evidence)
+        assert read_cached(project_root, key) is None
+
+
+def _packed(root: Path) -> dict:
+    project = load_project(root)
+    return similarity_index(root, project.evidence, use_cache=False).pack()
+
+
+def test_cli_warm_run_prints_what_a_cold_run_prints(project_root: Path, capsys):
+    article = str(FIXTURES / "seed-004.txt")
+    root = str(project_root)
+    outputs = []
+    for extra in (["--no-cache"], [], [], ["--no-cache"]):
+        for command in ("suggest", "import"):
+            argv = [command, article, "-C", root, "--format", "json", *extra]
+            if command == "import":
+                argv.append("--dry-run")
+            assert main(argv) == 0
+            outputs.append(capsys.readouterr().out)
+        if extra == ["--no-cache"] and len(outputs) == 2:
+            assert not cache_path(project_root).exists()
+    assert cache_path(project_root).is_file()
+    assert outputs[0:2] == outputs[2:4] == outputs[4:6] == outputs[6:8]
+    assert "2025-09-15-kherson-occupation-head-minsk" in outputs[1]
