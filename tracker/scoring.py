@@ -196,6 +196,23 @@ class Prepared:
     readings: dict[str, list[_Reading]]
     refs: dict[str, list[dt.date]]
     verdicts: dict[str, list[_Reading]]
+    # The scored tree at recent dates, so explaining a node after scoring costs nothing more.
+    memo: dict[tuple, tuple[_Tree, dict[str, _Level]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def levels(
+        self, nodes: Sequence[Node], as_of: dt.date, config: ScoringConfig
+    ) -> tuple[_Tree, dict[str, _Level]]:
+        key = (as_of, id(nodes), len(nodes), id(config))
+        hit = self.memo.get(key)
+        if hit is None:
+            tree = _tree(nodes)
+            hit = (tree, _levels(tree, self, as_of, config))
+            if len(self.memo) >= 4:
+                self.memo.pop(next(iter(self.memo)))
+            self.memo[key] = hit
+        return hit
 
 
 def prepare(items: Iterable[EvidenceItem], config: ScoringConfig) -> Prepared:
@@ -475,8 +492,9 @@ class _Level:
     status: Status
     reason: str
     evidence_count: int
+    evidence_ids: set[str]
     total_weight: float
-    parts: list[_Part]
+    members: list[tuple[str, float]]  # ("", share) for the node's own evidence, (child, share)
     children: list[ChildPart]
     direct: _Direct
     achieved: bool
@@ -513,10 +531,26 @@ def _status(
     return "stalled", f"score {score:+.2f} within +-{config.moving_threshold}"
 
 
-def _scaled(parts: list[_Part], share: float) -> list[_Part]:
-    return [
-        _Part(p.reading, p.others, p.age, p.decay, p.share * share, p.value * share) for p in parts
-    ]
+def _flat_parts(levels: dict[str, _Level], nid: str, share: float = 1.0) -> list[_Part]:
+    """A node's counted readings with their shares in its score, its subtree's included.
+
+    Built only for explained nodes: a rollup's numbers come from its members' sums, so
+    scoring the tree creates no object per reading and level.
+    """
+    out: list[_Part] = []
+    level = levels[nid]
+    for member, part_share in level.members:
+        scale = share * part_share
+        if member:
+            out += _flat_parts(levels, member, scale)
+        elif scale == 1.0:
+            out += level.direct.parts
+        else:
+            out += [
+                _Part(p.reading, p.others, p.age, p.decay, p.share * scale, p.value * scale)
+                for p in level.direct.parts
+            ]
+    return out
 
 
 def _levels(
@@ -536,24 +570,42 @@ def _levels(
                 )
             else:
                 verdict_note = f"analyst's verdict 'achieved' in {v}"
+        direct_positive = math.fsum(p.value for p in direct.parts if p.value > 0)
+        direct_negative = math.fsum(p.value for p in direct.parts if p.value < 0)
+        direct_ids = {p.reading.item.id for p in direct.parts}
         kids = tree.children.get(nid, [])
+        members: list[tuple[str, float]] = []
         if not kids:
-            parts = direct.parts
+            if direct.parts:
+                members.append(("", 1.0))
             score = direct.score
             total = direct.total_weight
+            positive, negative = direct_positive, direct_negative
+            evidence_ids = direct_ids
             child_parts: list[ChildPart] = []
             achieved = verdict_note
         else:
-            included = [(k, levels[k]) for k in kids if levels[k].evidence_count > 0]
-            members = [(tree.nodes[k].importance, lvl.score) for k, lvl in included]
+            weights = [
+                (tree.nodes[k].importance, levels[k].score)
+                for k in kids
+                if levels[k].evidence_count > 0
+            ]
             if direct.parts:
-                members.append((config.direct_importance, direct.score))
-            total_importance = math.fsum(imp for imp, _ in members)
+                weights.append((config.direct_importance, direct.score))
+            total_importance = math.fsum(imp for imp, _ in weights)
             child_parts = []
-            parts = []
+            terms: list[float] = []
+            totals: list[float] = []
+            positives: list[float] = []
+            negatives: list[float] = []
+            evidence_ids = set(direct_ids)
             if direct.parts:
                 share = config.direct_importance / total_importance
-                parts += _scaled(direct.parts, share)
+                members.append(("", share))
+                terms.append(share * direct.score)
+                totals.append(direct.total_weight)
+                positives.append(share * direct_positive)
+                negatives.append(share * direct_negative)
                 child_parts.append(
                     ChildPart(
                         node_id="(direct)",
@@ -583,15 +635,20 @@ def _levels(
                     )
                 )
                 if share:
-                    parts += _scaled(lvl.parts, share)
-            score = math.fsum(p.value for p in parts)
-            total = math.fsum(p.reading.weight * p.decay for p in parts)
+                    members.append((k, share))
+                    terms.append(share * lvl.score)
+                    totals.append(lvl.total_weight)
+                    positives.append(share * lvl.positive)
+                    negatives.append(share * lvl.negative)
+                    evidence_ids |= lvl.evidence_ids
+            score = math.fsum(terms)
+            total = math.fsum(totals)
+            positive = math.fsum(positives)
+            negative = math.fsum(negatives)
             all_achieved = all(levels[k].achieved for k in kids)
             achieved = verdict_note or (
                 f"all {len(kids)} sub-measures achieved" if all_achieved else None
             )
-        positive = math.fsum(p.value for p in parts if p.value > 0)
-        negative = math.fsum(p.value for p in parts if p.value < 0)
         status, reason = _status(score, total, positive, negative, achieved, config)
         if direct_reason and status != "achieved":
             reason = f"{reason}; {direct_reason}"
@@ -599,9 +656,10 @@ def _levels(
             score=score,
             status=status,
             reason=reason,
-            evidence_count=len({p.reading.item.id for p in parts}),
+            evidence_count=len(evidence_ids),
+            evidence_ids=evidence_ids,
             total_weight=total,
-            parts=parts,
+            members=members,
             children=child_parts,
             direct=direct,
             achieved=status == "achieved",
@@ -646,7 +704,7 @@ def _explain(
     config: ScoringConfig,
     limit: int | None,
 ) -> tuple[list[Contribution], list[Exclusion], int]:
-    parts = levels[nid].parts
+    parts = _flat_parts(levels, nid)
     if limit is not None:
         parts = heapq.nsmallest(
             limit, parts, key=lambda p: (-abs(p.value), p.reading.item.id, p.reading.node_id)
@@ -683,8 +741,7 @@ def explain_node(
     limit: int | None = None,
 ) -> Explanation:
     """The explanation of one node alone: what a browser of the tree needs on each move."""
-    tree = _tree(nodes)
-    levels = _levels(tree, prepared, as_of, config)
+    tree, levels = prepared.levels(nodes, as_of, config)
     return Explanation(*_explain(tree, prepared, levels, node_id, as_of, config, limit))
 
 
@@ -713,9 +770,8 @@ def score_all(
     (and no exclusions, only their count): a quick view of a node with thousands of items.
     `prepared`: `prepare(items, config)`, reused across dates.
     """
-    tree = _tree(nodes)
     prepared = prepared or prepare(items, config)
-    levels = _levels(tree, prepared, as_of, config)
+    tree, levels = prepared.levels(nodes, as_of, config)
     window_start = as_of - dt.timedelta(days=config.window_days)
     before = _levels(tree, prepared, window_start, config)
     out: dict[str, NodeScore] = {}
@@ -728,26 +784,8 @@ def score_all(
         explained = detail is None or nid in detail
         excluded_count = 0
         if explained:
-            parts = lvl.parts
-            if detail_limit is not None:
-                parts = heapq.nsmallest(
-                    detail_limit,
-                    parts,
-                    key=lambda p: (-abs(p.value), p.reading.item.id, p.reading.node_id),
-                )
-            contributions = sorted(
-                (_contribution(p) for p in parts),
-                key=lambda c: (-abs(c.contribution), c.evidence_id, c.node_id),
-            )
-            skips = _skipped(tree, prepared, levels, nid, as_of, config)
-            excluded_count = len(skips)
-            excluded = (
-                []
-                if detail_limit is not None
-                else sorted(
-                    (_exclusion(s) for s in skips),
-                    key=lambda e: (e.date, e.evidence_id),
-                )
+            contributions, excluded, excluded_count = _explain(
+                tree, prepared, levels, nid, as_of, config, detail_limit
             )
         else:
             contributions, excluded = [], []
