@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 # Modules under tracker/commands/, each with `register(subparsers, common)`.
-COMMAND_MODULES = ["check", "git", "tui", "ingest", "scoring", "reports"]
+COMMAND_MODULES = ["check", "scoring", "reports", "ingest", "git", "tui"]
 
 
 class Exit(IntEnum):

@@ -75,11 +75,11 @@ def status_text(score: NodeScore) -> Text:
 def status_table(scores: Sequence[NodeScore], *, title: str | None = None) -> Table:
     """The tree with score, status, trend and evidence count: what `tracker status` prints."""
     table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
-    table.add_column("recommendation", overflow="fold", min_width=24)
-    table.add_column("id", style="dim", overflow="fold")
+    table.add_column("recommendation", overflow="fold", min_width=36)
+    table.add_column("id", style="dim", no_wrap=True)
     table.add_column("score", justify="right")
-    table.add_column("status")
-    table.add_column("trend", justify="right")
+    table.add_column("status", no_wrap=True)
+    table.add_column("trend", justify="right", no_wrap=True)
     table.add_column("evidence", justify="right")
     table.add_column("weight", justify="right")
     table.add_column("coverage", justify="right")

@@ -151,7 +151,7 @@ def console(file=None):
     from rich.console import Console
 
     out = file or sys.stdout
-    width = None if out.isatty() else 140
+    width = None if out.isatty() else 160
     return Console(file=out, highlight=False, emoji=False, width=width, soft_wrap=False)
 
 
