@@ -74,9 +74,17 @@ class NodeIndex:
         return cls(nodes, BM25Okapi(corpus), phrases, parents)
 
 
-def _phrase_hits(article_stems: list[str], phrase: tuple[str, ...]) -> bool:
+def _phrase_hits(
+    article_stems: list[str], phrase: tuple[str, ...], present: set[str] | None = None
+) -> bool:
+    """`present`, the set of the article's stems, is made once per article, not per phrase:
+    otherwise every search term of the paper would rescan the whole article."""
+    if present is None:
+        present = set(article_stems)
+    if phrase[0] not in present:
+        return False
     if len(phrase) == 1:
-        return phrase[0] in set(article_stems)
+        return True
     first = phrase[0]
     span = len(phrase)
     return any(
@@ -122,8 +130,9 @@ def node_scores(
     ]
     matched: list[list[str]] = []
     all_hits: set[str] = set()
+    present = set(stems)
     for position, node_phrases in enumerate(index.phrases):
-        hits = [term for term, phrase in node_phrases if _phrase_hits(stems, phrase)]
+        hits = [term for term, phrase in node_phrases if _phrase_hits(stems, phrase, present)]
         all_hits.update(hits)
         words = [w for _, w in sorted(contributions[position], reverse=True)[:8]]
         matched.append(_unique(hits + words)[:10])
