@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,16 +66,16 @@ def measure(
     peak = 0.0
     output = ""
     for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        out = proc.stdout.read() if proc.stdout else b""
-        err = proc.stderr.read() if proc.stderr else b""
+        # Output to a file, not a pipe: a full pipe would stall a child that nobody reads
+        # while wait4 waits for it.
+        with tempfile.TemporaryFile() as sink:
+            start = time.perf_counter()
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(proc.pid, 0)
+            elapsed = time.perf_counter() - start
+            sink.seek(0)
+            output = sink.read().decode(errors="replace")
         proc.returncode = os.waitstatus_to_exitcode(status)
-        output = (out + err).decode(errors="replace")
         if proc.returncode not in (0, 1):
             raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{output[-2000:]}")
         best = min(best, elapsed)
@@ -90,7 +91,8 @@ def first_ids(root: Path) -> tuple[str, str]:
     import tomllib
 
     nodes = tomllib.loads((root / "recommendations.toml").read_text("utf-8"))["node"]
-    rec = next(n["id"] for n in nodes if n["kind"] == "recommendation")
+    parents = {n.get("parent") for n in nodes}
+    rec = next(n["id"] for n in nodes if n["kind"] == "recommendation" and n["id"] in parents)
     return rec, next(n["id"] for n in nodes if n.get("parent") == rec)
 
 

@@ -160,26 +160,25 @@ class _Reading:
     event: str
 
 
-def _canonical(items: Iterable[EvidenceItem]) -> list[EvidenceItem]:
-    """Items in one order whatever the order of the files, so sums are bit-for-bit repeatable.
+def _canonical(items: Iterable[EvidenceItem]) -> list[tuple[dt.date, EvidenceItem]]:
+    """Items in one order whatever the order of the files, so sums are bit-for-bit repeatable,
+    each with the date it counts from (computed once: it is a property).
 
     Date and id decide; only items that share both (a duplicate id, itself a data error) are
     told apart by their whole content, which is costly, so it is computed for those alone.
     """
-    ordered = sorted(items, key=lambda i: (i.midpoint, i.id))
-    out: list[EvidenceItem] = []
+    ordered = sorted(((i.midpoint, i.id, i) for i in items), key=lambda t: (t[0], t[1]))
+    out: list[tuple[dt.date, EvidenceItem]] = []
     start = 0
     while start < len(ordered):
         end = start + 1
-        head = ordered[start]
-        while (
-            end < len(ordered)
-            and ordered[end].id == head.id
-            and ordered[end].midpoint == head.midpoint
-        ):
+        ref, item_id, _ = ordered[start]
+        while end < len(ordered) and ordered[end][1] == item_id and ordered[end][0] == ref:
             end += 1
         group = ordered[start:end]
-        out += sorted(group, key=lambda i: i.model_dump_json()) if len(group) > 1 else group
+        if len(group) > 1:
+            group = sorted(group, key=lambda t: t[2].model_dump_json())
+        out += [(t[0], t[2]) for t in group]
         start = end
     return out
 
@@ -227,11 +226,10 @@ _CONFIDENCE_ORDER = {"high": 0, "moderate": 1, "low": 2}
 
 def _readings(items: Iterable[EvidenceItem], config: ScoringConfig) -> dict[str, list[_Reading]]:
     by_node: dict[str, list[_Reading]] = defaultdict(list)
-    for rank, item in enumerate(_canonical(items)):
+    for rank, (ref, item) in enumerate(_canonical(items)):
         r = config.reliability.of(item.source.reliability)
         c = config.credibility.of(item.source.credibility)
-        ref = item.midpoint
-        event = item.event_key
+        event = item.event or item.id
         if len(item.assessments) == 1:
             groups = {item.assessments[0].recommendation: [item.assessments[0]]}
         else:
