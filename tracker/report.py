@@ -102,8 +102,13 @@ def status_table(scores: Sequence[NodeScore], *, title: str | None = None) -> Ta
     return table
 
 
-def explain(score: NodeScore, config: ScoringConfig) -> RenderableType:
-    """Every piece of evidence behind one score, adding up visibly to it, and what was left out."""
+def explain(score: NodeScore, config: ScoringConfig, limit: int | None = None) -> RenderableType:
+    """Every piece of evidence behind one score, adding up visibly to it, and what was left out.
+
+    `limit`: list at most this many rows per table; the rest are summed in one row (they still
+    add up to the score) and counted by reason. A table of thousands of rows is unreadable on
+    a terminal and takes seconds to draw; JSON always carries every row.
+    """
     parts: list[RenderableType] = []
     head = Text()
     head.append(f"{score.node_id}", style="bold")
@@ -128,11 +133,11 @@ def explain(score: NodeScore, config: ScoringConfig) -> RenderableType:
     if score.children_total is not None:
         parts.append(_rollup_table(score))
     if score.contributions:
-        parts.append(_contribution_table(score, config))
+        parts.append(_contribution_table(score, config, limit))
     else:
         parts.append(Text("No evidence counts at this date.", style="italic"))
     if score.excluded:
-        parts.append(_excluded_table(score))
+        parts.append(_excluded_table(score, limit))
     parts.append(
         Text(
             f"M = sum(share * w d s) / (w0 + sum(w d |s|) / 5); w = R x C x K; "
@@ -178,7 +183,7 @@ def _rollup_table(score: NodeScore) -> Table:
     return table
 
 
-def _contribution_table(score: NodeScore, config: ScoringConfig) -> Table:
+def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | None) -> Table:
     table = Table(
         title="evidence that counts (largest first)", title_justify="left", show_footer=True
     )
@@ -197,7 +202,9 @@ def _contribution_table(score: NodeScore, config: ScoringConfig) -> Table:
     ]
     for name, just, footer in columns:
         table.add_column(name, justify=just, footer=footer, overflow="fold")  # type: ignore[arg-type]
-    for c, shown in zip(score.contributions, rounded, strict=True):
+    rows = list(zip(score.contributions, rounded, strict=True))
+    rest = rows[limit:] if limit is not None else []
+    for c, shown in rows[: len(rows) - len(rest)]:
         evidence = Text(c.evidence_id, style="bold")
         evidence.append("\n")
         evidence.append_text(data(c.title, "dim"))
@@ -228,14 +235,30 @@ def _contribution_table(score: NodeScore, config: ScoringConfig) -> Table:
             f"{c.share:.3f}",
             Text(f"{shown:+.3f}", style="green" if shown > 0 else "red" if shown < 0 else ""),
         )
+    if rest:
+        remainder = math.fsum(shown for _, shown in rest)
+        table.add_row(
+            "",
+            Text(f"… {len(rest)} more, each smaller (--all lists them)", style="italic"),
+            *[""] * 6,
+            f"{remainder:+.3f}",
+        )
     return table
 
 
-def _excluded_table(score: NodeScore) -> Table:
-    table = Table(title="evidence that does not count", title_justify="left")
+def _excluded_table(score: NodeScore, limit: int | None) -> Table:
+    shown = score.excluded if limit is None else score.excluded[:limit]
+    title = "evidence that does not count"
+    if len(shown) < len(score.excluded):
+        counts: dict[str, int] = {}
+        for e in score.excluded:
+            counts[e.reason] = counts.get(e.reason, 0) + 1
+        summary = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(counts.items()))
+        title += f" ({len(score.excluded)}: {summary}; the first {len(shown)}, --all lists all)"
+    table = Table(title=title, title_justify="left")
     for name in ("date", "evidence", "node", "reason", "detail"):
         table.add_column(name, overflow="fold")
-    for e in score.excluded:
+    for e in shown:
         table.add_row(
             e.date.isoformat(),
             Text(e.evidence_id),

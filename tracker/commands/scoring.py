@@ -89,6 +89,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     explain.add_argument("id", help="the recommendation's id (see tracker status)")
     explain.add_argument("--format", choices=["text", "json"], default="text")
+    explain.add_argument(
+        "--all",
+        action="store_true",
+        help="list every row in the terminal (default: the 40 largest, the rest summed)",
+    )
     explain.set_defaults(run=run_explain)
 
 
@@ -235,5 +240,5 @@ def run_explain(args: argparse.Namespace) -> int:
         return Exit.OK
     from tracker import report
 
-    console().print(report.explain(score, config))
+    console().print(report.explain(score, config, limit=None if args.all else 40))
     return Exit.OK

@@ -214,8 +214,9 @@ class Session:
     def similarity_index(self, ingest) -> Any:
         """Built once per load: same-event detection over every item and its archived text."""
         if self._similarity is None and self.project is not None:
-            texts = ingest.archive_texts(self.root, self.project.evidence)
-            self._similarity = ingest.SimilarityIndex.build(self.project.items, texts)
+            self._similarity = ingest.similarity_index(
+                self.root, self.project.evidence, use_cache=self.use_cache
+            )
         return self._similarity
 
     def node_index(self, ingest) -> Any:
