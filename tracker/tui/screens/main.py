@@ -89,10 +89,11 @@ class MainScreen(Screen[None]):
                 with VerticalScroll(id="detail-top"):
                     yield Static(Text("Loading the project…"), id="banner")
                     yield Static("", id="node-head")
-                    yield Static("", id="node-text")
+                    # The score first: the paper's wording is long and read once.
                     yield Static("", id="node-score")
                     yield Static("", id="chart-label")
                     yield Sparkline([], id="chart")
+                    yield Static("", id="node-text")
                 yield Static("", id="timeline-label")
                 yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Footer()
