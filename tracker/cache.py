@@ -10,16 +10,15 @@ same clock tick could keep size and time unchanged (git calls this "racy").
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import pickle
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tracker.cachefile import write_cache_file
 from tracker.model import Assessment, EvidenceItem, Problem, Source
 from tracker.store import FileResult, load_evidence_file
 
@@ -66,18 +65,7 @@ def _write(path: Path, entries: dict[str, tuple[Key, object]]) -> None:
     data = MAGIC + pickle.dumps(
         {"version": _version_tag(), "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL
     )
-    try:
-        path.parent.mkdir(exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n")
-        fd, tmp = tempfile.mkstemp(prefix=".cache-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError:  # a read-only project still loads; it is only slower
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
+    write_cache_file(path, data, ".cache-")
 
 
 def _key(path: str) -> tuple[Key, float] | None:

@@ -15,16 +15,13 @@ time unchanged.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import os
 import pickle
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
+from tracker.cachefile import no_gc, write_cache_file
 from tracker.ingest_similar import SHINGLE, SHINGLE_SAMPLE, SimilarityIndex
 from tracker.store import CACHE_DIR, EvidenceFile
 
@@ -102,37 +99,10 @@ def read_cached(root: Path, key: str) -> SimilarityIndex | None:
         return None
 
 
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic collector: after a large load it would rescan every loaded item each
-    time unpickling allocates a few thousand objects (the ids, the URLs), ten times the cost of
-    the unpickling itself. None of these objects form cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def write_cached(root: Path, key: str, index: SimilarityIndex) -> None:
     path = cache_path(root)
     data = _header(key) + pickle.dumps(index.pack(), protocol=pickle.HIGHEST_PROTOCOL)
-    tmp = None
-    try:
-        path.parent.mkdir(exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n")
-        fd, tmp = tempfile.mkstemp(prefix=".similarity-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError:  # a read-only project still imports; it is only slower
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    write_cache_file(path, data, ".similarity-")
 
 
 def similarity_index(
@@ -141,7 +111,7 @@ def similarity_index(
     """The same-event index over the loaded evidence: from the cache when nothing changed."""
     if not use_cache:
         return SimilarityIndex.build([ev.item for ev in evidence], archive_texts(root, evidence))
-    with _no_gc():
+    with no_gc():
         key, newest = evidence_key(root, evidence)
         index = read_cached(root, key)
     if index is not None:

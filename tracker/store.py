@@ -10,19 +10,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
-import gc
 import hashlib
 import os
 import re
 import tempfile
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from tracker import tomlfmt
+from tracker.cachefile import no_gc
 from tracker.clock import today
 from tracker.model import (
     SCHEMA_VERSION,
@@ -532,22 +532,9 @@ def classify_entry(rel: str, is_link: bool) -> Problem | None:
     return None
 
 
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while loading: it would rescan the many new objects
-    (which hold no cycles) over and over, a third of a large load's time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Project:
     """Load and validate everything under `root`; every problem is reported, none is fatal."""
-    with _no_gc():
+    with no_gc():
         return _load_project(root, use_cache=use_cache, progress=progress)
 
 
