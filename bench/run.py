@@ -171,11 +171,11 @@ def main() -> None:
                     run_argv.insert(4, "--no-cache")
                 else:
                     run_argv.append("--no-cache")
-            elif mode == "warm":
-                measure(argv, root, env, 1)  # fill the cache
             try:
+                if mode == "warm":
+                    measure(argv, root, env, 1)  # fill the cache
                 seconds, rss, output = measure(run_argv, root, env, args.repeat)
-            except SystemExit as err:
+            except SystemExit as err:  # a failing command is reported; the others still run
                 print(f"{name} {mode}: {err}")
                 continue
             label = f"{name} {mode}".strip()
