@@ -78,40 +78,23 @@ def blame_assessments(root: Path, evidence: store.EvidenceFile) -> list[Assessme
             impact_author = me
         else:
             impact_author = impact_line.author
-        if uncommitted or latest is None:
-            result.append(
-                AssessmentBlame(
-                    index=index,
-                    recommendation=assessment.recommendation,
-                    impact=assessment.impact,
-                    analyst=assessment.analyst,
-                    start_line=start,
-                    end_line=end,
-                    commit=None,
-                    author=me,
-                    email="",
-                    date=None,
-                    summary="(not committed yet)",
-                    impact_author=impact_author,
-                )
+        committed = None if uncommitted else latest
+        result.append(
+            AssessmentBlame(
+                index=index,
+                recommendation=assessment.recommendation,
+                impact=assessment.impact,
+                analyst=assessment.analyst,
+                start_line=start,
+                end_line=end,
+                commit=committed.commit if committed else None,
+                author=committed.author if committed else me,
+                email=committed.email if committed else "",
+                date=committed.time if committed else None,
+                summary=committed.summary if committed else "(not committed yet)",
+                impact_author=impact_author,
             )
-        else:
-            result.append(
-                AssessmentBlame(
-                    index=index,
-                    recommendation=assessment.recommendation,
-                    impact=assessment.impact,
-                    analyst=assessment.analyst,
-                    start_line=start,
-                    end_line=end,
-                    commit=latest.commit,
-                    author=latest.author,
-                    email=latest.email,
-                    date=latest.time,
-                    summary=latest.summary,
-                    impact_author=impact_author,
-                )
-            )
+        )
     return result
 
 
