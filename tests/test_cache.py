@@ -95,8 +95,12 @@ def test_read_only_project_still_loads(mini):
 
 def test_parallel_load_equals_sequential(mini, monkeypatch):
     for n in range(12):
-        write_evidence(mini, evidence_toml(f"2025-03-{n + 1:02d}-item", date=f"2025-03-{n + 1:02d}",
-                                           impact=9 if n == 5 else 1))
+        write_evidence(
+            mini,
+            evidence_toml(
+                f"2025-03-{n + 1:02d}-item", date=f"2025-03-{n + 1:02d}", impact=9 if n == 5 else 1
+            ),
+        )
     sequential = load_project(mini, use_cache=False)
     monkeypatch.setattr(cache, "PARALLEL_FROM", 1)
     monkeypatch.setattr(cache, "CHUNK", 5)

@@ -444,8 +444,7 @@ def test_moving_an_item_to_another_year(mini):
         lambda s: (
             s.strip()
             and not any(
-                (ord(c) < 32
-                and c not in "\n\t\r")
+                (ord(c) < 32 and c not in "\n\t\r")
                 or 127 <= ord(c) < 160
                 or 0xD800 <= ord(c) < 0xE000
                 for c in s
