@@ -41,6 +41,18 @@ class AssessmentBlame(_Model):
     impact_author: str  # who wrote the `impact` line: the rater, where `analyst` is missing
 
 
+def _entry(c, changes: list) -> HistoryEntry:
+    """One commit's line in a history, with what it changed."""
+    return HistoryEntry(
+        commit=c.commit,
+        author=c.author,
+        email=c.email,
+        date=c.date,
+        subject=c.subject,
+        changes=changes,
+    )
+
+
 def assessment_ranges(text: str, count: int) -> list[tuple[int, int]]:
     """1-based inclusive line ranges of the file's [[assessment]] blocks, header to last line."""
     lines = tomlfmt.key_lines(text)
@@ -272,16 +284,7 @@ def recommendation_history(
                 )
             )
         if changes:
-            entries.append(
-                HistoryEntry(
-                    commit=c.commit,
-                    author=c.author,
-                    email=c.email,
-                    date=c.date,
-                    subject=c.subject,
-                    changes=changes,
-                )
-            )
+            entries.append(_entry(c, changes))
     engine = _scoring() if with_scores else None
     note = ""
     if engine is None and with_scores:
@@ -368,14 +371,5 @@ def evidence_history(project: store.Project, evidence_id: str) -> History:
             for f in c.files
             if Path(f.path).stem == evidence_id
         ]
-        entries.append(
-            HistoryEntry(
-                commit=c.commit,
-                author=c.author,
-                email=c.email,
-                date=c.date,
-                subject=c.subject,
-                changes=changes,
-            )
-        )
+        entries.append(_entry(c, changes))
     return History(target=evidence_id, kind="evidence", entries=entries, scored=False)
