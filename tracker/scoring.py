@@ -25,12 +25,13 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from tracker.config import ScoringConfig
-from tracker.model import EvidenceItem, Node
+from tracker.model import Assessment, EvidenceItem, Node
 
 SCALE = 5.0  # the largest impact: the denominator counts each item's |s| against it
 
@@ -143,21 +144,30 @@ class NodeScore(_Out):
 
 @dataclass(slots=True, eq=False)
 class _Reading:
-    item: EvidenceItem
+    """What the numbers need of one item's assessment(s) of one node: small, so a warm run can
+    rebuild a hundred thousand of them from the snapshot without the items themselves."""
+
+    rank: int  # the item's place in canonical order: ties are broken by it, never by files
+    evidence_id: str
     node_id: str
-    impact: float
+    impact: float  # the mean of the analysts' impacts
+    weight: float  # w = R * C * K (K the mean of the analysts' confidence weights)
+    ref: dt.date  # the date it counts from
+    event: str
+    verdict: bool
+
+
+@dataclass(frozen=True)
+class _Details:
+    """The rest of a reading, for an explanation only: derived from its item when asked."""
+
     confidence: str
     confidence_weight: float
     reliability_weight: float
     credibility_weight: float
-    weight: float
     assessments: int
     analysts: list[str]
     rationale: str
-    verdict: bool
-    ref: dt.date  # the date it counts from
-    key: tuple  # canonical order, independent of file order
-    event: str
 
 
 def _canonical(items: Iterable[EvidenceItem]) -> list[tuple[dt.date, EvidenceItem]]:
@@ -183,6 +193,28 @@ def _canonical(items: Iterable[EvidenceItem]) -> list[tuple[dt.date, EvidenceIte
     return out
 
 
+class ItemSource(Sequence[EvidenceItem]):
+    """The evidence items by canonical rank, for explanations.
+
+    A plain list when the items are loaded; `LazyItems` (tracker.snapshot) when scoring came
+    from the snapshot and the items are read only for the nodes a report explains.
+    """
+
+    def fetch(self, ranks: Iterable[int]) -> None:
+        """A hint: these ranks are about to be read (a lazy source reads them in one go)."""
+
+
+class LoadedItems(ItemSource):
+    def __init__(self, items: list[EvidenceItem]) -> None:
+        self._items = items
+
+    def __getitem__(self, rank):  # type: ignore[override]
+        return self._items[rank]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """What scoring derives from the evidence alone, whatever the date: compute it once and
@@ -195,10 +227,17 @@ class Prepared:
     readings: dict[str, list[_Reading]]
     refs: dict[str, list[dt.date]]
     verdicts: dict[str, list[_Reading]]
+    items: ItemSource  # by rank: what explanations read titles, sources and rationales from
     # The scored tree at recent dates, so explaining a node after scoring costs nothing more.
     memo: dict[tuple, tuple[_Tree, dict[str, _Level]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @classmethod
+    def of(cls, readings: dict[str, list[_Reading]], items: ItemSource) -> Prepared:
+        refs = {nid: [r.ref for r in rs] for nid, rs in readings.items()}
+        verdicts = {nid: [r for r in rs if r.verdict] for nid, rs in readings.items()}
+        return cls(readings, refs, {k: v for k, v in verdicts.items() if v}, items)
 
     def levels(
         self, nodes: Sequence[Node], as_of: dt.date, config: ScoringConfig
@@ -213,74 +252,111 @@ class Prepared:
             self.memo[key] = hit
         return hit
 
+    def pack(self) -> dict[str, tuple]:
+        """Each node's readings as columns of plain values: quick to store and to load."""
+        return {
+            nid: (
+                [r.rank for r in rs],
+                [r.evidence_id for r in rs],
+                [r.impact for r in rs],
+                [r.weight for r in rs],
+                [r.ref.toordinal() for r in rs],
+                [r.event for r in rs],
+                [r.verdict for r in rs],
+            )
+            for nid, rs in self.readings.items()
+        }
+
+    @classmethod
+    def unpack(cls, packed: dict[str, tuple], items: ItemSource) -> Prepared:
+        """What `pack` stored; raises (TypeError, ValueError) on data it did not write."""
+        days: dict[int, dt.date] = {}
+        readings: dict[str, list[_Reading]] = {}
+        for nid, (ranks, ids, impacts, weights, ordinals, events, verdicts) in packed.items():
+            for ordinal in ordinals:
+                if ordinal not in days:
+                    days[ordinal] = dt.date.fromordinal(ordinal)
+            refs = [days[o] for o in ordinals]
+            readings[nid] = list(
+                map(_Reading, ranks, ids, repeat(nid), impacts, weights, refs, events, verdicts)
+            )
+            if len({len(ranks), len(refs), len(events), len(verdicts)}) != 1:
+                raise ValueError("packed readings differ in length")
+        return cls.of(readings, items)
+
 
 def prepare(items: Iterable[EvidenceItem], config: ScoringConfig) -> Prepared:
-    readings = _readings(items, config)
-    refs = {nid: [r.ref for r in rs] for nid, rs in readings.items()}
-    verdicts = {nid: [r for r in rs if r.verdict] for nid, rs in readings.items()}
-    return Prepared(readings, refs, {k: v for k, v in verdicts.items() if v})
+    ordered = _canonical(items)
+    return Prepared.of(_readings(ordered, config), LoadedItems([item for _, item in ordered]))
 
 
 _CONFIDENCE_ORDER = {"high": 0, "moderate": 1, "low": 2}
 
 
-def _readings(items: Iterable[EvidenceItem], config: ScoringConfig) -> dict[str, list[_Reading]]:
+def _groups(item: EvidenceItem) -> dict[str, list[Assessment]]:
+    """An item's assessments by node: several analysts' of one node are combined."""
+    if len(item.assessments) == 1:
+        return {item.assessments[0].recommendation: [item.assessments[0]]}
+    groups: dict[str, list[Assessment]] = defaultdict(list)
+    for assessment in item.assessments:
+        groups[assessment.recommendation].append(assessment)
+    return groups
+
+
+def _readings(
+    ordered: list[tuple[dt.date, EvidenceItem]], config: ScoringConfig
+) -> dict[str, list[_Reading]]:
     by_node: dict[str, list[_Reading]] = defaultdict(list)
-    for rank, (ref, item) in enumerate(_canonical(items)):
-        r = config.reliability.of(item.source.reliability)
-        c = config.credibility.of(item.source.credibility)
+    for rank, (ref, item) in enumerate(ordered):
+        rc = config.reliability.of(item.source.reliability) * config.credibility.of(
+            item.source.credibility
+        )
         event = item.event or item.id
-        if len(item.assessments) == 1:
-            groups = {item.assessments[0].recommendation: [item.assessments[0]]}
-        else:
-            groups = defaultdict(list)
-            for assessment in item.assessments:
-                groups[assessment.recommendation].append(assessment)
-        for node_id, group in groups.items():
+        for node_id, group in _groups(item).items():
             if len(group) == 1:
                 a = group[0]
                 k = config.confidence.of(a.confidence)
                 impact = float(a.impact)
-                levels = a.confidence
-                analysts = [a.analyst] if a.analyst else []
-                rationale = a.rationale
                 verdict = a.verdict == "achieved"
             else:
                 k = math.fsum(config.confidence.of(a.confidence) for a in group) / len(group)
                 impact = math.fsum(a.impact for a in group) / len(group)
-                levels = "/".join(
-                    sorted({a.confidence for a in group}, key=_CONFIDENCE_ORDER.__getitem__)
-                )
-                analysts = sorted({a.analyst for a in group if a.analyst})
-                rationale = "\n\n".join(a.rationale for a in group)
                 verdict = any(a.verdict == "achieved" for a in group)
             by_node[node_id].append(
-                _Reading(
-                    item=item,
-                    node_id=node_id,
-                    impact=impact,
-                    confidence=levels,
-                    confidence_weight=k,
-                    reliability_weight=r,
-                    credibility_weight=c,
-                    weight=r * c * k,
-                    assessments=len(group),
-                    analysts=analysts,
-                    rationale=rationale,
-                    verdict=verdict,
-                    ref=ref,
-                    key=(rank,),
-                    event=event,
-                )
+                _Reading(rank, item.id, node_id, impact, rc * k, ref, event, verdict)
             )
     return by_node
+
+
+def _details(item: EvidenceItem, node_id: str, config: ScoringConfig) -> _Details:
+    group = _groups(item)[node_id]
+    if len(group) == 1:
+        a = group[0]
+        k = config.confidence.of(a.confidence)
+        levels = a.confidence
+        analysts = [a.analyst] if a.analyst else []
+        rationale = a.rationale
+    else:
+        k = math.fsum(config.confidence.of(a.confidence) for a in group) / len(group)
+        levels = "/".join(sorted({a.confidence for a in group}, key=_CONFIDENCE_ORDER.__getitem__))
+        analysts = sorted({a.analyst for a in group if a.analyst})
+        rationale = "\n\n".join(a.rationale for a in group)
+    return _Details(
+        confidence=levels,
+        confidence_weight=k,
+        reliability_weight=config.reliability.of(item.source.reliability),
+        credibility_weight=config.credibility.of(item.source.credibility),
+        assessments=len(group),
+        analysts=analysts,
+        rationale=rationale,
+    )
 
 
 def _pick(readings: Sequence[_Reading]) -> _Reading:
     """The report of an event that counts: the strongest weight; ties go to the earliest."""
     if len(readings) == 1:
         return readings[0]
-    return min(readings, key=lambda r: (-r.weight, r.ref, r.item.id, r.key))
+    return min(readings, key=lambda r: (-r.weight, r.ref, r.evidence_id, r.rank))
 
 
 def decay(age_days: float, half_life: float) -> float:
@@ -386,7 +462,7 @@ def _direct(prepared: Prepared, nid: str, as_of: dt.date, config: ScoringConfig)
     oldest = as_of - dt.timedelta(days=config.horizon_days)
     window = readings[bisect_left(refs, oldest) : bisect_right(refs, as_of)]
     for r in prepared.verdicts.get(nid, ()):
-        if r.ref <= as_of and (out.verdict is None or r.key > out.verdict.key):
+        if r.ref <= as_of and (out.verdict is None or r.rank > out.verdict.rank):
             out.verdict = r
     events: dict[str, list[_Reading]] = defaultdict(list)
     for r in window:
@@ -398,9 +474,9 @@ def _direct(prepared: Prepared, nid: str, as_of: dt.date, config: ScoringConfig)
         if len(group) == 1:
             chosen.append((best, []))
             continue
-        others = sorted((r for r in group if r is not best), key=lambda r: r.key)
+        others = sorted((r for r in group if r is not best), key=lambda r: r.rank)
         chosen.append((best, others))
-    chosen.sort(key=lambda pair: pair[0].key)
+    chosen.sort(key=lambda pair: pair[0].rank)
     half_life = config.half_life_days
     ages = [(as_of - r.ref).days for r, _ in chosen]
     decays = [decay(age, half_life) for age in ages]
@@ -417,38 +493,36 @@ def _direct(prepared: Prepared, nid: str, as_of: dt.date, config: ScoringConfig)
     return out
 
 
-def _exclusion(skip: _Skip) -> Exclusion:
+def _exclusion(skip: _Skip, item: EvidenceItem) -> Exclusion:
     r = skip.reading
     if skip.reason == "after_as_of":
-        counts = (
-            "" if r.ref == r.item.date else f" (counts from {r.ref}, mid-{r.item.date_precision})"
-        )
-        detail = f"dated {r.item.date}{counts}, after {skip.as_of}"
+        counts = "" if r.ref == item.date else f" (counts from {r.ref}, mid-{item.date_precision})"
+        detail = f"dated {item.date}{counts}, after {skip.as_of}"
     elif skip.reason == "outside_window":
         detail = f"{(skip.as_of - r.ref).days} days old: beyond the horizon of {skip.horizon} days"
     else:
         best = skip.best
         assert best is not None
         detail = (
-            f"reports event '{r.event}', already counted through {best.item.id} "
+            f"reports event '{r.event}', already counted through {best.evidence_id} "
             f"(weight {best.weight:.3f} >= {r.weight:.3f})"
         )
     # model_construct: built from validated data by this module; validating again costs 3x
     return Exclusion.model_construct(
-        evidence_id=r.item.id,
+        evidence_id=r.evidence_id,
         node_id=r.node_id,
-        title=r.item.title,
-        date=r.item.date,
+        title=item.title,
+        date=item.date,
         reason=skip.reason,
         detail=detail,
     )
 
 
-def _contribution(part: _Part) -> Contribution:
+def _contribution(part: _Part, item: EvidenceItem, config: ScoringConfig) -> Contribution:
     r = part.reading
-    item = r.item
+    details = _details(item, r.node_id, config)
     return Contribution.model_construct(
-        evidence_id=item.id,
+        evidence_id=r.evidence_id,
         node_id=r.node_id,
         title=item.title,
         date=item.date,
@@ -460,22 +534,22 @@ def _contribution(part: _Part) -> Contribution:
         quote=item.source.quote,
         reliability=item.source.reliability,
         credibility=item.source.credibility,
-        confidence=r.confidence,
+        confidence=details.confidence,
         impact=r.impact,
-        assessments=r.assessments,
-        analysts=r.analysts,
-        rationale=r.rationale,
+        assessments=details.assessments,
+        analysts=details.analysts,
+        rationale=details.rationale,
         verdict=r.verdict,
-        reliability_weight=r.reliability_weight,
-        credibility_weight=r.credibility_weight,
-        confidence_weight=r.confidence_weight,
+        reliability_weight=details.reliability_weight,
+        credibility_weight=details.credibility_weight,
+        confidence_weight=details.confidence_weight,
         weight=r.weight,
         age_days=part.age,
         decay=part.decay,
         effective_weight=r.weight * part.decay,
         share=part.share,
         contribution=part.value,
-        corroborated_by=[o.item.id for o in part.others],
+        corroborated_by=[o.evidence_id for o in part.others],
     )
 
 
@@ -560,7 +634,7 @@ def _levels(
         verdict_note: str | None = None
         direct_reason = ""
         if direct.verdict is not None:
-            v = direct.verdict.item.id
+            v = direct.verdict.evidence_id
             if direct.overturned_by <= -config.verdict_overturn:
                 direct_reason = (
                     f"verdict 'achieved' in {v} overturned: later evidence sums "
@@ -570,7 +644,7 @@ def _levels(
                 verdict_note = f"analyst's verdict 'achieved' in {v}"
         direct_positive = math.fsum(p.value for p in direct.parts if p.value > 0)
         direct_negative = math.fsum(p.value for p in direct.parts if p.value < 0)
-        direct_ids = {p.reading.item.id for p in direct.parts}
+        direct_ids = {p.reading.evidence_id for p in direct.parts}
         kids = tree.children.get(nid, [])
         members: list[tuple[str, float]] = []
         if not kids:
@@ -705,17 +779,25 @@ def _explain(
     parts = _flat_parts(levels, nid)
     if limit is not None:
         parts = heapq.nsmallest(
-            limit, parts, key=lambda p: (-abs(p.value), p.reading.item.id, p.reading.node_id)
+            limit, parts, key=lambda p: (-abs(p.value), p.reading.evidence_id, p.reading.node_id)
         )
+    skips = _skipped(tree, prepared, levels, nid, as_of, config)
+    items = prepared.items
+    wanted = [p.reading.rank for p in parts]
+    if limit is None:
+        wanted += [s.reading.rank for s in skips]
+    items.fetch(wanted)
     contributions = sorted(
-        (_contribution(p) for p in parts),
+        (_contribution(p, items[p.reading.rank], config) for p in parts),
         key=lambda c: (-abs(c.contribution), c.evidence_id, c.node_id),
     )
-    skips = _skipped(tree, prepared, levels, nid, as_of, config)
     excluded = (
         []
         if limit is not None
-        else sorted((_exclusion(s) for s in skips), key=lambda e: (e.date, e.evidence_id))
+        else sorted(
+            (_exclusion(s, items[s.reading.rank]) for s in skips),
+            key=lambda e: (e.date, e.evidence_id),
+        )
     )
     return contributions, excluded, len(skips)
 
@@ -815,7 +897,7 @@ def score_all(
             children=lvl.children,
             direct_score=lvl.direct.score if lvl.direct.parts else None,
             direct_count=len(lvl.direct.parts),
-            verdict_evidence=lvl.direct.verdict.item.id if lvl.direct.verdict else None,
+            verdict_evidence=lvl.direct.verdict.evidence_id if lvl.direct.verdict else None,
         )
     return out
 

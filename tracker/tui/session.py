@@ -126,7 +126,7 @@ class Session:
 
             self._prepared = prepare(self.project.items, self.config)
             self._weights = {
-                (nid, r.item.id): r.weight
+                (nid, r.evidence_id): r.weight
                 for nid, readings in self._prepared.readings.items()
                 for r in readings
             }
