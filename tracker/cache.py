@@ -15,7 +15,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tracker.cachefile import write_cache_file
@@ -83,6 +83,15 @@ def _key(path: str) -> tuple[Key, float] | None:
     return (st.st_size, st.st_mtime_ns, *archive), newest
 
 
+def _key_from(stats: Mapping[str, tuple[int, int]], rel: str) -> tuple[Key, float] | None:
+    """The same key from the sizes and times a scan already took: no second stat per file."""
+    own = stats.get(rel)
+    if own is None or own[0] < 0:
+        return None
+    archive = stats.get(rel[:-5] + ".txt", (-1, -1))
+    return (*own, *archive), max(own[1], archive[1]) / 1e9
+
+
 # --- results as plain data ------------------------------------------------------------------
 # Unpickling pydantic models costs ~30 us an item; plain dicts and tuples, rebuilt into models
 # without re-validation, cost a tenth of that. Only results that were validated are stored.
@@ -131,8 +140,13 @@ def load_files(
     *,
     enabled: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    stats: Mapping[str, tuple[int, int]] | None = None,
 ) -> list[FileResult]:
-    """One loader result per path (relative, posix), in order; cached where unchanged."""
+    """One loader result per path (relative, posix), in order; cached where unchanged.
+
+    `stats`: each entry's size and modification time as a scan found them (see
+    `snapshot.evidence_state`), to key the files without a second stat each.
+    """
     if not enabled:
         return _load_all(root, rels, loader, progress)
     location = cache_path(root)
@@ -143,7 +157,7 @@ def load_files(
     keys: list[tuple[Key, float] | None] = []
     base = os.fspath(root)
     for index, rel in enumerate(rels):
-        key = _key(os.path.join(base, rel))
+        key = _key_from(stats, rel) if stats is not None else _key(os.path.join(base, rel))
         keys.append(key)
         hit = old.get(rel)
         if key is not None and hit is not None and hit[0] == key[0]:

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from tracker import report
 from tracker.config import ScoringConfig
-from tracker.scoring import Contribution, NodeScore
+from tracker.scoring import Contribution, NodeScore, Prepared
 
 SCHEMA_VERSION = 1
 
@@ -328,17 +328,17 @@ def steps(start: dt.date, end: dt.date, step: str, limit: int = 2000) -> list[dt
     return dates[::-1]
 
 
-def page_history(project, config: ScoringConfig, as_of: dt.date):
+def page_history(project, config: ScoringConfig, as_of: dt.date, prepared: Prepared):
     """Monthly scores for the page's charts: from the first evidence (or the paper) to as_of."""
     from tracker.scoring import score_history
 
-    firsts = [i.midpoint for i in project.items if i.midpoint <= as_of]
+    firsts = [refs[0] for refs in prepared.refs.values() if refs and refs[0] <= as_of]
     start = min(firsts) if firsts else (project.paper.published if project.paper else as_of)
     start = min(start, as_of)
     dates = steps(shift_months(start, -1), as_of, "month", limit=120)
     if len(dates) < 2:
         dates = [shift_months(as_of, -1), as_of]
-    return dates, score_history(project.nodes, project.items, dates, config)
+    return dates, score_history(project.nodes, prepared.items, dates, config, prepared=prepared)
 
 
 # --- history --------------------------------------------------------------------------------
@@ -427,10 +427,16 @@ class Changes(BaseModel):
     down: list[Move]
 
 
-def changes(project, before, after, since: dt.date, until: dt.date, *, top: int = 5) -> Changes:
+def changes(
+    prepared: Prepared, before, after, since: dt.date, until: dt.date, *, top: int = 5
+) -> Changes:
     """What moved between two dates; each move carries the new evidence that made it."""
-    fresh = [i for i in project.items if since < i.midpoint <= until]
-    fresh.sort(key=lambda i: (i.midpoint, i.id))
+    # Readings are in canonical order (date, then id): the period's items are read by rank.
+    ranks = sorted(
+        {r.rank for rs in prepared.readings.values() for r in rs if since < r.ref <= until}
+    )
+    prepared.items.fetch(ranks)
+    fresh = [prepared.items[rank] for rank in ranks]
     new = [
         NewEvidence(
             evidence_id=i.id,

@@ -34,6 +34,9 @@ from tracker.model import (
 )
 from tracker.urls import normalize_url
 
+if typing.TYPE_CHECKING:
+    from tracker.snapshot import EvidenceState
+
 try:  # the faster parser where installed; the standard library's otherwise
     import tomli as toml_parser
 except ImportError:  # pragma: no cover - depends on the environment
@@ -282,14 +285,50 @@ class EvidenceFile:
     url_key: str | None = None
 
 
-@dataclass
 class Project:
-    root: Path
-    paper: Paper | None
-    nodes: list[Node]
-    evidence: list[EvidenceFile]
-    problems: list[Problem]
-    recommendations_sha256: str | None = None
+    """A loaded project: its paper, its tree, its evidence and every problem found.
+
+    After a warm load from the snapshot (`tracker.snapshot`) the evidence items are not read
+    until `evidence` is first asked for: a table of scores and a list of findings need none.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        paper: Paper | None,
+        nodes: list[Node],
+        evidence: list[EvidenceFile] | None,
+        problems: list[Problem],
+        recommendations_sha256: str | None = None,
+        *,
+        state: EvidenceState | None = None,
+        pending: list[str] | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        self.root = root
+        self.paper = paper
+        self.nodes = nodes
+        self.problems = problems
+        self.recommendations_sha256 = recommendations_sha256
+        self.state = state  # the evidence files' identities at load (None: not from the tree)
+        self._evidence = evidence
+        self._pending = pending or []  # files to read on first use of `evidence`
+        self._use_cache = use_cache
+
+    @property
+    def evidence(self) -> list[EvidenceFile]:
+        if self._evidence is None:
+            self._evidence = _read_evidence(self.root, self._pending, self.state, self._use_cache)
+        return self._evidence
+
+    @property
+    def evidence_loaded(self) -> bool:
+        """False while a warm load has not read the evidence items (nobody asked for them)."""
+        return self._evidence is not None
+
+    @property
+    def evidence_count(self) -> int:
+        return len(self._evidence) if self._evidence is not None else len(self._pending)
 
     @property
     def items(self) -> list[EvidenceItem]:
@@ -304,6 +343,27 @@ class Project:
 
     def evidence_file(self, evidence_id: str) -> EvidenceFile | None:
         return next((f for f in self.evidence if f.item.id == evidence_id), None)
+
+
+def _read_evidence(
+    root: Path, rels: list[str], state: EvidenceState | None, use_cache: bool
+) -> list[EvidenceFile]:
+    """The evidence files a snapshot said load, read through the load cache."""
+    from tracker import cache as load_cache
+
+    with no_gc():
+        results = load_cache.load_files(
+            root,
+            rels,
+            load_evidence_file,
+            enabled=use_cache,
+            stats=state.stats if state else None,
+        )
+    return [
+        EvidenceFile(r.item, rel, r.sha256, r.url_key)
+        for rel, r in zip(rels, results, strict=True)
+        if r.item is not None
+    ]
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -540,12 +600,32 @@ def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Projec
 
 def _load_project(root: Path, *, use_cache: bool, progress) -> Project:
     from tracker import cache as load_cache
+    from tracker import snapshot
 
     problems: list[Problem] = []
     doc, rec_problems, rec_sha = load_recommendations(root)
     problems.extend(rec_problems)
+    paper = doc.paper if doc else None
+    nodes = doc.nodes if doc else []
 
-    scan = scan_evidence(root)
+    state = snapshot.evidence_state(root) if use_cache else None
+    key = ""
+    if state is not None:
+        key = snapshot.project_key(state, rec_sha, today().isoformat())
+        outcome = snapshot.read_project(root, key)
+        if outcome is not None:
+            return Project(
+                root,
+                paper,
+                nodes,
+                None,
+                outcome.problems,
+                rec_sha,
+                state=state,
+                pending=outcome.loaded,
+            )
+    scan = state.scan if state is not None else scan_evidence(root)
+
     toml_rels: list[str] = []
     archives: set[str] = set()
     for rel in scan.files:
@@ -558,7 +638,12 @@ def _load_project(root: Path, *, use_cache: bool, progress) -> Project:
             archives.add(rel)
 
     results = load_cache.load_files(
-        root, toml_rels, load_evidence_file, enabled=use_cache, progress=progress
+        root,
+        toml_rels,
+        load_evidence_file,
+        enabled=use_cache,
+        progress=progress,
+        stats=state.stats if state else None,
     )
     evidence: list[EvidenceFile] = []
     for rel, result in zip(toml_rels, results, strict=True):
@@ -566,16 +651,11 @@ def _load_project(root: Path, *, use_cache: bool, progress) -> Project:
         if result.item is not None:
             evidence.append(EvidenceFile(result.item, rel, result.sha256, result.url_key))
 
-    nodes = doc.nodes if doc else []
     problems.extend(cross_file_problems(root, doc, evidence, archives))
-    return Project(
-        root=root,
-        paper=doc.paper if doc else None,
-        nodes=nodes,
-        evidence=evidence,
-        problems=problems,
-        recommendations_sha256=rec_sha,
-    )
+    if state is not None and state.settled:
+        loaded = [ev.path for ev in evidence]
+        snapshot.write_project(root, key, snapshot.LoadOutcome(problems, loaded))
+    return Project(root, paper, nodes, evidence, problems, rec_sha, state=state)
 
 
 def cross_file_problems(

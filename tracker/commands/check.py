@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
                     "errors": len(errors),
                     "warnings": warnings,
                     "problems": [p.model_dump() for p in problems],
-                    "files": len(project.evidence) + 1,
+                    "files": project.evidence_count + 1,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         summary = (
             f"{len(errors)} error{'s' * (len(errors) != 1)}, "
             f"{warnings} warning{'s' * (warnings != 1)} in "
-            f"{len(project.evidence)} evidence items and {len(project.nodes)} recommendations"
+            f"{project.evidence_count} evidence items and {len(project.nodes)} recommendations"
         )
         if problems or not args.quiet:
             print(("ok: " if not errors else "") + summary)

@@ -73,7 +73,7 @@ def run_history(args: argparse.Namespace) -> int:
     dates = rx.steps(start, end, args.step)
     if len(dates) < 2:
         dates = [start, end] if start < end else [end]
-    series = score_history(project.nodes, project.items, dates, config, prepared=prepared)
+    series = score_history(project.nodes, prepared.items, dates, config, prepared=prepared)
     ids = [args.id] if args.id else list(scores)
     meta = rx.Meta.make(project, config, end, commit_of(project.root), args)
     if fmt == "text" and not args.output:
@@ -98,16 +98,16 @@ def run_changes(args: argparse.Namespace) -> int:
     args.as_of = until
     project, config, _, after, prepared = scored(args, detail=())
     before = score_all(
-        project.nodes, project.items, args.since, config, detail=(), prepared=prepared
+        project.nodes, prepared.items, args.since, config, detail=(), prepared=prepared
     )
     # Numbers first; then the evidence behind only the nodes the briefing shows.
-    result = rx.changes(project, before, after, args.since, until, top=args.top)
+    result = rx.changes(prepared, before, after, args.since, until, top=args.top)
     shown = {m.node_id for m in (*result.status_changes, *result.up, *result.down)}
     if shown:
         after = score_all(
-            project.nodes, project.items, until, config, detail=shown, prepared=prepared
+            project.nodes, prepared.items, until, config, detail=shown, prepared=prepared
         )
-        result = rx.changes(project, before, after, args.since, until, top=args.top)
+        result = rx.changes(prepared, before, after, args.since, until, top=args.top)
     meta = rx.Meta.make(project, config, until, commit_of(project.root), args)
     if fmt == "text" and not args.output:
         from tracker import report

@@ -128,7 +128,7 @@ def scored(args: argparse.Namespace, *, detail=None):
     `detail`: the nodes whose explanation (contributions, exclusions) the report shows; None
     for all. Returns the project, config, as-of date, scores and the date-free preparation.
     """
-    from tracker import scoring
+    from tracker import scoring, snapshot
     from tracker.clock import today
     from tracker.config import load_config
 
@@ -145,9 +145,9 @@ def scored(args: argparse.Namespace, *, detail=None):
             file=sys.stderr,
         )
     as_of = args.as_of or today()
-    prepared = scoring.prepare(project.items, config)
+    prepared = snapshot.prepared(project, config)
     scores = scoring.score_all(
-        project.nodes, project.items, as_of, config, detail=detail, prepared=prepared
+        project.nodes, prepared.items, as_of, config, detail=detail, prepared=prepared
     )
     return project, config, as_of, scores, prepared
 
@@ -200,11 +200,8 @@ def select(scores, project, args) -> list:
 def run_status(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     explained = fmt == "html" or args.evidence
-    project, config, as_of, scores, _ = scored(args, detail=None if explained else ())
+    project, config, as_of, scores, prepared = scored(args, detail=None if explained else ())
     chosen = select(scores, project, args)
-    from tracker import report_export
-
-    meta = report_export.Meta.make(project, config, as_of, commit_of(project.root), args)
     if fmt == "text" and not args.output:
         from tracker import report
 
@@ -215,7 +212,12 @@ def run_status(args: argparse.Namespace) -> int:
             return Exit.OK
         out.print(report.status_table(chosen, title=report.clean(title, one_line=True)))
         return Exit.OK
-    history = report_export.page_history(project, config, as_of) if fmt == "html" else None
+    from tracker import report_export
+
+    meta = report_export.Meta.make(project, config, as_of, commit_of(project.root), args)
+    history = None
+    if fmt == "html":
+        history = report_export.page_history(project, config, as_of, prepared)
     text = report_export.status(
         fmt, chosen, meta, project=project, evidence=args.evidence, history=history
     )

@@ -110,21 +110,22 @@ class Session:
             return
         from tracker.scoring import score_all
 
+        prepared = self.prepared()
         self.scores = score_all(
             self.project.nodes,
-            self.project.items,
+            prepared.items,
             self.as_of,
             self.config,
             detail=(),
-            prepared=self.prepared(),
+            prepared=prepared,
         )
 
     def prepared(self) -> Any:
         """The date-free part of scoring, once per load: an as-of change only re-sums."""
         if self._prepared is None and self.project is not None and self.config is not None:
-            from tracker.scoring import prepare
+            from tracker.snapshot import prepared
 
-            self._prepared = prepare(self.project.items, self.config)
+            self._prepared = prepared(self.project, self.config)
             self._weights = {
                 (nid, r.evidence_id): r.weight
                 for nid, readings in self._prepared.readings.items()
@@ -160,9 +161,7 @@ class Session:
         wanted = {node_id, *self.descendants(node_id)}
         nodes = [n for n in self.project.nodes if n.id in wanted]
         dates = [shift_months(self.as_of, -k) for k in range(months - 1, -1, -1)]
-        found = score_history(
-            nodes, self.project.items, dates, self.config, prepared=self.prepared()
-        )
+        found = score_history(nodes, (), dates, self.config, prepared=self.prepared())
         if dates != self.history_dates:
             self.history = {}
             self.history_dates = dates

@@ -1,0 +1,250 @@
+"""The snapshot: what a warm run needs when no evidence file changed since the last run.
+
+The load cache (`tracker.cache`) spares re-reading unchanged files, but a warm run over
+100,000 items still rebuilt 100,000 validated items, re-ran the checks across files and
+re-derived the scoring readings: seconds, for commands that print a table. The snapshot keeps
+the *outcome* of a whole load instead:
+
+- `project.pickle`: every finding (per file and across files) and which files loaded, under a
+  key over every entry below `evidence/` (path, size, modification time), the sha256 of
+  `recommendations.toml`, and today's date (a date "in the future" depends on it);
+- `readings.pickle`: the scoring readings (`scoring.Prepared.pack`), under the same evidence
+  key and the scoring parameters they were weighed with.
+
+On a hit the evidence items themselves are not read at all: `Project.evidence` loads them
+(through the load cache) when a command asks for them, and explanations read only the items
+they show (`LazyItems`). Any change to any file changes the key, and the full load runs.
+
+Both files live in `.tracker-cache/` beside the load cache, carry a version tag and their key
+in a plain header (a stale file is refused without unpickling it), are written atomically, and
+are ignored, never trusted, when corrupt or foreign. As in the load cache, a snapshot is not
+written while a file was modified in the last seconds (a second edit within the same clock
+tick could leave size and time unchanged).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracker.cachefile import write_cache_file
+from tracker.model import EvidenceItem, Problem
+from tracker.store import CACHE_DIR, EVIDENCE_DIR, Scan, scan_evidence
+
+if TYPE_CHECKING:
+    from tracker.config import ScoringConfig
+    from tracker.scoring import Prepared
+    from tracker.store import Project
+
+PROJECT_FILE = "project.pickle"
+READINGS_FILE = "readings.pickle"
+RACY_SECONDS = 2.0
+FORMAT = 1  # bump when what is stored changes meaning
+READ_ONE_BY_ONE = 200  # explanations read up to this many items (or an eighth) file by file
+
+Stat = tuple[int, int]  # size, modification time in ns; (-1, -1) when it cannot be read
+
+
+@dataclass(frozen=True)
+class EvidenceState:
+    """Every entry below `evidence/` with its size and modification time, and one digest
+    over them all: equal digests mean no file was added, removed, renamed or edited."""
+
+    scan: Scan
+    stats: dict[str, Stat]
+    digest: str
+    newest: float  # the most recent modification time, in seconds
+
+    @property
+    def settled(self) -> bool:
+        """True when no file changed so recently that an edit could hide from the key."""
+        return time.time() - self.newest > RACY_SECONDS
+
+
+def evidence_state(root: Path) -> EvidenceState:
+    """One `lstat` per entry (links are not followed): the cost of a warm run's check."""
+    scan = scan_evidence(root)
+    base = os.path.join(os.fspath(root), "")
+    stat = os.stat
+    stats: dict[str, Stat] = {}
+    sizes = array("q")
+    times = array("q")
+    for rel in scan.files:
+        try:
+            st = stat(base + rel, follow_symlinks=False)
+            entry = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            entry = (-1, -1)
+        stats[rel] = entry
+        sizes.append(entry[0])
+        times.append(entry[1])
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{EVIDENCE_DIR}\n{len(scan.files)}\n".encode())
+    digest.update("\0".join(scan.files).encode("utf-8", "surrogateescape"))
+    digest.update("\0".join(sorted(scan.links)).encode("utf-8", "surrogateescape"))
+    digest.update(sizes.tobytes())
+    digest.update(times.tobytes())
+    newest = max(times, default=0) / 1e9
+    return EvidenceState(scan, stats, digest.hexdigest(), newest)
+
+
+# --- the files -------------------------------------------------------------------------------
+
+
+def _version_tag(kind: str) -> str:
+    import pydantic
+
+    from tracker import __version__
+    from tracker.model import SCHEMA_VERSION
+
+    return (
+        f"tracker {__version__} {kind} v{FORMAT} schema {SCHEMA_VERSION} "
+        f"pydantic {pydantic.VERSION}"
+    )
+
+
+def _header(kind: str, key: str) -> bytes:
+    return f"tracker-snapshot\n{_version_tag(kind)}\n{key}\n".encode()
+
+
+def _read(root: Path, name: str, kind: str, key: str) -> Any:
+    header = _header(kind, key)
+    try:
+        with open(root / CACHE_DIR / name, "rb") as handle:
+            if handle.read(len(header)) != header:
+                return None
+            raw = handle.read()
+    except OSError:
+        return None
+    try:
+        return pickle.loads(raw)
+    except Exception:  # a damaged snapshot is rebuilt, never trusted
+        return None
+
+
+def _write(root: Path, name: str, kind: str, key: str, payload: object) -> None:
+    data = _header(kind, key) + pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    write_cache_file(root / CACHE_DIR / name, data, ".snapshot-")
+
+
+def project_key(state: EvidenceState, recommendations_sha256: str | None, today: str) -> str:
+    return f"{state.digest} {recommendations_sha256 or '-'} {today}"
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What a load found: every problem, and the files that yielded an item (in load order)."""
+
+    problems: list[Problem]
+    loaded: list[str]
+
+
+def read_project(root: Path, key: str) -> LoadOutcome | None:
+    payload = _read(root, PROJECT_FILE, "project", key)
+    try:
+        problems = [
+            Problem.model_construct(path=path, line=line, message=message, severity=severity)
+            for path, line, message, severity in payload["problems"]
+        ]
+        loaded = payload["loaded"]
+        if not all(isinstance(rel, str) for rel in loaded):
+            return None
+    except Exception:  # absent, stale or not ours
+        return None
+    return LoadOutcome(problems, loaded)
+
+
+def write_project(root: Path, key: str, outcome: LoadOutcome) -> None:
+    payload = {
+        "problems": [(p.path, p.line, p.message, p.severity) for p in outcome.problems],
+        "loaded": outcome.loaded,
+    }
+    _write(root, PROJECT_FILE, "project", key, payload)
+
+
+# --- scoring readings --------------------------------------------------------------------------
+
+
+class LazyItems:
+    """Evidence items by canonical rank, read only when an explanation shows them.
+
+    A few are read straight from their files; once many are wanted, the whole evidence is
+    loaded through the load cache instead (cheaper per item past an eighth of them).
+    """
+
+    def __init__(self, project: Project, rels: list[str]) -> None:
+        self._project = project
+        self._rels = rels
+        self._items: dict[int, EvidenceItem] = {}
+
+    def __len__(self) -> int:
+        return len(self._rels)
+
+    def __getitem__(self, rank: int) -> EvidenceItem:
+        if rank not in self._items:
+            self.fetch([rank])
+        return self._items[rank]
+
+    def fetch(self, ranks: Iterable[int]) -> None:
+        missing = sorted({r for r in ranks if r not in self._items})
+        if not missing:
+            return
+        if len(self._items) + len(missing) > max(READ_ONE_BY_ONE, len(self._rels) // 8):
+            by_path = {ev.path: ev.item for ev in self._project.evidence}
+            for rank, rel in enumerate(self._rels):
+                if rel in by_path:
+                    self._items[rank] = by_path[rel]
+        from tracker.store import FileChangedError, load_evidence_file
+
+        root = self._project.root
+        for rank in missing:
+            if rank in self._items:
+                continue
+            rel = self._rels[rank]
+            result = load_evidence_file(root, root / rel, check_archive=False, rel=rel)
+            if result.item is None:
+                raise FileChangedError(
+                    f"{rel} changed while tracker was reading it: run the command again"
+                )
+            self._items[rank] = result.item
+
+
+def _config_key(config: ScoringConfig) -> str:
+    return hashlib.blake2b(config.model_dump_json().encode(), digest_size=16).hexdigest()
+
+
+def prepared(project: Project, config: ScoringConfig) -> Prepared:
+    """The date-free part of scoring for this project: from the snapshot when nothing changed
+    (the items are then read only for what an explanation shows), else computed and stored."""
+    from tracker.scoring import LoadedItems, Prepared, prepare
+
+    state = project.state
+    if state is None:
+        return prepare(project.items, config)
+    key = f"{state.digest} {_config_key(config)}"
+    payload = _read(project.root, READINGS_FILE, "readings", key)
+    if payload is not None:
+        try:
+            rels = payload["order"]
+            return Prepared.unpack(payload["readings"], LazyItems(project, rels))
+        except Exception:  # not what we wrote: compute afresh
+            pass
+    result = prepare(project.items, config)
+    if state.settled and isinstance(result.items, LoadedItems):
+        path_of = {id(ev.item): ev.path for ev in project.evidence}
+        order = [path_of[id(item)] for item in result.items]
+        _write(
+            project.root,
+            READINGS_FILE,
+            "readings",
+            key,
+            {"order": order, "readings": result.pack()},
+        )
+    return result
