@@ -18,7 +18,7 @@ from tracker.ingest import (
     similarity_index,
     suggest,
 )
-from tracker.ingest_cache import cache_path, evidence_key, read_cached
+from tracker.ingest_cache import cache_path, index_key, read_cached
 from tracker.ingest_similar import PackedShingles, PackedTerms
 from tracker.store import load_project
 
@@ -73,11 +73,11 @@ def _answers(root: Path, index: SimilarityIndex) -> list:
 def test_a_cache_hit_answers_exactly_as_a_cold_build(project_root: Path):
     project = load_project(project_root)
     assert not project.errors, project.errors
-    cold = similarity_index(project_root, project.evidence, use_cache=False)
+    cold = similarity_index(project_root, project, use_cache=False)
     assert not cache_path(project_root).exists()  # --no-cache writes nothing either
-    similarity_index(project_root, project.evidence)  # builds and stores
+    similarity_index(project_root, project)  # builds and stores
     assert cache_path(project_root).is_file()
-    key, _ = evidence_key(project_root, project.evidence)
+    key, _ = index_key(project_root, project)
     warm = read_cached(project_root, key)
     assert warm is not None
     assert isinstance(warm.term_postings, PackedTerms)
@@ -97,13 +97,13 @@ def test_a_cache_hit_answers_exactly_as_a_cold_build(project_root: Path):
     answers = _answers(project_root, cold)
     assert any(answers[0::2]) and any(answers[1::2])  # the comparison is not vacuous
     assert _answers(project_root, warm) == answers
-    assert _answers(project_root, similarity_index(project_root, project.evidence)) == answers
+    assert _answers(project_root, similarity_index(project_root, project)) == answers
 
 
 def test_a_changed_evidence_file_invalidates_the_cache(project_root: Path):
     project = load_project(project_root)
-    similarity_index(project_root, project.evidence)
-    old_key, _ = evidence_key(project_root, project.evidence)
+    similarity_index(project_root, project)
+    old_key, _ = index_key(project_root, project)
     path = project_root / "evidence" / "2025" / "2025-09-01-dev-009.toml"
     path.write_text(path.read_text("utf-8").replace('title = "dev-009"', 'title = "Kherson'))
     path.write_text(
@@ -111,10 +111,10 @@ def test_a_changed_evidence_file_invalidates_the_cache(project_root: Path):
     )
     _age(project_root)
     changed = load_project(project_root)
-    new_key, _ = evidence_key(project_root, changed.evidence)
+    new_key, _ = index_key(project_root, changed)
     assert new_key != old_key
     assert read_cached(project_root, new_key) is None  # the stored index is for the old files
-    index = similarity_index(project_root, changed.evidence)
+    index = similarity_index(project_root, changed)
     assert "zanzibar" in index.term_postings
     assert read_cached(project_root, new_key) is not None  # rebuilt and stored anew
     assert read_cached(project_root, old_key) is None
@@ -122,14 +122,15 @@ def test_a_changed_evidence_file_invalidates_the_cache(project_root: Path):
 
 def test_a_changed_archived_text_invalidates_the_cache(project_root: Path):
     project = load_project(project_root)
-    before = similarity_index(project_root, project.evidence)
-    old_key, _ = evidence_key(project_root, project.evidence)
+    before = similarity_index(project_root, project)
+    old_key, _ = index_key(project_root, project)
     text = project_root / "evidence" / "2025" / "2025-09-01-dev-026.txt"
     text.write_text(text.read_text("utf-8") + "Zanzibar Quagga Kherson 9876.\n", "utf-8")
     _age(project_root)
-    new_key, _ = evidence_key(project_root, project.evidence)
+    project = load_project(project_root)  # an index is of the project as loaded
+    new_key, _ = index_key(project_root, project)
     assert new_key != old_key
-    after = similarity_index(project_root, project.evidence)
+    after = similarity_index(project_root, project)
     assert "zanzibar" in after.term_postings and "zanzibar" not in before.term_postings
 
 
@@ -138,7 +139,7 @@ def test_a_just_modified_archive_is_not_stored(project_root: Path):
     text = project_root / "evidence" / "2025" / "2025-09-01-dev-026.txt"
     text.write_text(text.read_text("utf-8") + "More.\n", "utf-8")
     project = load_project(project_root)
-    similarity_index(project_root, project.evidence)
+    similarity_index(project_root, project)
     assert not cache_path(project_root).exists()
 
 
@@ -154,14 +155,14 @@ def test_a_just_modified_archive_is_not_stored(project_root: Path):
 )
 def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rebuilt(project_root: Path, damage):
     project = load_project(project_root)
-    cold = similarity_index(project_root, project.evidence, use_cache=False)
-    similarity_index(project_root, project.evidence)
+    cold = similarity_index(project_root, project, use_cache=False)
+    similarity_index(project_root, project)
     path = cache_path(project_root)
     path.write_bytes(damage(path.read_bytes()))
-    index = similarity_index(project_root, project.evidence)
+    index = similarity_index(project_root, project)
     assert index.ids == cold.ids and dict(index.term_postings) == cold.term_postings
     assert _answers(project_root, index) == _answers(project_root, cold)
-    key, _ = evidence_key(project_root, project.evidence)
+    key, _ = index_key(project_root, project)
     assert read_cached(project_root, key) is not None  # a good cache replaced the damaged one
 
 
@@ -169,19 +170,19 @@ def test_a_pickle_of_the_wrong_shape_behind_a_valid_header_is_ignored(project_ro
     import pickle
 
     project = load_project(project_root)
-    similarity_index(project_root, project.evidence)
+    similarity_index(project_root, project)
     path = cache_path(project_root)
     raw = path.read_bytes()
     header = raw[: raw.index(b"\n", raw.index(b"\n", len(b"tracker-similarity-cache\n")) + 1) + 1]
     for payload in ({"ids": ["x"]}, ["not", "a", "dict"], {**_packed(project_root), "norms": b""}):
         path.write_bytes(header + pickle.dumps(payload))
-        key, _ = evidence_key(project_root, project.evidence)
+        key, _ = index_key(project_root, project)
         assert read_cached(project_root, key) is None
 
 
 def _packed(root: Path) -> dict:
     project = load_project(root)
-    return similarity_index(root, project.evidence, use_cache=False).pack()
+    return similarity_index(root, project, use_cache=False).pack()
 
 
 def test_cli_warm_run_prints_what_a_cold_run_prints(project_root: Path, capsys):
@@ -200,3 +201,17 @@ def test_cli_warm_run_prints_what_a_cold_run_prints(project_root: Path, capsys):
     assert cache_path(project_root).is_file()
     assert outputs[0:2] == outputs[2:4] == outputs[4:6] == outputs[6:8]
     assert "2025-09-15-kherson-occupation-head-minsk" in outputs[1]
+
+
+def test_a_warm_suggestion_reads_no_evidence_item(project_root: Path):
+    cold_project = load_project(project_root, use_cache=False)
+    cold = similarity_index(project_root, cold_project, use_cache=False)
+    load_project(project_root)  # fills the snapshot
+    similarity_index(project_root, load_project(project_root))  # stores the index
+    warm_project = load_project(project_root)
+    index = similarity_index(project_root, warm_project)
+    for path in ARTICLES:
+        article = extract_file(path)
+        expected = suggest(article, cold_project.nodes, cold_project.items, index=cold)
+        assert suggest(article, warm_project.nodes, (), index=index) == expected
+    assert not warm_project.evidence_loaded

@@ -4,8 +4,10 @@ imports.
 
 The index (which also carries what the suggestion ranking's "similar assessed articles vote"
 needs) is stored packed in `.tracker-cache/similarity.pickle`, beside the load cache, under a
-key over every loaded evidence file in load order: its path, the sha256 of its TOML and the
-size and modification time of its archived text. Any edited, added, removed or renamed item
+key over every evidence file: after a warm load the snapshot's digest (the path, size and
+modification time of every entry below `evidence/`), else every loaded evidence file in load
+order with its path, the sha256 of its TOML and the size and modification time of its archived
+text. Any edited, added, removed or renamed item
 changes the key, and the index is rebuilt. The key and a version tag sit in a plain header, so
 a stale cache is refused without unpickling it; a corrupt or foreign file is ignored, never
 trusted. Writes are atomic. As in the load cache, an archived text modified in the last seconds
@@ -23,11 +25,11 @@ from pathlib import Path
 
 from tracker.cachefile import no_gc, write_cache_file
 from tracker.ingest_similar import SHINGLE, SHINGLE_SAMPLE, SimilarityIndex
-from tracker.store import CACHE_DIR, EvidenceFile
+from tracker.store import CACHE_DIR, EvidenceFile, Project
 
 CACHE_FILE = "similarity.pickle"
 MAGIC = b"tracker-similarity-cache\n"
-FORMAT = 1  # bump when SimilarityIndex.build or pack changes what they produce
+FORMAT = 2  # bump when SimilarityIndex.build or pack changes what they produce
 RACY_SECONDS = 2.0
 
 
@@ -105,17 +107,31 @@ def write_cached(root: Path, key: str, index: SimilarityIndex) -> None:
     write_cache_file(path, data, ".similarity-")
 
 
-def similarity_index(
-    root: Path, evidence: list[EvidenceFile], *, use_cache: bool = True
-) -> SimilarityIndex:
-    """The same-event index over the loaded evidence: from the cache when nothing changed."""
+def index_key(root: Path, project: Project) -> tuple[str, float]:
+    """The cache key of the project's index, and the newest file time it covers."""
+    state = project.state
+    if state is not None and project.root == root:
+        key = hashlib.sha256(f"{_version_tag()}\n{state.digest}".encode()).hexdigest()
+        return key, state.newest
+    return evidence_key(root, project.evidence)
+
+
+def similarity_index(root: Path, project: Project, *, use_cache: bool = True) -> SimilarityIndex:
+    """The same-event index over the project's evidence: from the cache when nothing changed.
+
+    After a warm load the key is the snapshot's digest over every file below `evidence/`
+    (which covers each TOML and its archived text), so a cached index is used without
+    loading a single item; otherwise the key is computed from the loaded evidence.
+    """
     if not use_cache:
+        evidence = project.evidence
         return SimilarityIndex.build([ev.item for ev in evidence], archive_texts(root, evidence))
     with no_gc():
-        key, newest = evidence_key(root, evidence)
+        key, newest = index_key(root, project)
         index = read_cached(root, key)
     if index is not None:
         return index
+    evidence = project.evidence
     index = SimilarityIndex.build([ev.item for ev in evidence], archive_texts(root, evidence))
     if time.time() - newest > RACY_SECONDS:
         write_cached(root, key, index)

@@ -214,6 +214,8 @@ class SimilarityIndex:
     df: dict[str, int] = field(default_factory=dict)
     events: dict[str, list[int]] = field(default_factory=dict)  # explicit event key -> items
     event_of: list[str | None] = field(default_factory=list)
+    # each item's assessed recommendations, in file order: what a similar article votes for
+    assessed: list[tuple[str, ...]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -229,6 +231,7 @@ class SimilarityIndex:
             index.ids.append(item.id)
             index.dates.append(item.midpoint)
             index.event_of.append(item.event)
+            index.assessed.append(tuple(a.recommendation for a in item.assessments))
             if item.event:
                 index.events.setdefault(item.event, []).append(position)
             if item.source.url:
@@ -276,6 +279,7 @@ class SimilarityIndex:
             "df": dict(self.df),
             "events": dict(self.events),
             "event_of": list(self.event_of),
+            "assessed": list(self.assessed),
         }
 
     @classmethod
@@ -301,9 +305,10 @@ class SimilarityIndex:
             df=dict(state["df"]),
             events=dict(state["events"]),
             event_of=list(state["event_of"]),
+            assessed=list(state["assessed"]),
         )
         sizes = {len(index.ids), len(index.dates), len(index.shingle_counts), len(index.norms)}
-        if len(sizes | {len(index.event_of)}) != 1:
+        if len(sizes | {len(index.event_of), len(index.assessed)}) != 1:
             raise ValueError("packed index arrays differ in length")
         return index
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
@@ -152,16 +152,21 @@ def _unique(values: list[str]) -> list[str]:
 
 def evidence_votes(
     article: Article,
-    items: list[EvidenceItem],
+    items: Sequence[EvidenceItem],
     index: SimilarityIndex | None = None,
     archive_texts: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[float, list[str]]]:
-    """Recommendations that similar, already assessed articles were assessed against."""
-    if not items:
-        return {}
+    """Recommendations that similar, already assessed articles were assessed against.
+
+    With an `index`, the index alone answers (it records what each item assessed), so a
+    cached index needs no item loaded; without one, it is built from `items`.
+    """
     if index is None:
-        index = SimilarityIndex.build(items, archive_texts)
-    by_id = {item.id: item for item in items}
+        if not items:
+            return {}
+        index = SimilarityIndex.build(list(items), archive_texts)
+    if not index.ids:
+        return {}
     vector = _event_vector(article.title, article.text)
     weights = {t: w * index.idf(t) for t, w in vector.items() if t in index.term_postings}
     norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
@@ -177,14 +182,14 @@ def evidence_votes(
     ranked = sorted(dots.items(), key=lambda kv: -kv[1])[:10]
     for position, dot in ranked:
         similarity = dot / (norm * index.norms[position])
-        item = by_id.get(index.ids[position])
-        if similarity < MIN_SIMILAR or item is None:
+        if similarity < MIN_SIMILAR:
             continue
-        for assessment in item.assessments:
-            score, why = votes.get(assessment.recommendation, (0.0, []))
-            votes[assessment.recommendation] = (
+        evidence_id = index.ids[position]
+        for recommendation in index.assessed[position]:
+            score, why = votes.get(recommendation, (0.0, []))
+            votes[recommendation] = (
                 score + similarity,
-                [*why, f"like evidence {item.id} ({similarity:.2f})"],
+                [*why, f"like evidence {evidence_id} ({similarity:.2f})"],
             )
     return votes
 
@@ -192,7 +197,7 @@ def evidence_votes(
 def suggest(
     article: Article,
     nodes: list[Node],
-    items: list[EvidenceItem],
+    items: Sequence[EvidenceItem],
     top: int = 5,
     *,
     node_index: NodeIndex | None = None,

@@ -176,7 +176,8 @@ class LazyItems:
     """Evidence items by canonical rank, read only when an explanation shows them.
 
     A few are read straight from their files; once many are wanted, the whole evidence is
-    loaded through the load cache instead (cheaper per item past an eighth of them).
+    loaded through the load cache instead (cheaper per item past an eighth of them). Once the
+    project's evidence is loaded anyway (the workbench loads it), the items come from there.
     """
 
     def __init__(self, project: Project, rels: list[str]) -> None:
@@ -196,7 +197,8 @@ class LazyItems:
         missing = sorted({r for r in ranks if r not in self._items})
         if not missing:
             return
-        if len(self._items) + len(missing) > max(READ_ONE_BY_ONE, len(self._rels) // 8):
+        many = len(self._items) + len(missing) > max(READ_ONE_BY_ONE, len(self._rels) // 8)
+        if many or self._project.evidence_loaded:
             by_path = {ev.path: ev.item for ev in self._project.evidence}
             for rank, rel in enumerate(self._rels):
                 if rel in by_path:

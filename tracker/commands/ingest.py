@@ -138,7 +138,7 @@ def _project_for_import(args: argparse.Namespace):
     from tracker.ingest import similarity_index
 
     use_cache = not getattr(args, "no_cache", False)
-    return project, similarity_index(project.root, project.evidence, use_cache=use_cache)
+    return project, similarity_index(project.root, project, use_cache=use_cache)
 
 
 def _suggestion_json(suggestions, nodes) -> list[dict]:
@@ -181,7 +181,7 @@ def run_suggest(args: argparse.Namespace) -> int:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
     project, index = _project_for_import(args)
-    suggestions = suggest(article, project.nodes, project.items, top=args.top, index=index)
+    suggestions = suggest(article, project.nodes, (), top=args.top, index=index)
     if args.format == "json":
         print(
             json.dumps(_suggestion_json(suggestions, project.nodes), ensure_ascii=False, indent=2)

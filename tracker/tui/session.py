@@ -214,7 +214,7 @@ class Session:
         """Built once per load: same-event detection over every item and its archived text."""
         if self._similarity is None and self.project is not None:
             self._similarity = ingest.similarity_index(
-                self.root, self.project.evidence, use_cache=self.use_cache
+                self.root, self.project, use_cache=self.use_cache
             )
         return self._similarity
 
