@@ -107,3 +107,18 @@ def test_parallel_load_equals_sequential(mini, monkeypatch):
     parallel = load_project(mini, use_cache=False)
     assert parallel.items == sequential.items
     assert parallel.problems == sequential.problems
+
+
+def test_a_load_without_items_gives_them_when_asked(mini, monkeypatch):
+    for n in range(6):
+        write_evidence(
+            mini, evidence_toml(f"2025-03-{n + 1:02d}-item", date=f"2025-03-{n + 1:02d}")
+        )
+    full = load_project(mini, use_cache=False)
+    monkeypatch.setattr(cache, "PARALLEL_FROM", 1)  # worker processes, which then send no item
+    monkeypatch.setattr(cache, "CHUNK", 4)
+    lean = load_project(mini, use_cache=False, items=False)
+    assert lean.problems == full.problems
+    assert [f.facts for f in lean.loaded] == [f.facts for f in full.loaded]
+    assert not any(f.result.has_item for f in lean.loaded)
+    assert lean.items == full.items  # read again on demand

@@ -145,14 +145,14 @@ def test_corrupt_or_foreign_snapshots_are_ignored_and_rebuilt(project):
         path.write_bytes(header + b"\x80\x05not a pickle")
     assert findings(project) == expected_findings
     assert scored(project, config)[0] == expected
-    assert load_project(project).evidence_loaded is False  # rebuilt: the next run is warm
+    assert load_project(project).loaded is None  # rebuilt: the next run is warm
 
 
 def test_no_snapshot_while_a_file_is_fresh(mini):
     write_evidence(mini, evidence_toml())  # modified just now: an edit could still hide
     load_project(mini)
     assert not any(path.exists() for path in snapshot_files(mini))
-    assert load_project(mini).evidence_loaded
+    assert load_project(mini).loaded is not None  # read afresh, not from a snapshot
 
 
 def test_no_cache_never_reads_or_writes_a_snapshot(project):

@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tracker.cachefile import write_cache_file
-from tracker.model import Assessment, EvidenceItem, Problem, Source
 from tracker.store import FileResult, load_evidence_file
 
 CACHE_FILE = "evidence.pickle"
@@ -35,7 +34,7 @@ def _version_tag() -> str:
     from tracker import __version__
     from tracker.model import SCHEMA_VERSION
 
-    return f"tracker {__version__} schema {SCHEMA_VERSION} pydantic {pydantic.VERSION} v1"
+    return f"tracker {__version__} schema {SCHEMA_VERSION} pydantic {pydantic.VERSION} v2"
 
 
 def cache_path(root: Path) -> Path:
@@ -92,47 +91,6 @@ def _key_from(stats: Mapping[str, tuple[int, int]], rel: str) -> tuple[Key, floa
     return (*own, *archive), max(own[1], archive[1]) / 1e9
 
 
-# --- results as plain data ------------------------------------------------------------------
-# Unpickling pydantic models costs ~30 us an item; plain dicts and tuples, rebuilt into models
-# without re-validation, cost a tenth of that. Only results that were validated are stored.
-
-_set = object.__setattr__
-
-
-def _rebuild(cls: type, fields: dict) -> object:
-    obj = cls.__new__(cls)
-    _set(obj, "__dict__", fields)
-    _set(obj, "__pydantic_fields_set__", set(fields))
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
-    return obj
-
-
-def _to_plain(result: FileResult) -> tuple:
-    item = None
-    if result.item is not None:
-        item = dict(result.item.__dict__)
-        item["source"] = dict(result.item.source.__dict__)
-        item["assessments"] = [dict(a.__dict__) for a in result.item.assessments]
-    problems = tuple((p.path, p.line, p.message, p.severity) for p in result.problems)
-    return item, problems, result.sha256, result.url_key
-
-
-def _from_plain(plain: tuple) -> FileResult:
-    item_fields, problems, sha256, url_key = plain
-    item = None
-    if item_fields is not None:
-        fields = dict(item_fields)
-        fields["source"] = _rebuild(Source, fields["source"])
-        fields["assessments"] = [_rebuild(Assessment, dict(a)) for a in fields["assessments"]]
-        item = _rebuild(EvidenceItem, fields)
-    found = [
-        Problem(path=path, line=line, message=message, severity=severity)
-        for path, line, message, severity in problems
-    ]
-    return FileResult(item, found, sha256, url_key)  # type: ignore[arg-type]
-
-
 def load_files(
     root: Path,
     rels: list[str],
@@ -141,14 +99,17 @@ def load_files(
     enabled: bool = True,
     progress: Callable[[int, int], None] | None = None,
     stats: Mapping[str, tuple[int, int]] | None = None,
+    items: bool = True,
 ) -> list[FileResult]:
     """One loader result per path (relative, posix), in order; cached where unchanged.
 
     `stats`: each entry's size and modification time as a scan found them (see
-    `snapshot.evidence_state`), to key the files without a second stat each.
+    `snapshot.evidence_state`), to key the files without a second stat each. `items=False`
+    (only without the cache): worker processes need not send the items back, only findings
+    and facts.
     """
     if not enabled:
-        return _load_all(root, rels, loader, progress)
+        return _load_all(root, rels, loader, progress, items)
     location = cache_path(root)
     old = _read(location)
     fresh: dict[str, tuple[Key, tuple]] = {}
@@ -162,7 +123,7 @@ def load_files(
         hit = old.get(rel)
         if key is not None and hit is not None and hit[0] == key[0]:
             try:
-                results[index] = _from_plain(hit[1])
+                results[index] = FileResult.from_plain(hit[1])
             except Exception:  # a damaged entry is a miss
                 misses.append(index)
                 continue
@@ -170,12 +131,12 @@ def load_files(
         else:
             misses.append(index)
     now = time.time()
-    loaded = _load_all(root, [rels[i] for i in misses], loader, progress)
+    loaded = _load_all(root, [rels[i] for i in misses], loader, progress, True)
     for index, result in zip(misses, loaded, strict=True):
         results[index] = result
         key = keys[index]
         if key is not None and now - key[1] > RACY_SECONDS:
-            fresh[rels[index]] = (key[0], _to_plain(result))
+            fresh[rels[index]] = (key[0], result.to_plain())
     if misses or len(fresh) != len(old):
         _write(location, fresh)
     return results
@@ -185,13 +146,15 @@ PARALLEL_FROM = 3000  # below this many files, starting workers costs more than 
 CHUNK = 500
 
 
-def _load_all(root: Path, rels: list[str], loader: Callable, progress) -> list[FileResult]:
+def _load_all(
+    root: Path, rels: list[str], loader: Callable, progress, items: bool
+) -> list[FileResult]:
     """Read and validate files: in worker processes for a large cold load, else here."""
     total = len(rels)
     workers = min(os.cpu_count() or 1, 8)
     if total >= PARALLEL_FROM and workers > 1 and loader is load_evidence_file:
         try:
-            return _load_parallel(root, rels, workers, progress)
+            return _load_parallel(root, rels, workers, progress, items)
         except (OSError, RuntimeError, ImportError):  # no worker processes here: do it alone
             pass
     results = []
@@ -204,12 +167,14 @@ def _load_all(root: Path, rels: list[str], loader: Callable, progress) -> list[F
     return results
 
 
-def _load_chunk(root: Path, rels: list[str]) -> list[tuple]:
+def _load_chunk(root: Path, rels: list[str], items: bool) -> list[tuple]:
     gc.disable()
-    return [_to_plain(load_evidence_file(root, root / rel, rel=rel)) for rel in rels]
+    return [load_evidence_file(root, root / rel, rel=rel).to_plain(with_item=items) for rel in rels]
 
 
-def _load_parallel(root: Path, rels: list[str], workers: int, progress) -> list[FileResult]:
+def _load_parallel(
+    root: Path, rels: list[str], workers: int, progress, items: bool
+) -> list[FileResult]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -217,8 +182,8 @@ def _load_parallel(root: Path, rels: list[str], workers: int, progress) -> list[
     results: list[FileResult] = []
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for chunk in pool.map(_load_chunk, [root] * len(chunks), chunks):
-            results.extend(_from_plain(plain) for plain in chunk)
+        for chunk in pool.map(_load_chunk, [root] * len(chunks), chunks, [items] * len(chunks)):
+            results.extend(FileResult.from_plain(plain) for plain in chunk)
             if progress is not None:
                 progress(len(results), len(rels))
     return results

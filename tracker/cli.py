@@ -188,8 +188,11 @@ def date_options() -> argparse.ArgumentParser:
     return clocks
 
 
-def load(args: argparse.Namespace, *, progress: bool = True):
-    """Load the project for a command: from the work tree, or from git for --known-as-of."""
+def load(args: argparse.Namespace, *, progress: bool = True, items: bool = True):
+    """Load the project for a command: from the work tree, or from git for --known-as-of.
+
+    `items=False`: the command shows no item's text (only findings or figures), which spares
+    a cold load carrying every item back from its worker processes."""
     from tracker.store import load_project
 
     root = project_root(args)
@@ -203,7 +206,8 @@ def load(args: argparse.Namespace, *, progress: bool = True):
             raise UsageError(str(err)) from None
     bar = LoadProgress() if progress else None
     try:
-        return load_project(root, use_cache=not getattr(args, "no_cache", False), progress=bar)
+        use_cache = not getattr(args, "no_cache", False)
+        return load_project(root, use_cache=use_cache, progress=bar, items=items)
     finally:
         if bar is not None:
             bar.close()

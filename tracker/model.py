@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -232,6 +232,50 @@ class EvidenceItem(Strict):
     @property
     def year_folder(self) -> str:
         return f"{self.date.year:04d}"
+
+
+class AssessmentFacts(NamedTuple):
+    recommendation: str
+    analyst: str | None
+    impact: int
+    confidence: str
+    verdict: str | None
+
+
+class ItemFacts(NamedTuple):
+    """What the checks across files and the scores need of an evidence item.
+
+    A few plain fields: cheap to keep for 100,000 items, to send back from a worker process
+    and to cache, where the validated item (with its quote, rationale and texts) is not. The
+    item itself is read only for what a command shows of it.
+    """
+
+    id: str
+    date: dt.date
+    midpoint: dt.date
+    published: dt.date | None
+    url_key: str | None  # the normalised URL (tracker.urls), for duplicate-URL findings
+    event: str | None
+    reliability: str
+    credibility: int
+    assessments: tuple[AssessmentFacts, ...]
+
+    @classmethod
+    def of(cls, item: EvidenceItem, url_key: str | None) -> ItemFacts:
+        return cls(
+            item.id,
+            item.date,
+            item.midpoint,
+            item.source.published,
+            url_key,
+            item.event,
+            item.source.reliability,
+            item.source.credibility,
+            tuple(
+                AssessmentFacts(a.recommendation, a.analyst, a.impact, a.confidence, a.verdict)
+                for a in item.assessments
+            ),
+        )
 
 
 # --- findings -------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from tracker.config import ScoringConfig
-from tracker.model import Assessment, EvidenceItem, Node
+from tracker.model import Assessment, AssessmentFacts, EvidenceItem, ItemFacts, Node
 
 SCALE = 5.0  # the largest impact: the denominator counts each item's |s| against it
 
@@ -170,25 +170,28 @@ class _Details:
     rationale: str
 
 
-def _canonical(items: Iterable[EvidenceItem]) -> list[tuple[dt.date, EvidenceItem]]:
-    """Items in one order whatever the order of the files, so sums are bit-for-bit repeatable,
-    each with the date it counts from (computed once: it is a property).
+def canonical_order(facts: Sequence[ItemFacts]) -> list[int]:
+    """The positions of the items in one order whatever the order of the files, so sums are
+    bit-for-bit repeatable: by the date each counts from, then by id.
 
-    Date and id decide; only items that share both (a duplicate id, itself a data error) are
-    told apart by their whole content, which is costly, so it is computed for those alone.
+    Only items that share both (a duplicate id, itself a data error) are told apart by their
+    whole facts, which is costly, so it is computed for those alone.
     """
-    ordered = sorted(((i.midpoint, i.id, i) for i in items), key=lambda t: (t[0], t[1]))
-    out: list[tuple[dt.date, EvidenceItem]] = []
+    order = sorted(range(len(facts)), key=lambda i: (facts[i].midpoint, facts[i].id))
+    out: list[int] = []
     start = 0
-    while start < len(ordered):
+    while start < len(order):
+        first = facts[order[start]]
         end = start + 1
-        ref, item_id, _ = ordered[start]
-        while end < len(ordered) and ordered[end][1] == item_id and ordered[end][0] == ref:
+        while end < len(order) and (facts[order[end]].midpoint, facts[order[end]].id) == (
+            first.midpoint,
+            first.id,
+        ):
             end += 1
-        group = ordered[start:end]
+        group = order[start:end]
         if len(group) > 1:
-            group = sorted(group, key=lambda t: t[2].model_dump_json())
-        out += [(t[0], t[2]) for t in group]
+            group = sorted(group, key=lambda i: repr(facts[i]))
+        out += group
         start = end
     return out
 
@@ -286,8 +289,19 @@ class Prepared:
 
 
 def prepare(items: Iterable[EvidenceItem], config: ScoringConfig) -> Prepared:
-    ordered = _canonical(items)
-    return Prepared.of(_readings(ordered, config), LoadedItems([item for _, item in ordered]))
+    """The date-free part of scoring, from validated items."""
+    items = list(items)
+    facts = [ItemFacts.of(item, None) for item in items]
+    order = canonical_order(facts)
+    return prepare_facts([facts[i] for i in order], LoadedItems([items[i] for i in order]), config)
+
+
+def prepare_facts(
+    ordered: Sequence[ItemFacts], items: ItemSource, config: ScoringConfig
+) -> Prepared:
+    """The same from the items' facts in canonical order (`canonical_order`), with `items` in
+    that order too: what a load that did not materialise the items can score."""
+    return Prepared.of(_readings(ordered, config), items)
 
 
 _CONFIDENCE_ORDER = {"high": 0, "moderate": 1, "low": 2}
@@ -303,27 +317,38 @@ def _groups(item: EvidenceItem) -> dict[str, list[Assessment]]:
     return groups
 
 
-def _readings(
-    ordered: list[tuple[dt.date, EvidenceItem]], config: ScoringConfig
-) -> dict[str, list[_Reading]]:
+def _readings(ordered: Sequence[ItemFacts], config: ScoringConfig) -> dict[str, list[_Reading]]:
     by_node: dict[str, list[_Reading]] = defaultdict(list)
-    for rank, (ref, item) in enumerate(ordered):
-        rc = config.reliability.of(item.source.reliability) * config.credibility.of(
-            item.source.credibility
-        )
-        event = item.event or item.id
-        for node_id, group in _groups(item).items():
+    confidence = config.confidence.of
+    for rank, facts in enumerate(ordered):
+        rc = config.reliability.of(facts.reliability) * config.credibility.of(facts.credibility)
+        event = facts.event or facts.id
+        ref = facts.midpoint
+        assessments = facts.assessments
+        if len(assessments) == 1:  # the common case, kept quick
+            a = assessments[0]
+            k = confidence(a.confidence)
+            verdict = a.verdict == "achieved"
+            reading = _Reading(
+                rank, facts.id, a.recommendation, a.impact, rc * k, ref, event, verdict
+            )
+            by_node[a.recommendation].append(reading)
+            continue
+        groups: dict[str, list[AssessmentFacts]] = defaultdict(list)
+        for a in assessments:
+            groups[a.recommendation].append(a)
+        for node_id, group in groups.items():
             if len(group) == 1:
                 a = group[0]
-                k = config.confidence.of(a.confidence)
+                k = confidence(a.confidence)
                 impact = float(a.impact)
                 verdict = a.verdict == "achieved"
             else:
-                k = math.fsum(config.confidence.of(a.confidence) for a in group) / len(group)
+                k = math.fsum(confidence(a.confidence) for a in group) / len(group)
                 impact = math.fsum(a.impact for a in group) / len(group)
                 verdict = any(a.verdict == "achieved" for a in group)
             by_node[node_id].append(
-                _Reading(rank, item.id, node_id, impact, rc * k, ref, event, verdict)
+                _Reading(rank, facts.id, node_id, impact, rc * k, ref, event, verdict)
             )
     return by_node
 

@@ -25,12 +25,12 @@ tick could leave size and time unchanged).
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import time
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +58,6 @@ class EvidenceState:
     over them all: equal digests mean no file was added, removed, renamed or edited."""
 
     scan: Scan
-    stats: dict[str, Stat]
     digest: str
     newest: float  # the most recent modification time, in seconds
 
@@ -67,32 +66,23 @@ class EvidenceState:
         """True when no file changed so recently that an edit could hide from the key."""
         return time.time() - self.newest > RACY_SECONDS
 
+    @cached_property
+    def stats(self) -> dict[str, Stat]:
+        scan = self.scan
+        return dict(zip(scan.files, zip(scan.sizes, scan.times, strict=True), strict=True))
+
 
 def evidence_state(root: Path) -> EvidenceState:
     """One `lstat` per entry (links are not followed): the cost of a warm run's check."""
-    scan = scan_evidence(root)
-    base = os.path.join(os.fspath(root), "")
-    stat = os.stat
-    stats: dict[str, Stat] = {}
-    sizes = array("q")
-    times = array("q")
-    for rel in scan.files:
-        try:
-            st = stat(base + rel, follow_symlinks=False)
-            entry = (st.st_size, st.st_mtime_ns)
-        except OSError:
-            entry = (-1, -1)
-        stats[rel] = entry
-        sizes.append(entry[0])
-        times.append(entry[1])
+    scan = scan_evidence(root, stat=True)
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{EVIDENCE_DIR}\n{len(scan.files)}\n".encode())
     digest.update("\0".join(scan.files).encode("utf-8", "surrogateescape"))
     digest.update("\0".join(sorted(scan.links)).encode("utf-8", "surrogateescape"))
-    digest.update(sizes.tobytes())
-    digest.update(times.tobytes())
-    newest = max(times, default=0) / 1e9
-    return EvidenceState(scan, stats, digest.hexdigest(), newest)
+    digest.update(array("q", scan.sizes).tobytes())
+    digest.update(array("q", scan.times).tobytes())
+    newest = max(scan.times, default=0) / 1e9
+    return EvidenceState(scan, digest.hexdigest(), newest)
 
 
 # --- the files -------------------------------------------------------------------------------
@@ -176,8 +166,9 @@ class LazyItems:
     """Evidence items by canonical rank, read only when an explanation shows them.
 
     A few are read straight from their files; once many are wanted, the whole evidence is
-    loaded through the load cache instead (cheaper per item past an eighth of them). Once the
-    project's evidence is loaded anyway (the workbench loads it), the items come from there.
+    loaded through the load cache instead (cheaper per item past an eighth of them). After a
+    fresh load, or once the evidence is loaded anyway (the workbench loads it), the items come
+    from the project: a project read from a git commit has no files to read them from.
     """
 
     def __init__(self, project: Project, rels: list[str]) -> None:
@@ -197,15 +188,17 @@ class LazyItems:
         missing = sorted({r for r in ranks if r not in self._items})
         if not missing:
             return
+        project = self._project
         many = len(self._items) + len(missing) > max(READ_ONE_BY_ONE, len(self._rels) // 8)
-        if many or self._project.evidence_loaded:
-            by_path = {ev.path: ev.item for ev in self._project.evidence}
+        # A fresh load holds the items (or knows how to read them): never the files one by one
+        if many or project.evidence_loaded or project.loaded is not None:
+            by_path = {ev.path: ev.item for ev in project.evidence}
             for rank, rel in enumerate(self._rels):
                 if rel in by_path:
                     self._items[rank] = by_path[rel]
         from tracker.store import FileChangedError, load_evidence_file
 
-        root = self._project.root
+        root = project.root
         for rank in missing:
             if rank in self._items:
                 continue
@@ -223,30 +216,31 @@ def _config_key(config: ScoringConfig) -> str:
 
 
 def prepared(project: Project, config: ScoringConfig) -> Prepared:
-    """The date-free part of scoring for this project: from the snapshot when nothing changed
-    (the items are then read only for what an explanation shows), else computed and stored."""
-    from tracker.scoring import LoadedItems, Prepared, prepare
+    """The date-free part of scoring for this project: from the snapshot when nothing changed,
+    else from the facts the load gathered (or from the items), and then stored. Either way the
+    items are read only for what an explanation shows (`LazyItems`)."""
+    from tracker.scoring import Prepared, canonical_order, prepare, prepare_facts
 
     state = project.state
-    if state is None:
-        return prepare(project.items, config)
-    key = f"{state.digest} {_config_key(config)}"
-    payload = _read(project.root, READINGS_FILE, "readings", key)
-    if payload is not None:
-        try:
-            rels = payload["order"]
-            return Prepared.unpack(payload["readings"], LazyItems(project, rels))
-        except Exception:  # not what we wrote: compute afresh
-            pass
-    result = prepare(project.items, config)
-    if state.settled and isinstance(result.items, LoadedItems):
-        path_of = {id(ev.item): ev.path for ev in project.evidence}
-        order = [path_of[id(item)] for item in result.items]
-        _write(
-            project.root,
-            READINGS_FILE,
-            "readings",
-            key,
-            {"order": order, "readings": result.pack()},
-        )
+    key = f"{state.digest} {_config_key(config)}" if state is not None else ""
+    if state is not None:
+        payload = _read(project.root, READINGS_FILE, "readings", key)
+        if payload is not None:
+            try:
+                rels = payload["order"]
+                return Prepared.unpack(payload["readings"], LazyItems(project, rels))
+            except Exception:  # not what we wrote: compute afresh
+                pass
+    if project.loaded is None:  # a warm load whose readings were weighed otherwise
+        paths = {id(ev.item): ev.path for ev in project.evidence}
+        result = prepare(project.items, config)
+        order = [paths[id(item)] for item in result.items]
+    else:
+        facts = [f.facts for f in project.loaded]
+        ranks = canonical_order(facts)
+        order = [project.loaded[i].path for i in ranks]
+        result = prepare_facts([facts[i] for i in ranks], LazyItems(project, order), config)
+    if state is not None and state.settled:
+        payload = {"order": order, "readings": result.pack()}
+        _write(project.root, READINGS_FILE, "readings", key, payload)
     return result

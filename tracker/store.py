@@ -26,11 +26,14 @@ from tracker.cachefile import no_gc
 from tracker.clock import today
 from tracker.model import (
     SCHEMA_VERSION,
+    Assessment,
     EvidenceItem,
+    ItemFacts,
     Node,
     Paper,
     Problem,
     RecommendationsFile,
+    Source,
 )
 from tracker.urls import normalize_url
 
@@ -284,12 +287,32 @@ class EvidenceFile:
     sha256: str
     url_key: str | None = None
 
+    @property
+    def facts(self) -> ItemFacts:
+        url = self.item.source.url
+        return ItemFacts.of(self.item, self.url_key or (normalize_url(url) if url else None))
+
+
+@dataclass
+class LoadedFile:
+    """An evidence file that yielded an item, before anyone asked for the item itself."""
+
+    path: str
+    result: FileResult
+
+    @property
+    def facts(self) -> ItemFacts:
+        assert self.result.facts is not None
+        return self.result.facts
+
 
 class Project:
     """A loaded project: its paper, its tree, its evidence and every problem found.
 
-    After a warm load from the snapshot (`tracker.snapshot`) the evidence items are not read
-    until `evidence` is first asked for: a table of scores and a list of findings need none.
+    The evidence items are materialised when `evidence` is first asked for: a table of scores
+    and a list of findings need none. A fresh load holds each file's facts (what the checks
+    and scores need) and the items as plain data, or not at all (`load_project(items=False)`);
+    a warm load from the snapshot (`tracker.snapshot`) holds only which files to read.
     """
 
     def __init__(
@@ -297,7 +320,7 @@ class Project:
         root: Path,
         paper: Paper | None,
         nodes: list[Node],
-        evidence: list[EvidenceFile] | None,
+        loaded: list[LoadedFile] | None,
         problems: list[Problem],
         recommendations_sha256: str | None = None,
         *,
@@ -311,24 +334,44 @@ class Project:
         self.problems = problems
         self.recommendations_sha256 = recommendations_sha256
         self.state = state  # the evidence files' identities at load (None: not from the tree)
-        self._evidence = evidence
-        self._pending = pending or []  # files to read on first use of `evidence`
+        self.loaded = loaded  # None after a warm load: only `paths` are known then
+        self.paths = [f.path for f in loaded] if loaded is not None else list(pending or [])
+        self._evidence: list[EvidenceFile] | None = None
         self._use_cache = use_cache
 
     @property
     def evidence(self) -> list[EvidenceFile]:
         if self._evidence is None:
-            self._evidence = _read_evidence(self.root, self._pending, self.state, self._use_cache)
+            self._evidence = self._materialise()
         return self._evidence
+
+    def _materialise(self) -> list[EvidenceFile]:
+        loaded = self.loaded
+        if loaded is None:
+            return _read_evidence(self.root, self.paths, self.state, self._use_cache)
+        missing = [f.path for f in loaded if not f.result.has_item]
+        again: dict[str, EvidenceFile] = {}
+        if missing:  # loaded without the items: read those files again
+            again = {ev.path: ev for ev in _read_evidence(self.root, missing, None, False)}
+        with no_gc():
+            out = []
+            for f in loaded:
+                if f.result.has_item:
+                    item = f.result.item
+                    assert item is not None
+                    out.append(EvidenceFile(item, f.path, f.result.sha256, f.result.url_key))
+                elif f.path in again:
+                    out.append(again[f.path])
+        return out
 
     @property
     def evidence_loaded(self) -> bool:
-        """False while a warm load has not read the evidence items (nobody asked for them)."""
+        """False while the evidence items have not been materialised (nobody asked for them)."""
         return self._evidence is not None
 
     @property
     def evidence_count(self) -> int:
-        return len(self._evidence) if self._evidence is not None else len(self._pending)
+        return len(self.paths)
 
     @property
     def items(self) -> list[EvidenceItem]:
@@ -348,7 +391,7 @@ class Project:
 def _read_evidence(
     root: Path, rels: list[str], state: EvidenceState | None, use_cache: bool
 ) -> list[EvidenceFile]:
-    """The evidence files a snapshot said load, read through the load cache."""
+    """Evidence files known to load, read (through the load cache unless it is off)."""
     from tracker import cache as load_cache
 
     with no_gc():
@@ -359,11 +402,11 @@ def _read_evidence(
             enabled=use_cache,
             stats=state.stats if state else None,
         )
-    return [
-        EvidenceFile(r.item, rel, r.sha256, r.url_key)
-        for rel, r in zip(rels, results, strict=True)
-        if r.item is not None
-    ]
+        return [
+            EvidenceFile(r.item, rel, r.sha256, r.url_key)
+            for rel, r in zip(rels, results, strict=True)
+            if r.item is not None
+        ]
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -459,21 +502,27 @@ def _did_you_mean(value: str, known: list[str]) -> str:
 
 @dataclass
 class Scan:
-    """What is below `evidence/`: paths relative to the root, posix, sorted."""
+    """What is below `evidence/`: paths relative to the root, posix, sorted; with `stat=True`
+    also each entry's size and modification time (ns), in the same order ((-1, -1): gone)."""
 
     files: list[str] = field(default_factory=list)
     links: set[str] = field(default_factory=set)
+    sizes: list[int] = field(default_factory=list)
+    times: list[int] = field(default_factory=list)
 
 
-def scan_evidence(root: Path) -> Scan:
+def scan_evidence(root: Path, *, stat: bool = False) -> Scan:
     """Every entry below `evidence/`, sorted, so every run and every machine sees one order.
 
     Symbolic links are recorded, never followed: a link could point outside the project.
-    Plain strings and `os.scandir`, not pathlib: this runs once per file on every command.
+    Plain strings and `os.scandir`, not pathlib: this runs once per file on every command,
+    and with `stat` it is the whole cost of a warm run's check that nothing changed.
     """
     scan = Scan()
     base = os.path.join(root, EVIDENCE_DIR)
     prefix = len(os.fspath(root)) + 1
+    paths: list[str] = []
+    links: list[str] = []
     stack = [base]
     while stack:
         folder = stack.pop()
@@ -483,32 +532,125 @@ def scan_evidence(root: Path) -> Scan:
         except OSError:
             continue
         for entry in entries:
-            if entry.name == ".gitkeep":  # keeps an empty evidence/ in git; not data
-                continue
-            rel = entry.path[prefix:].replace(os.sep, "/")
-            if entry.is_symlink():
-                scan.links.add(rel)
-                scan.files.append(rel)
-            elif entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
-            else:
-                scan.files.append(rel)
-    scan.files.sort()
+            elif entry.name != ".gitkeep":  # keeps an empty evidence/ in git; not data
+                paths.append(entry.path)
+                if entry.is_symlink():
+                    links.append(entry.path)
+    paths.sort()
+    if os.sep == "/":
+        scan.files = [path[prefix:] for path in paths]
+        scan.links = {path[prefix:] for path in links}
+    else:  # pragma: no cover - Windows
+        scan.files = [path[prefix:].replace(os.sep, "/") for path in paths]
+        scan.links = {path[prefix:].replace(os.sep, "/") for path in links}
+    if stat:
+        try:
+            stats = list(map(os.lstat, paths))
+        except OSError:  # an entry vanished since the listing: take the others one by one
+            stats = [_lstat_or_none(path) for path in paths]
+        scan.sizes = [st.st_size if st else -1 for st in stats]
+        scan.times = [st.st_mtime_ns if st else -1 for st in stats]
     return scan
 
 
-@dataclass
+def _lstat_or_none(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
 class FileResult:
     """What one evidence file (with its archived copy) yields on its own.
 
     Everything here depends only on the file and its archive, so it can be cached by their
-    identity; problems are part of the result, so a cache hit never hides an error.
+    identity; problems are part of the result, so a cache hit never hides an error. `facts`
+    (None when the file yields no item) is what the checks across files and the scores need;
+    the validated item may come as plain data (from the load cache or a worker process) and is
+    rebuilt only when someone reads it, which a table of scores never does.
     """
 
-    item: EvidenceItem | None
-    problems: list[Problem]
-    sha256: str
-    url_key: str | None = None
+    __slots__ = ("_item", "_plain", "facts", "problems", "sha256")
+
+    def __init__(
+        self,
+        item: EvidenceItem | None,
+        problems: list[Problem],
+        sha256: str,
+        facts: ItemFacts | None = None,
+        plain: dict | None = None,
+    ) -> None:
+        self.problems = problems
+        self.sha256 = sha256
+        self.facts = facts
+        self._item = item
+        self._plain = plain
+
+    @property
+    def item(self) -> EvidenceItem | None:
+        """The validated item; None when the file yields none, or was loaded without it."""
+        if self._item is None and self._plain is not None:
+            self._item = item_from_plain(self._plain)
+            self._plain = None
+        return self._item
+
+    @property
+    def has_item(self) -> bool:
+        return self._item is not None or self._plain is not None
+
+    @property
+    def url_key(self) -> str | None:
+        return self.facts.url_key if self.facts else None
+
+    def to_plain(self, *, with_item: bool = True) -> tuple:
+        """Plain data for pickling (cache, worker processes): see `from_plain`."""
+        plain = None
+        if with_item:
+            plain = self._plain if self._item is None else item_to_plain(self._item)
+        problems = tuple((p.path, p.line, p.message, p.severity) for p in self.problems)
+        return plain, problems, self.sha256, self.facts
+
+    @classmethod
+    def from_plain(cls, data: tuple) -> FileResult:
+        plain, problems, sha256, facts = data
+        found = [
+            Problem.model_construct(path=path, line=line, message=message, severity=severity)
+            for path, line, message, severity in problems
+        ]
+        if facts is not None and not isinstance(facts, ItemFacts):
+            raise TypeError("not the facts of an item")
+        return cls(None, found, sha256, facts, plain)
+
+
+# Unpickling pydantic models costs ~30 us an item; plain dicts, rebuilt into models without
+# validating again (they were validated when read), cost a tenth of that.
+
+_set = object.__setattr__
+
+
+def _rebuild(cls: type, fields: dict) -> typing.Any:
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", fields)
+    _set(obj, "__pydantic_fields_set__", set(fields))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def item_to_plain(item: EvidenceItem) -> dict:
+    fields = dict(item.__dict__)
+    fields["source"] = dict(item.source.__dict__)
+    fields["assessments"] = [dict(a.__dict__) for a in item.assessments]
+    return fields
+
+
+def item_from_plain(plain: dict) -> EvidenceItem:
+    fields = dict(plain)
+    fields["source"] = _rebuild(Source, dict(fields["source"]))
+    fields["assessments"] = [_rebuild(Assessment, dict(a)) for a in fields["assessments"]]
+    return _rebuild(EvidenceItem, fields)
 
 
 def load_evidence_file(
@@ -538,7 +680,7 @@ def load_evidence_file(
     if check_archive:
         problems += _archive_problems(root, path, rel, item, parsed.text)
     url_key = normalize_url(item.source.url) if item.source.url else None
-    return FileResult(item, problems, parsed.sha256, url_key)
+    return FileResult(item, problems, parsed.sha256, ItemFacts.of(item, url_key))
 
 
 def _item_layout_problems(item: EvidenceItem, rel: str, text: str) -> list[Problem]:
@@ -592,13 +734,20 @@ def classify_entry(rel: str, is_link: bool) -> Problem | None:
     return None
 
 
-def load_project(root: Path, *, use_cache: bool = True, progress=None) -> Project:
-    """Load and validate everything under `root`; every problem is reported, none is fatal."""
+def load_project(
+    root: Path, *, use_cache: bool = True, progress=None, items: bool = True
+) -> Project:
+    """Load and validate everything under `root`; every problem is reported, none is fatal.
+
+    `items=False`: the command will not read the items (a table of scores, a list of
+    findings), so a load without the cache need not carry them back from worker processes;
+    `Project.evidence` still reads them if asked.
+    """
     with no_gc():
-        return _load_project(root, use_cache=use_cache, progress=progress)
+        return _load_project(root, use_cache=use_cache, progress=progress, items=items)
 
 
-def _load_project(root: Path, *, use_cache: bool, progress) -> Project:
+def _load_project(root: Path, *, use_cache: bool, progress, items: bool) -> Project:
     from tracker import cache as load_cache
     from tracker import snapshot
 
@@ -644,27 +793,39 @@ def _load_project(root: Path, *, use_cache: bool, progress) -> Project:
         enabled=use_cache,
         progress=progress,
         stats=state.stats if state else None,
+        items=items,
     )
-    evidence: list[EvidenceFile] = []
+    loaded: list[LoadedFile] = []
     for rel, result in zip(toml_rels, results, strict=True):
         problems.extend(result.problems)
-        if result.item is not None:
-            evidence.append(EvidenceFile(result.item, rel, result.sha256, result.url_key))
+        if result.facts is not None:
+            loaded.append(LoadedFile(rel, result))
 
-    problems.extend(cross_file_problems(root, doc, evidence, archives))
+    problems.extend(cross_file_problems(root, doc, loaded, archives))
     if state is not None and state.settled:
-        loaded = [ev.path for ev in evidence]
-        snapshot.write_project(root, key, snapshot.LoadOutcome(problems, loaded))
-    return Project(root, paper, nodes, evidence, problems, rec_sha, state=state)
+        outcome = snapshot.LoadOutcome(problems, [f.path for f in loaded])
+        snapshot.write_project(root, key, outcome)
+    return Project(root, paper, nodes, loaded, problems, rec_sha, state=state, use_cache=use_cache)
+
+
+class _WithFacts(typing.Protocol):
+    path: str
+
+    @property
+    def facts(self) -> ItemFacts: ...
 
 
 def cross_file_problems(
     root: Path,
     doc: RecommendationsFile | None,
-    evidence: list[EvidenceFile],
+    evidence: typing.Sequence[_WithFacts],
     archives: set[str],
 ) -> list[Problem]:
-    """Checks that need more than one file: references, uniqueness, archives, dates."""
+    """Checks that need more than one file: references, uniqueness, archives, dates.
+
+    They read each item's facts only (`EvidenceFile` and `LoadedFile` both have them); the
+    file's text is read again only to give a finding its line.
+    """
     problems: list[Problem] = []
     node_ids = [n.id for n in doc.nodes] if doc else []
     known = set(node_ids)
@@ -674,7 +835,7 @@ def cross_file_problems(
     seen_urls: dict[str, str] = {}
     texts: dict[str, dict] = {}
 
-    def lines_for(ev: EvidenceFile) -> dict:
+    def lines_for(ev: _WithFacts) -> dict:
         if ev.path not in texts:
             try:
                 texts[ev.path] = tomlfmt.key_lines((root / ev.path).read_text("utf-8"))
@@ -682,11 +843,11 @@ def cross_file_problems(
                 texts[ev.path] = {}
         return texts[ev.path]
 
-    def at(ev: EvidenceFile, *loc: str | int) -> int | None:
+    def at(ev: _WithFacts, *loc: str | int) -> int | None:
         return tomlfmt.line_of(lines_for(ev), loc)
 
     for ev in evidence:
-        item = ev.item
+        item = ev.facts
         if item.id in seen_ids:
             problems.append(
                 Problem(
@@ -720,7 +881,7 @@ def cross_file_problems(
                             "merge the two assessments, or name each analyst",
                         )
                     )
-        for label, value in (("date", item.date), ("source.published", item.source.published)):
+        for label, value in (("date", item.date), ("source.published", item.published)):
             if value is None:
                 continue
             loc = tuple(label.split("."))
@@ -742,8 +903,8 @@ def cross_file_problems(
                         f"({paper_date.isoformat()[:7]}); it cannot show movement after it",
                     )
                 )
-        if item.source.url:
-            key = ev.url_key or normalize_url(item.source.url)
+        key = item.url_key
+        if key is not None:
             if key in seen_urls:
                 problems.append(
                     Problem(

@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace) -> int:
-    project = load(args)
+    project = load(args, items=False)
     problems = sorted(project.problems, key=lambda p: (p.path, p.line or 0, p.message))
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)

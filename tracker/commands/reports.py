@@ -63,7 +63,7 @@ def run_history(args: argparse.Namespace) -> int:
     from tracker.scoring import score_history
 
     fmt = output_format(args)
-    project, config, as_of, scores, prepared = scored(args, detail=())
+    project, config, as_of, scores, prepared = scored(args, detail=(), items=False)
     end = args.end or as_of
     start = args.start or rx.shift_months(end, -24)
     if start > end:

@@ -122,7 +122,7 @@ def output_format(args: argparse.Namespace) -> str:
     return "text"
 
 
-def scored(args: argparse.Namespace, *, detail=None):
+def scored(args: argparse.Namespace, *, detail=None, items: bool = True):
     """Load, warn about data problems on stderr, and score: what every report starts from.
 
     `detail`: the nodes whose explanation (contributions, exclusions) the report shows; None
@@ -132,7 +132,7 @@ def scored(args: argparse.Namespace, *, detail=None):
     from tracker.clock import today
     from tracker.config import load_config
 
-    project = load(args)
+    project = load(args, items=items)
     config, config_problems = load_config(project.root)
     problems = [*project.problems, *config_problems]
     errors = [p for p in problems if p.severity == "error"]
@@ -200,7 +200,9 @@ def select(scores, project, args) -> list:
 def run_status(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     explained = fmt == "html" or args.evidence
-    project, config, as_of, scores, prepared = scored(args, detail=None if explained else ())
+    project, config, as_of, scores, prepared = scored(
+        args, detail=None if explained else (), items=explained
+    )
     chosen = select(scores, project, args)
     if fmt == "text" and not args.output:
         from tracker import report
