@@ -18,6 +18,7 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 from pydantic import BaseModel, ValidationError
 
@@ -664,7 +665,8 @@ def load_evidence_file(
     rel = rel or _rel(root, path)
     if raw is None:
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read()
         except OSError as err:
             return FileResult(None, [Problem(path=rel, message=f"cannot read: {err.strerror}")], "")
     parsed = parse_toml_bytes(raw, rel)
@@ -935,7 +937,10 @@ def _normalize_ws(text: str) -> str:
 def _archive_problems(
     root: Path, path: Path, rel: str, item: EvidenceItem, text: str
 ) -> list[Problem]:
-    archive = path.with_suffix(".txt")
+    # Plain strings and one lstat: this runs for every file of a cold load.
+    name = os.fspath(path)
+    archive = (name[:-5] if name.endswith(".toml") else os.path.splitext(name)[0]) + ".txt"
+    archive_rel = rel[:-5] + ".txt" if rel.endswith(".toml") else _rel(root, Path(archive))
     declared = item.source.archive_sha256
     lines: dict = {}
 
@@ -944,13 +949,17 @@ def _archive_problems(
             lines.update(tomlfmt.key_lines(text))
         return tomlfmt.line_of(lines, loc)
 
-    if not archive.is_file() or archive.is_symlink():
+    try:
+        found = os.lstat(archive)
+    except OSError:
+        found = None
+    if found is None or not S_ISREG(found.st_mode):  # absent, or a link: not a copy
         if declared:
             return [
                 Problem(
                     path=rel,
                     line=at("source", "archive_sha256"),
-                    message=f"archive_sha256 is set but {_rel(root, archive)} is missing",
+                    message=f"archive_sha256 is set but {archive_rel} is missing",
                 )
             ]
         return []
@@ -960,27 +969,28 @@ def _archive_problems(
                 path=rel,
                 line=at("source"),
                 severity="warning",
-                message=f"{_rel(root, archive)} is not declared: add its archive_sha256",
+                message=f"{archive_rel} is not declared: add its archive_sha256",
+            )
+        ]
+    if found.st_size > MAX_ARCHIVE_BYTES:
+        return [
+            Problem(
+                path=archive_rel,
+                message=f"archived copy is larger than {MAX_ARCHIVE_BYTES >> 20} MiB",
             )
         ]
     try:
-        if archive.stat().st_size > MAX_ARCHIVE_BYTES:
-            return [
-                Problem(
-                    path=_rel(root, archive),
-                    message=f"archived copy is larger than {MAX_ARCHIVE_BYTES >> 20} MiB",
-                )
-            ]
-        raw = archive.read_bytes()
+        with open(archive, "rb") as handle:
+            raw = handle.read()
     except OSError as err:
-        return [Problem(path=_rel(root, archive), message=f"cannot read: {err.strerror}")]
+        return [Problem(path=archive_rel, message=f"cannot read: {err.strerror}")]
     actual = sha256_bytes(raw)
     if actual != declared:
         return [
             Problem(
                 path=rel,
                 line=at("source", "archive_sha256"),
-                message=f"archive_sha256 does not match {_rel(root, archive)} "
+                message=f"archive_sha256 does not match {archive_rel} "
                 f"(its sha256 is {actual}): the copy changed, or the hash is wrong",
             )
         ]
@@ -990,8 +1000,7 @@ def _archive_problems(
             Problem(
                 path=rel,
                 line=at("source", "quote"),
-                message=f"the quote does not occur in {_rel(root, archive)} "
-                "(compared ignoring whitespace)",
+                message=f"the quote does not occur in {archive_rel} (compared ignoring whitespace)",
             )
         ]
     return []
