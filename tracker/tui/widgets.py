@@ -60,6 +60,31 @@ def node_label(title: str, status: str | None, score: float | None, arrow: str) 
     return label
 
 
+class RenderOnce:
+    """A rich renderable rendered once per width, however often it is asked for.
+
+    Textual renders a Static's content to learn its height and again to draw it (and again on
+    every repaint of the pane); a table of contributions costs ~10 ms a time. The segments
+    depend only on the width here (a Text and a Table ignore the height they are offered).
+    """
+
+    def __init__(self, renderable) -> None:
+        self.renderable = renderable
+        self._segments: dict[tuple, list] = {}
+
+    def __rich_console__(self, console, options):
+        key = (options.max_width, options.min_width, options.justify, options.overflow)
+        segments = self._segments.get(key)
+        if segments is None:
+            segments = self._segments[key] = list(console.render(self.renderable, options))
+        return segments
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.renderable)
+
+
 def direction(impact: int) -> Text:
     if impact > 0:
         return Text(f"▲ toward +{impact}", style="green")

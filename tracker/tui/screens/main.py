@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
+from textual.widgets.tree import TreeNode
 
 from tracker.model import Node
 from tracker.tui.session import Session, shift_months
-from tracker.tui.widgets import STATUS, direction, literal, node_label, status_text
+from tracker.tui.widgets import (
+    STATUS,
+    RenderOnce,
+    direction,
+    literal,
+    node_label,
+    status_text,
+)
 
 STATUS_CYCLE = [None, *STATUS]
+# A chart whose subtree has at most this many readings is swept at once (~15 ms at most), so
+# it is drawn with the scores; a bigger one in a worker, the chart following when it is done.
+INLINE_HISTORY = 10_000
 
 GUIDANCE = """No evidence yet. To start:
   n        add evidence: paste an article, score it, save (ctrl+s)
@@ -26,6 +39,11 @@ Evidence lives in evidence/YYYY/ID.toml; see docs/workbench.md."""
 
 
 class MainScreen(Screen[None]):
+    # The as-of date is in the sub-title: the Header watches it and redraws itself, so a new
+    # date need not repaint the whole screen (Screen's own sub_title would).
+    sub_title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
+    title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
+
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("n", "new", "New evidence", tooltip="Paste, open or fetch an article and score it"),
         Binding("o", "open", "Open evidence", tooltip="Open the evidence row under the cursor"),
@@ -77,6 +95,13 @@ class MainScreen(Screen[None]):
         self._pending: str | None = None
         self.scoring = False
         self.row_ids: list[str] = []  # the timeline's evidence ids, row by row
+        # What the detail pane and the tree show now, so an update redraws only what changed.
+        self._items: dict[str, TreeNode] = {}  # node id -> its row in the tree
+        self._labels: dict[str, tuple] = {}  # node id -> what its label says
+        self._shown_ids: set[str] = set()
+        self._head_of: str | None = None
+        self._score_of: tuple | None = None
+        self._timeline_of: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -131,22 +156,36 @@ class MainScreen(Screen[None]):
         """Score and show the tree: scoring one date takes tens of milliseconds even on
         10,000 items (the date-free part is prepared once per load), so it runs right here;
         a thread would only contend for the interpreter with the drawing."""
+        self._head_of = self._score_of = self._timeline_of = None  # the files were read anew
         self.rescore_now()
         self.query_one("#tree", Tree).focus()
 
     def rescore_now(self) -> None:
+        """Score at the as-of date and show it: the whole tree on a load, and on a date change
+        only the labels whose figures moved (the tree's shape changes only with a status
+        filter), then the selected node's detail, once, in one repaint."""
         self.session.rescore()
         self.scoring = False
-        self._update_title()
-        self.rebuild_tree()
-        self.show_detail()
+        with self.app.batch_update():
+            if not self._items or (self.status_filter and self._visible_ids() != self._shown_ids):
+                self.rebuild_tree()
+            else:
+                self._update_title()
+                self._relabel()
+                self.show_detail()
 
     @work(thread=True, exclusive=True, group="history")
     def load_history(self, node_id: str) -> None:
         as_of = self.session.as_of
         self.session.compute_history(node_id)
+        self.app.call_from_thread(self._history_ready, node_id, as_of)
+
+    def _history_ready(self, node_id: str, as_of) -> None:
+        """A chart's figures arrived: redraw the chart alone, if it is still the one shown."""
         if self.current == node_id and self.session.as_of == as_of:
-            self.app.call_from_thread(self.show_detail)
+            node = self.session.node(node_id)
+            if node is not None and not self.scoring:
+                self._show_chart(node)
 
     def _update_title(self) -> None:
         project = self.session.project
@@ -155,29 +194,45 @@ class MainScreen(Screen[None]):
         busy = " · scoring…" if self.scoring else ""
         self.sub_title = f"{paper} · as of {self.session.as_of.isoformat()}{busy}"
 
+    def _label_of(self, node: Node) -> tuple:
+        """What a node's tree row says: its title and its figures as shown (rounded)."""
+        score = (self.session.scores or {}).get(node.id)
+        if score is None:
+            return (node.title, None, None, "")
+        return (node.title, score.status, round(score.score, 1) + 0.0, score.trend_arrow)
+
+    def _relabel(self) -> None:
+        """New figures into the tree's rows: only the rows whose label reads differently."""
+        session = self.session
+        for node_id, item in self._items.items():
+            node = session.node(node_id)
+            if node is None:
+                continue
+            key = self._label_of(node)
+            if key != self._labels.get(node_id):
+                self._labels[node_id] = key
+                item.set_label(node_label(*key))
+
     def rebuild_tree(self) -> None:
         session = self.session
         tree = self.query_one("#tree", Tree)
         tree.clear()
-        scores = session.scores or {}
+        self._items, self._labels = {}, {}
         wanted = self._visible_ids()
+        self._shown_ids = wanted
 
         def add(parent, node: Node) -> None:
             if node.id not in wanted:
                 return
-            score = scores.get(node.id)
-            label = node_label(
-                node.title,
-                score.status if score else None,
-                score.score if score else None,
-                score.trend_arrow if score else "",
-            )
+            key = self._labels[node.id] = self._label_of(node)
+            label = node_label(*key)
             kids = [k for k in session.children.get(node.id, []) if k.id in wanted]
             branch = (
                 parent.add(label, data=node.id, expand=True)
                 if kids
                 else parent.add_leaf(label, data=node.id)
             )
+            self._items[node.id] = branch
             for kid in kids:
                 add(branch, kid)
 
@@ -193,15 +248,7 @@ class MainScreen(Screen[None]):
         self.show_detail()
 
     def _find(self, tree: Tree, node_id: str | None):
-        if node_id is None:
-            return None
-        stack = list(tree.root.children)
-        while stack:
-            item = stack.pop()
-            if item.data == node_id:
-                return item
-            stack.extend(item.children)
-        return None
+        return self._items.get(node_id) if node_id is not None else None
 
     def _visible_ids(self) -> set[str]:
         """Nodes that match the filters, with their ancestors so the tree stays a tree."""
@@ -282,9 +329,10 @@ class MainScreen(Screen[None]):
             self.show_detail()
 
     def show_detail(self) -> None:
+        """The selected node's detail, each part redrawn only if what it shows has changed:
+        the heading and the paper's wording with the node, the figures with the date too."""
         session = self.session
         node = session.node(self.current) if self.current else None
-        head = self.query_one("#node-head", Static)
         if node is None:
             for name in (
                 "#node-head",
@@ -294,8 +342,19 @@ class MainScreen(Screen[None]):
                 "#timeline-label",
             ):
                 self.query_one(name, Static).update("")
+            self.query_one("#chart", Sparkline).display = False
             self.query_one("#timeline", DataTable).clear()
+            self.row_ids = []
+            self._head_of = self._score_of = self._timeline_of = None
             return
+        if self._head_of != node.id:
+            self._head_of = node.id
+            self._show_head(node)
+        self._show_score(node)
+        self._show_chart(node)
+        self._show_timeline(node)
+
+    def _show_head(self, node: Node) -> None:
         title = Text()
         title.append_text(literal(node.title))
         title.stylize("bold")
@@ -306,23 +365,23 @@ class MainScreen(Screen[None]):
             title.append_text(literal(where))
             if node.page:
                 title.append(f"  (page {node.page})", style="dim")
-        head.update(title)
+        self.query_one("#node-head", Static).update(title)
         self.query_one("#node-text", Static).update(literal(node.text or "(no text)"))
-        self._show_score(node)
-        self._show_timeline(node)
 
     def _show_score(self, node: Node) -> None:
         session = self.session
         widget = self.query_one("#node-score", Static)
-        chart = self.query_one("#chart", Sparkline)
-        chart_label = self.query_one("#chart-label", Static)
         score = None if self.scoring else (session.scores or {}).get(node.id)
         if score is None:
             note = "scoring…" if self.scoring else session.scoring_note or "not scored"
-            widget.update(Text(note, style="italic"))
-            chart.display = False
-            chart_label.update("")
+            if self._score_of != (node.id, note):
+                self._score_of = (node.id, note)
+                widget.update(Text(note, style="italic"))
             return
+        shown = (node.id, session.as_of, id(session.scores))
+        if self._score_of == shown:
+            return
+        self._score_of = shown
         out = Text("Score ")
         out.append_text(status_text(score.status, score.score, score.trend_arrow))
         out.append(f"   evidence {score.evidence_count}, weight {score.total_weight:.2f}")
@@ -363,12 +422,22 @@ class MainScreen(Screen[None]):
                 f"{c.decay:.2f}",
                 f"{c.contribution:+.2f}",
             )
-        from rich.console import Group
+        widget.update(RenderOnce(Group(out, table)) if contributions else out)
 
-        widget.update(Group(out, table) if contributions else out)
-        history = session.history.get(node.id)
-        if history is None and session.config is not None:
-            self.load_history(node.id)
+    def _show_chart(self, node: Node) -> None:
+        """The node's score month by month, once its worker has swept the subtree."""
+        session = self.session
+        chart = self.query_one("#chart", Sparkline)
+        chart_label = self.query_one("#chart-label", Static)
+        history = None
+        if not self.scoring and (session.scores or {}).get(node.id) is not None:
+            history = session.history.get(node.id)
+            if history is None and session.config is not None:
+                if session.history_cost(node.id) <= INLINE_HISTORY:
+                    session.compute_history(node.id)
+                    history = session.history.get(node.id)
+                else:
+                    self.load_history(node.id)
         chart.display = bool(history)
         if history:
             chart.data = history
@@ -377,16 +446,26 @@ class MainScreen(Screen[None]):
                 f"score over time: {dates[0].isoformat()} … {dates[-1].isoformat()}"
                 f"  (min {min(history):+.1f}, max {max(history):+.1f})"
             )
+        else:
+            chart_label.update("")
 
     def _show_timeline(self, node: Node) -> None:
+        """The node's evidence up to the as-of date; rows are date-free, so the table is
+        rebuilt only when the rows themselves change (another node, or items in or out)."""
         table = self.query_one("#timeline", DataTable)
-        table.clear()
-        self.row_ids = []
         rows, total = self.session.entries(node.id)
         label = f"evidence, newest first: {total}"
         if total > len(rows):
             label += f" (showing {len(rows)}; ctrl+f searches all)"
-        self.query_one("#timeline-label", Static).update(label)
+        label_widget = self.query_one("#timeline-label", Static)
+        if label_widget.content != label:
+            label_widget.update(label)
+        shown = (node.id, tuple(id(entry) for entry in rows))
+        if shown == self._timeline_of:
+            return
+        self._timeline_of = shown
+        table.clear()
+        self.row_ids = []
         for entry in rows:
             item = entry.file.item
             weight = self.session.weight(entry.assessment.recommendation, item.id)
