@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
+from rich.console import Console
 from textual.widgets import DataTable, Input, Static, Tree
 
 from tracker.tui.app import WorkbenchApp
@@ -24,7 +26,12 @@ async def settle(pilot) -> None:
 def text_of(app: WorkbenchApp, selector: str) -> str:
     widget = app.screen.query_one(selector, Static)
     content = widget.render()
-    return str(getattr(content, "plain", content))
+    if hasattr(content, "plain"):
+        return str(content.plain)
+    # A rich renderable (a table of contributions): its text as the widget's width lays it out.
+    console = Console(width=max(widget.size.width, 40), file=io.StringIO(), color_system=None)
+    console.print(widget.content)
+    return console.file.getvalue()
 
 
 def tree_ids(app: WorkbenchApp) -> list[str]:

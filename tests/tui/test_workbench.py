@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import DataTable, Input, OptionList, TextArea
+from textual.widgets import DataTable, Header, Input, OptionList, TextArea, Tree
 
 from tests.conftest import evidence_toml, write_evidence
 from tests.tui.helpers import (
@@ -22,6 +23,7 @@ from tests.tui.helpers import (
     tree_ids,
 )
 from tracker.store import load_project
+from tracker.tui.widgets import node_label, status_text
 
 HOSTILE = "[bold]bold[/] [/] [link=https://evil.example]click[/link] <script>x</script> \x1b[31mred"
 
@@ -110,6 +112,89 @@ async def test_as_of_date_changes_the_picture(project: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert "is not a date" in text_of(app, "#as-of-error")
+
+
+def _expected(project: Path, as_of: dt.date) -> dict:
+    """Every node's score at `as_of`, straight from the scoring model."""
+    from tracker.config import load_config
+    from tracker.scoring import score_all
+
+    loaded = load_project(project, use_cache=False)
+    config, _ = load_config(project)
+    return score_all(loaded.nodes, loaded.items, as_of, config, detail=())
+
+
+def _assert_screen_shows(app, project: Path, as_of: dt.date) -> None:
+    """Every tree row, the header, the detail's score, chart and timeline are `as_of`'s."""
+    expected = _expected(project, as_of)
+    tree = app.screen.query_one("#tree", Tree)
+    stack = list(tree.root.children)
+    assert stack
+    while stack:
+        item = stack.pop()
+        stack.extend(item.children)
+        score = expected[item.data]
+        label = node_label(score.title, score.status, score.score, score.trend_arrow)
+        assert item.label.plain == label.plain, item.data
+    assert as_of.isoformat() in str(app.screen.query_one(Header).screen_sub_title)
+    current = expected[app.main.current]
+    shown = text_of(app, "#node-score")
+    assert status_text(current.status, current.score, current.trend_arrow).plain in shown
+    assert f"evidence {current.evidence_count}," in shown
+    assert f"… {as_of.isoformat()}" in text_of(app, "#chart-label")
+    rows, _ = app.session.entries(app.main.current)
+    assert timeline_ids(app) == [e.file.item.id for e in rows]
+    assert all(e.file.item.date <= as_of for e in rows)
+
+
+@pytest.mark.parametrize("inline_history", [True, False])
+async def test_as_of_change_redraws_every_figure(
+    project: Path, monkeypatch: pytest.MonkeyPatch, inline_history: bool
+) -> None:
+    """Labels are updated in place, the detail once: nothing may keep the old date's figures
+    (and a chart swept in its worker, for a big subtree, must follow too)."""
+    if not inline_history:
+        monkeypatch.setattr("tracker.tui.screens.main.INLINE_HISTORY", -1)
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select_node(pilot, "priorities")
+        await settle(pilot)
+        _assert_screen_shows(app, project, app.session.as_of)
+        await pilot.press("a")
+        await pilot.pause()
+        set_input(app, "#as-of", "2025-12")
+        await pilot.press("enter")
+        await settle(pilot)
+        _assert_screen_shows(app, project, dt.date(2025, 12, 31))
+        for key, date in (
+            ("left_curly_bracket", dt.date(2025, 9, 30)),
+            ("left_curly_bracket", dt.date(2025, 6, 30)),
+            ("left_curly_bracket", dt.date(2025, 3, 30)),
+            ("left_square_bracket", dt.date(2025, 2, 28)),
+            ("right_curly_bracket", dt.date(2025, 5, 28)),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.session.as_of == date
+            _assert_screen_shows(app, project, date)
+        await select_node(pilot, "reboot")
+        await settle(pilot)
+        _assert_screen_shows(app, project, app.session.as_of)
+
+
+async def test_as_of_change_under_a_status_filter_rebuilds_the_tree(project: Path) -> None:
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.status_filter = "insufficient"
+        app.main.rebuild_tree()
+        await settle(pilot)
+        before = tree_ids(app)
+        app.main.set_as_of(dt.date(2024, 1, 1))  # before any evidence: every node insufficient
+        await settle(pilot)
+        assert len(tree_ids(app)) == 6 and tree_ids(app) != before
+        _assert_screen_shows(app, project, dt.date(2024, 1, 1))
 
 
 ARTICLE = """Minsk releases political prisoners
