@@ -160,18 +160,32 @@ def test_no_cache_never_reads_or_writes_a_snapshot(project):
     assert not (project / CACHE_DIR).exists()
 
 
-def test_many_explanations_load_the_evidence_once(project, monkeypatch):
-    monkeypatch.setattr(snapshot, "READ_ONE_BY_ONE", 1)
+@pytest.mark.parametrize("one_by_one", [0, 200])
+def test_items_for_explanations_are_read_as_needed(project, monkeypatch, one_by_one):
+    from tracker import store
+
+    monkeypatch.setattr(store, "READ_ONE_BY_ONE", one_by_one)  # 0: through the load cache
     config = ScoringConfig()
     scored(project, config)
     warm = load_project(project)
-    prepared = snapshot.prepared(warm, config)
-    items = prepared.items
+    items = snapshot.prepared(warm, config).items
     assert isinstance(items, snapshot.LazyItems)
-    items.fetch(range(len(items)))  # every item: past the threshold, one load of them all
-    assert warm.evidence_loaded
-    canonical = sorted(warm.items, key=lambda i: (i.midpoint, i.id))
-    assert [items[r].id for r in range(len(items))] == [i.id for i in canonical]
+    items.fetch(range(len(items)))
+    canonical = sorted(load_project(project, use_cache=False).items, key=lambda i: i.midpoint)
+    assert [items[r] for r in range(len(items))] == canonical
+    assert not warm.evidence_loaded  # the items were read, the whole evidence was not
+
+
+def test_an_item_gone_since_the_load_is_a_clear_error(project):
+    from tracker.store import FileChangedError
+
+    config = ScoringConfig()
+    scored(project, config)
+    warm = load_project(project)
+    items = snapshot.prepared(warm, config).items
+    (project / "evidence" / "2025" / "2025-03-01-a.toml").write_text("broken = ")
+    with pytest.raises(FileChangedError, match="changed while tracker was reading it"):
+        items.fetch([0])
 
 
 def test_cli_reports_equal_cold_and_warm_on_the_bundled_data(bundled, capsys):

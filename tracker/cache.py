@@ -34,7 +34,7 @@ def _version_tag() -> str:
     from tracker import __version__
     from tracker.model import SCHEMA_VERSION
 
-    return f"tracker {__version__} schema {SCHEMA_VERSION} pydantic {pydantic.VERSION} v2"
+    return f"tracker {__version__} schema {SCHEMA_VERSION} pydantic {pydantic.VERSION} v3"
 
 
 def cache_path(root: Path) -> Path:

@@ -47,7 +47,6 @@ PROJECT_FILE = "project.pickle"
 READINGS_FILE = "readings.pickle"
 RACY_SECONDS = 2.0
 FORMAT = 1  # bump when what is stored changes meaning
-READ_ONE_BY_ONE = 200  # explanations read up to this many items (or an eighth) file by file
 
 Stat = tuple[int, int]  # size, modification time in ns; (-1, -1) when it cannot be read
 
@@ -163,13 +162,8 @@ def write_project(root: Path, key: str, outcome: LoadOutcome) -> None:
 
 
 class LazyItems:
-    """Evidence items by canonical rank, read only when an explanation shows them.
-
-    A few are read straight from their files; once many are wanted, the whole evidence is
-    loaded through the load cache instead (cheaper per item past an eighth of them). After a
-    fresh load, or once the evidence is loaded anyway (the workbench loads it), the items come
-    from the project: a project read from a git commit has no files to read them from.
-    """
+    """Evidence items by canonical rank, read only when an explanation shows them
+    (`Project.items_at` decides how: from memory, file by file, or through the load cache)."""
 
     def __init__(self, project: Project, rels: list[str]) -> None:
         self._project = project
@@ -188,27 +182,9 @@ class LazyItems:
         missing = sorted({r for r in ranks if r not in self._items})
         if not missing:
             return
-        project = self._project
-        many = len(self._items) + len(missing) > max(READ_ONE_BY_ONE, len(self._rels) // 8)
-        # A fresh load holds the items (or knows how to read them): never the files one by one
-        if many or project.evidence_loaded or project.loaded is not None:
-            by_path = {ev.path: ev.item for ev in project.evidence}
-            for rank, rel in enumerate(self._rels):
-                if rel in by_path:
-                    self._items[rank] = by_path[rel]
-        from tracker.store import FileChangedError, load_evidence_file
-
-        root = project.root
+        found = self._project.items_at([self._rels[r] for r in missing])
         for rank in missing:
-            if rank in self._items:
-                continue
-            rel = self._rels[rank]
-            result = load_evidence_file(root, root / rel, check_archive=False, rel=rel)
-            if result.item is None:
-                raise FileChangedError(
-                    f"{rel} changed while tracker was reading it: run the command again"
-                )
-            self._items[rank] = result.item
+            self._items[rank] = found[self._rels[rank]]
 
 
 def _config_key(config: ScoringConfig) -> str:
