@@ -197,6 +197,29 @@ async def test_as_of_change_under_a_status_filter_rebuilds_the_tree(project: Pat
         _assert_screen_shows(app, project, dt.date(2024, 1, 1))
 
 
+async def test_reload_rebuilds_the_tree_and_the_detail(project: Path) -> None:
+    """An as-of change only relabels the tree; a reload must show the paper as it now is."""
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select_node(pilot, "reboot")
+        papers = project / "recommendations.toml"
+        papers.write_text(
+            papers.read_text("utf-8").replace(
+                "Reboot the political system.", "Reboot the political system, reworded."
+            )
+            + '\n[[node]]\nid = "neutrality"\nparent = "priorities"\nkind = "recommendation"\n'
+            'title = "Neutrality"\n',
+            "utf-8",
+        )
+        await pilot.press("r")
+        await settle(pilot)
+        assert "neutrality" in tree_ids(app)
+        assert app.main.current == "reboot"
+        assert "reworded" in text_of(app, "#node-text")
+        _assert_screen_shows(app, project, app.session.as_of)
+
+
 ARTICLE = """Minsk releases political prisoners
 
 BELTA, 12 March 2025. The president pardoned 23 political prisoners on Tuesday,

@@ -156,7 +156,10 @@ class MainScreen(Screen[None]):
         """Score and show the tree: scoring one date takes tens of milliseconds even on
         10,000 items (the date-free part is prepared once per load), so it runs right here;
         a thread would only contend for the interpreter with the drawing."""
-        self._head_of = self._score_of = self._timeline_of = None  # the files were read anew
+        # The files were read anew: the paper's tree may have changed shape, every part of the
+        # detail may read differently.
+        self._head_of = self._score_of = self._timeline_of = None
+        self._items = {}
         self.rescore_now()
         self.query_one("#tree", Tree).focus()
 
