@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tracker.cli import main
@@ -18,8 +19,8 @@ from tracker.ingest import (
     similarity_index,
     suggest,
 )
-from tracker.ingest_cache import cache_path, index_key, read_cached
-from tracker.ingest_similar import PackedShingles, PackedTerms
+from tracker.ingest_cache import cache_path, index_key, read_cached, write_cached
+from tracker.ingest_similar import COLUMN_TYPES, EVENT_COLUMNS, PackedShingles, PackedTerms
 from tracker.store import load_project
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -82,17 +83,18 @@ def test_a_cache_hit_answers_exactly_as_a_cold_build(project_root: Path):
     assert warm is not None
     assert isinstance(warm.term_postings, PackedTerms)
     assert isinstance(warm.shingle_postings, PackedShingles)
-    # the same index, field by field ...
-    assert warm.ids == cold.ids and warm.dates == cold.dates and warm.norms == cold.norms
-    assert dict(warm.term_postings) == cold.term_postings
-    assert dict(warm.shingle_postings) == cold.shingle_postings
-    assert (warm.urls, warm.df, warm.events, warm.event_of) == (
-        cold.urls,
-        cold.df,
-        cold.events,
-        cold.event_of,
-    )
-    assert warm.shingle_counts == cold.shingle_counts
+    # the same index, column by column and field by field ...
+    for name in COLUMN_TYPES:
+        assert np.array_equal(warm.columns[name], cold.columns[name]), name
+    assert list(warm.ids) == list(cold.ids) and list(warm.dates) == list(cold.dates)
+    assert warm.norms.tolist() == cold.norms.tolist()
+    assert dict(warm.term_postings) == dict(cold.term_postings)
+    assert dict(warm.shingle_postings) == dict(cold.shingle_postings)
+    assert dict(warm.urls) == dict(cold.urls) and dict(warm.df) == dict(cold.df)
+    assert dict(warm.events) == dict(cold.events)
+    assert list(warm.event_of) == list(cold.event_of)
+    assert list(warm.assessed) == list(cold.assessed)
+    assert warm.shingle_counts.tolist() == cold.shingle_counts.tolist()
     # ... so the same candidates and suggestions, with their reasons and scores
     answers = _answers(project_root, cold)
     assert any(answers[0::2]) and any(answers[1::2])  # the comparison is not vacuous
@@ -160,29 +162,96 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rebuilt(project_root: Pa
     path = cache_path(project_root)
     path.write_bytes(damage(path.read_bytes()))
     index = similarity_index(project_root, project)
-    assert index.ids == cold.ids and dict(index.term_postings) == cold.term_postings
+    assert list(index.ids) == list(cold.ids)
+    assert dict(index.term_postings) == dict(cold.term_postings)
     assert _answers(project_root, index) == _answers(project_root, cold)
     key, _ = index_key(project_root, project)
     assert read_cached(project_root, key) is not None  # a good cache replaced the damaged one
 
 
-def test_a_pickle_of_the_wrong_shape_behind_a_valid_header_is_ignored(project_root: Path):
-    import pickle
+def _flip(raw: bytes, at: int) -> bytes:
+    return raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1 :]
 
+
+def test_a_damaged_column_or_table_of_contents_is_never_trusted(project_root: Path):
+    project = load_project(project_root)
+    cold = similarity_index(project_root, project, use_cache=False)
+    similarity_index(project_root, project)
+    key, _ = index_key(project_root, project)
+    path = cache_path(project_root)
+    good = path.read_bytes()
+    header_end = good.index(key.encode()) + len(key) + 1
+    # a byte of the table of contents, of the first column, of one in the middle, of the last
+    for at in (header_end + 20, header_end + 400, len(good) // 2, len(good) - 3):
+        path.write_bytes(_flip(good, at))
+        assert read_cached(project_root, key) is None, at
+    path.write_bytes(good)
+    assert read_cached(project_root, key) is not None
+    index = similarity_index(project_root, project)
+    assert _answers(project_root, index) == _answers(project_root, cold)
+
+
+def test_well_checksummed_columns_that_do_not_fit_together_are_ignored(project_root: Path):
+    project = load_project(project_root)
+    key, _ = index_key(project_root, project)
+    for name, bad in (
+        ("norms", lambda a: a[:-1]),
+        ("term_offsets", lambda a: a[::-1].copy()),
+        ("term_positions", lambda a: a + 10_000),
+        ("assessed_slots", lambda a: a + 1_000),
+        ("event_slots", lambda a: a - 5),
+        ("ids_offsets", lambda a: a * 2),
+        ("shingle_counts", lambda a: a[:-1]),
+    ):
+        index = similarity_index(project_root, project, use_cache=False)
+        index.columns[name] = bad(index.columns[name])
+        write_cached(project_root, key, index)
+        assert read_cached(project_root, key) is None, name
+
+
+def test_a_suggestion_reads_only_its_columns_and_the_rest_on_demand(project_root: Path):
+    project = load_project(project_root)
+    cold = similarity_index(project_root, project, use_cache=False)
+    similarity_index(project_root, project)
+    key, _ = index_key(project_root, project)
+    lean = read_cached(project_root, key, same_event=False)
+    assert lean is not None
+    assert not set(EVENT_COLUMNS) & set(lean.columns)
+    article = extract_file(FIXTURES / "seed-004.txt")
+    assert suggest(article, project.nodes, (), index=lean) == suggest(
+        article, project.nodes, (), index=cold
+    )
+    # an import with that index reads the same-event columns when it first needs them
+    assert find_same_event(article, [], lean) == find_same_event(article, [], cold)
+    assert set(EVENT_COLUMNS) <= set(lean.columns)
+
+
+def test_same_event_columns_read_late_are_checked_too(project_root: Path):
     project = load_project(project_root)
     similarity_index(project_root, project)
+    key, _ = index_key(project_root, project)
     path = cache_path(project_root)
-    raw = path.read_bytes()
-    header = raw[: raw.index(b"\n", raw.index(b"\n", len(b"tracker-similarity-cache\n")) + 1) + 1]
-    for payload in ({"ids": ["x"]}, ["not", "a", "dict"], {**_packed(project_root), "norms": b""}):
-        path.write_bytes(header + pickle.dumps(payload))
-        key, _ = index_key(project_root, project)
-        assert read_cached(project_root, key) is None
+    lean = read_cached(project_root, key, same_event=False)
+    assert lean is not None
+    path.write_bytes(_flip(path.read_bytes(), path.stat().st_size - 3))  # in a same-event column
+    with pytest.raises(ValueError, match="changed or is damaged"):
+        lean.shingle_postings  # noqa: B018
 
 
-def _packed(root: Path) -> dict:
-    project = load_project(root)
-    return similarity_index(root, project, use_cache=False).pack()
+def test_an_empty_project_indexes_and_caches(bundled: Path):
+    for path in (bundled / "evidence").rglob("*"):
+        if path.is_file():
+            path.unlink()
+    project = load_project(bundled)
+    index = similarity_index(bundled, project, use_cache=False)
+    assert len(index.ids) == 0
+    article = extract_file(FIXTURES / "seed-004.txt")
+    assert find_same_event(article, [], index) == []
+    assert suggest(article, project.nodes, (), index=index) == suggest(article, project.nodes, ())
+    key, _ = index_key(bundled, project)
+    write_cached(bundled, key, index)
+    again = read_cached(bundled, key)
+    assert again is not None and len(again.ids) == 0
 
 
 def test_cli_warm_run_prints_what_a_cold_run_prints(project_root: Path, capsys):

@@ -7,6 +7,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from tracker.ingest import Article, SimilarityIndex, extract_file, find_same_event
 from tracker.model import EvidenceItem
 from tracker.urls import normalize_url
@@ -196,3 +198,59 @@ def test_items_recorded_as_one_event_come_along_with_a_match():
     found = {c.evidence_id: c for c in find_same_event(article, keyed, archive_texts=texts)}
     assert found["item-dev-026"].kind == "same_url"
     assert "recorded as the same event (passports-decree)" in found["item-dev-009"].reason
+
+
+def _reference_vector(title: str, text: str) -> dict[str, float]:
+    """`_event_vector` as defined word by word (the index build makes one pass instead)."""
+    import math
+
+    from tracker.ingest_similar import content_terms, entity_terms
+    from tracker.ingest_tokens import tokens
+
+    vector: dict[str, float] = {}
+    for term, count in content_terms(text).items():
+        vector[term] = 1.0 + math.log(count)
+    for term, count in entity_terms(text).items():
+        vector[term] = vector.get(term, 0.0) + 2.0 + math.log(count)
+    for term in dict.fromkeys(tokens(title)):
+        vector[term] = vector.get(term, 0.0) + 1.0
+    return vector
+
+
+def _reference_shingles(text: str) -> set[int]:
+    import zlib
+
+    from tracker.ingest_similar import SHINGLE, SHINGLE_SAMPLE
+    from tracker.ingest_tokens import words
+
+    seq = [w.lower().encode("utf-8") for w in words(text)]
+    out = set()
+    for start in range(len(seq) - SHINGLE + 1):
+        value = zlib.crc32(b" ".join(seq[start : start + SHINGLE]))
+        if value % SHINGLE_SAMPLE == 0:
+            out.add(value)
+    return out
+
+
+TRICKY = [
+    "",
+    "Minsk",
+    "Minsk. Minsk said Minsk; Minsk",
+    "  However, the Embassy of Belarus in Warsaw.\nWarsaw (Poland) paid 1,250.5 and 2022 and 12 "
+    "and 7 and 3,14; Lukashenko's O'Neil-Smith met ÍSTANBUL İstanbul ΣΑΣ σας.",
+    "Лукашэнка сустрэўся з Пуціным у Мінску. Мінск, Масква і Кіеў: 15 дзяржаў! Пуцін?",
+    "under_score __init__ x_y 3_000 A-b-C ’Quote’ end-",
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen",
+]
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.name)
+def test_the_one_pass_analysis_equals_the_word_by_word_definitions(path: Path):
+    from tracker.ingest_similar import _analyse
+
+    article = extract_file(path)
+    for title, text in [(article.title, article.text), *(("Tricky Minsk", t) for t in TRICKY)]:
+        vector, sample = _analyse(title, text)
+        expected = _reference_vector(title, text)
+        assert list(vector.items()) == list(expected.items())  # the order too: it sums floats
+        assert sample == _reference_shingles(text)

@@ -3,33 +3,55 @@ seconds a thousand items, but it depends only on the evidence, which rarely chan
 imports.
 
 The index (which also carries what the suggestion ranking's "similar assessed articles vote"
-needs) is stored packed in `.tracker-cache/similarity.pickle`, beside the load cache, under a
-key over every evidence file: after a warm load the snapshot's digest (the path, size and
-modification time of every entry below `evidence/`), else every loaded evidence file in load
-order with its path, the sha256 of its TOML and the size and modification time of its archived
-text. Any edited, added, removed or renamed item
-changes the key, and the index is rebuilt. The key and a version tag sit in a plain header, so
-a stale cache is refused without unpickling it; a corrupt or foreign file is ignored, never
-trusted. Writes are atomic. As in the load cache, an archived text modified in the last seconds
-keeps the index from being stored: a second edit in the same clock tick could leave size and
-time unchanged.
+needs) is stored as its flat columns in `.tracker-cache/similarity.pickle`, beside the load
+cache, under a key over every evidence file: after a warm load the snapshot's digest (the path,
+size and modification time of every entry below `evidence/`), else every loaded evidence file in
+load order with its path, the sha256 of its TOML and the size and modification time of its
+archived text. Any edited, added, removed or renamed item changes the key, and the index is
+rebuilt.
+
+The file is a plain header (magic, version tag, key: a stale cache is refused unread), a table
+of contents (each column's type, place, length and CRC-32, itself checksummed), then the raw
+columns. A suggestion reads only the columns its ranking needs (terms, norms, ids, what each
+item assessed: about half the file), each checked against its CRC before use; the same-event
+columns are read when an import asks for them. Nothing is unpickled, so opening costs about
+what reading those bytes costs. A corrupt, truncated or foreign file is ignored and rebuilt,
+never trusted. Writes are atomic. As in the load cache, an archived text modified in the last
+seconds keeps the index from being stored: a second edit in the same clock tick could leave
+size and time unchanged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
-import pickle
+import sys
+import tempfile
 import time
+import zlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from tracker.cachefile import no_gc, write_cache_file
-from tracker.ingest_similar import SHINGLE, SHINGLE_SAMPLE, SimilarityIndex
+import numpy as np
+
+from tracker.cachefile import no_gc
+from tracker.ingest_similar import (
+    COLUMN_TYPES,
+    EVENT_COLUMNS,
+    SHINGLE,
+    SHINGLE_SAMPLE,
+    VOTE_COLUMNS,
+    SimilarityIndex,
+)
 from tracker.store import CACHE_DIR, EvidenceFile, Project
 
 CACHE_FILE = "similarity.pickle"
 MAGIC = b"tracker-similarity-cache\n"
-FORMAT = 2  # bump when SimilarityIndex.build or pack changes what they produce
+FORMAT = 3  # bump when SimilarityIndex.build or the file layout changes what is stored
+ALIGN = 8
+TOC_MAX = 1 << 20
 RACY_SECONDS = 2.0
 
 
@@ -40,7 +62,7 @@ def _version_tag() -> str:
 
     return (
         f"tracker {__version__} similarity v{FORMAT} shingle {SHINGLE}/{SHINGLE_SAMPLE} "
-        f"numpy {numpy.__version__.split('.')[0]}"
+        f"numpy {numpy.__version__.split('.')[0]} {sys.byteorder}"
     )
 
 
@@ -48,17 +70,34 @@ def cache_path(root: Path) -> Path:
     return root / CACHE_DIR / CACHE_FILE
 
 
-def archive_texts(root: Path, evidence: list[EvidenceFile]) -> dict[str, str]:
+class ArchiveTexts(Mapping[str, str]):
+    """The archived full texts beside evidence items, by id, each read when asked for: the
+    index build reads one at a time, so 100,000 texts are never held at once."""
+
+    def __init__(self, root: Path, evidence: list[EvidenceFile]) -> None:
+        self._paths = {
+            ev.item.id: (root / ev.path).with_suffix(".txt")
+            for ev in evidence
+            if ev.item.source.archive_sha256
+        }
+
+    def __getitem__(self, evidence_id: str) -> str:
+        path = self._paths[evidence_id]
+        try:
+            return path.read_text("utf-8", errors="replace")
+        except OSError:  # missing or unreadable: the item's quote stands in
+            raise KeyError(evidence_id) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return (i for i, path in self._paths.items() if path.is_file())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def archive_texts(root: Path, evidence: list[EvidenceFile]) -> Mapping[str, str]:
     """The archived full texts beside evidence items, by id: same-event detection reads them."""
-    texts = {}
-    for ev in evidence:
-        path = (root / ev.path).with_suffix(".txt")
-        if ev.item.source.archive_sha256 and path.is_file():
-            try:
-                texts[ev.item.id] = path.read_text("utf-8", errors="replace")
-            except OSError:
-                continue
-    return texts
+    return ArchiveTexts(root, evidence)
 
 
 def evidence_key(root: Path, evidence: list[EvidenceFile]) -> tuple[str, float]:
@@ -85,26 +124,127 @@ def _header(key: str) -> bytes:
     return MAGIC + f"{_version_tag()}\n{key}\n".encode()
 
 
-def read_cached(root: Path, key: str) -> SimilarityIndex | None:
-    """The stored index for this key, or None (absent, stale, corrupt or foreign)."""
+class _Damaged(Exception):
+    """The file is not an index we wrote for this key."""
+
+
+def _contents(handle, header: bytes) -> tuple[dict[str, tuple[int, int, int]], bytes]:
+    """Each column's (offset, length, crc), and the raw table of contents."""
+    if handle.read(len(header)) != header:
+        raise _Damaged
+    head = handle.read(12)
+    if len(head) != 12:
+        raise _Damaged
+    size = int.from_bytes(head[:8], "little")
+    if size > TOC_MAX:
+        raise _Damaged
+    raw = handle.read(size)
+    if len(raw) != size or zlib.crc32(raw) != int.from_bytes(head[8:], "little"):
+        raise _Damaged
+    try:
+        entries = json.loads(raw)
+        table = {
+            name: (int(offset), int(length), int(crc))
+            for name, kind, offset, length, crc in entries
+            if COLUMN_TYPES.get(name) == kind
+        }
+    except (ValueError, TypeError):
+        raise _Damaged from None
+    if set(table) != set(COLUMN_TYPES) or len(entries) != len(table):
+        raise _Damaged
+    end = os.fstat(handle.fileno()).st_size
+    for name, (offset, length, _) in table.items():
+        itemsize = np.dtype(COLUMN_TYPES[name]).itemsize
+        if offset < len(header) or length < 0 or offset + length > end or length % itemsize:
+            raise _Damaged
+    return table, raw
+
+
+def _columns(handle, table: dict[str, tuple[int, int, int]], names) -> dict[str, np.ndarray]:
+    out = {}
+    for name in names:
+        offset, length, crc = table[name]
+        buffer = bytearray(length)
+        handle.seek(offset)
+        if handle.readinto(buffer) != length or zlib.crc32(buffer) != crc:
+            raise _Damaged
+        out[name] = np.frombuffer(buffer, COLUMN_TYPES[name])
+    return out
+
+
+def read_cached(root: Path, key: str, *, same_event: bool = True) -> SimilarityIndex | None:
+    """The stored index for this key, or None (absent, stale, corrupt or foreign).
+
+    `same_event=False` reads only what suggestions need; the same-event columns are then
+    read (and checked) on first use, from the same file, refused if it changed since.
+    """
+    path = cache_path(root)
     header = _header(key)
     try:
-        with open(cache_path(root), "rb") as handle:
-            if handle.read(len(header)) != header:
-                return None
-            raw = handle.read()
-    except OSError:
+        with open(path, "rb") as handle:
+            table, toc = _contents(handle, header)
+            columns = _columns(handle, table, VOTE_COLUMNS)
+            if same_event:
+                columns |= _columns(handle, table, EVENT_COLUMNS)
+    except (OSError, _Damaged):
         return None
+
+    def more() -> dict[str, np.ndarray]:
+        try:
+            with open(path, "rb") as handle:
+                again, raw = _contents(handle, header)
+                if raw != toc:
+                    raise _Damaged
+                return _columns(handle, again, EVENT_COLUMNS)
+        except (OSError, _Damaged):
+            raise ValueError(
+                f"{path} changed or is damaged since it was opened: run the command again"
+            ) from None
+
     try:
-        return SimilarityIndex.unpack(pickle.loads(raw))
-    except Exception:  # a damaged cache is rebuilt, never trusted
+        return SimilarityIndex(columns, None if same_event else more)
+    except (ValueError, KeyError, IndexError, TypeError):  # damaged: rebuilt, never trusted
         return None
 
 
 def write_cached(root: Path, key: str, index: SimilarityIndex) -> None:
+    """Store the index's columns atomically, column by column (no second copy in memory); a
+    read-only project is no error (it is only slower next time)."""
     path = cache_path(root)
-    data = _header(key) + pickle.dumps(index.pack(), protocol=pickle.HIGHEST_PROTOCOL)
-    write_cache_file(path, data, ".similarity-")
+    header = _header(key)
+    columns = {name: np.ascontiguousarray(index.columns[name]) for name in COLUMN_TYPES}
+    order = [*VOTE_COLUMNS, *EVENT_COLUMNS]  # a suggestion reads one stretch of the file
+    entries = []
+    toc_size = len(json.dumps([[n, COLUMN_TYPES[n], 2**62, 2**62, 2**32] for n in order]))
+    offset = _aligned(len(header) + 12 + toc_size)
+    for name in order:
+        data = memoryview(columns[name]).cast("B")
+        entries.append([name, COLUMN_TYPES[name], offset, data.nbytes, zlib.crc32(data)])
+        offset = _aligned(offset + data.nbytes)
+    toc = json.dumps(entries).encode()
+    tmp = None
+    try:
+        path.parent.mkdir(exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n")
+        fd, tmp = tempfile.mkstemp(prefix=".similarity-", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(header)
+            handle.write(len(toc).to_bytes(8, "little") + zlib.crc32(toc).to_bytes(4, "little"))
+            handle.write(toc)
+            for name, _, start, _, _ in entries:
+                handle.write(b"\0" * (start - handle.tell()))
+                handle.write(memoryview(columns[name]).cast("B"))
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _aligned(offset: int) -> int:
+    return -(-offset // ALIGN) * ALIGN
 
 
 def index_key(root: Path, project: Project) -> tuple[str, float]:
@@ -116,23 +256,30 @@ def index_key(root: Path, project: Project) -> tuple[str, float]:
     return evidence_key(root, project.evidence)
 
 
-def similarity_index(root: Path, project: Project, *, use_cache: bool = True) -> SimilarityIndex:
+def similarity_index(
+    root: Path, project: Project, *, use_cache: bool = True, same_event: bool = True
+) -> SimilarityIndex:
     """The same-event index over the project's evidence: from the cache when nothing changed.
 
     After a warm load the key is the snapshot's digest over every file below `evidence/`
     (which covers each TOML and its archived text), so a cached index is used without
     loading a single item; otherwise the key is computed from the loaded evidence.
+    `same_event=False` (suggestions): read only the columns the suggestion ranking needs.
     """
     if not use_cache:
-        evidence = project.evidence
-        return SimilarityIndex.build([ev.item for ev in evidence], archive_texts(root, evidence))
+        return _build(root, project)
     with no_gc():
         key, newest = index_key(root, project)
-        index = read_cached(root, key)
+        index = read_cached(root, key, same_event=same_event)
     if index is not None:
         return index
-    evidence = project.evidence
-    index = SimilarityIndex.build([ev.item for ev in evidence], archive_texts(root, evidence))
+    index = _build(root, project)
     if time.time() - newest > RACY_SECONDS:
         write_cached(root, key, index)
     return index
+
+
+def _build(root: Path, project: Project) -> SimilarityIndex:
+    evidence = project.evidence
+    with no_gc():
+        return SimilarityIndex.build((ev.item for ev in evidence), archive_texts(root, evidence))

@@ -13,7 +13,7 @@ or which matches no analyst search term and no distinctive paper vocabulary, get
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -168,20 +168,13 @@ def evidence_votes(
     if not index.ids:
         return {}
     vector = _event_vector(article.title, article.text)
-    weights = {t: w * index.idf(t) for t, w in vector.items() if t in index.term_postings}
-    norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+    weights = index.query_weights(vector)
+    norm = math.sqrt(sum(w * w for _, _, w in weights)) or 1.0
     limit = max(50, len(index.ids) // 20)
-    dots: dict[int, float] = defaultdict(float)
-    for term, weight in weights.items():
-        if index.df[term] > limit:  # df is the length of the term's postings
-            continue
-        postings = index.term_postings[term]
-        for position, value in postings:
-            dots[position] += weight * value
+    ranked = index.ranked_dots(weights, limit, 10)
     votes: dict[str, tuple[float, list[str]]] = {}
-    ranked = sorted(dots.items(), key=lambda kv: -kv[1])[:10]
     for position, dot in ranked:
-        similarity = dot / (norm * index.norms[position])
+        similarity = dot / (norm * float(index.norms[position]))
         if similarity < MIN_SIMILAR:
             continue
         evidence_id = index.ids[position]

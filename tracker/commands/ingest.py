@@ -132,13 +132,15 @@ def read_article(args: argparse.Namespace):
         raise DataError(f"cannot import {args.source}: {err}") from None
 
 
-def _project_for_import(args: argparse.Namespace):
-    """The project and its same-event index (cached in .tracker-cache/ unless --no-cache)."""
+def _project_for_import(args: argparse.Namespace, *, same_event: bool = True):
+    """The project and its same-event index (cached in .tracker-cache/ unless --no-cache);
+    `same_event=False` when only suggestions are wanted: less of the cache is read."""
     project = load(args)
     from tracker.ingest import similarity_index
 
     use_cache = not getattr(args, "no_cache", False)
-    return project, similarity_index(project.root, project, use_cache=use_cache)
+    index = similarity_index(project.root, project, use_cache=use_cache, same_event=same_event)
+    return project, index
 
 
 def _suggestion_json(suggestions, nodes) -> list[dict]:
@@ -180,7 +182,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
-    project, index = _project_for_import(args)
+    project, index = _project_for_import(args, same_event=False)
     suggestions = suggest(article, project.nodes, (), top=args.top, index=index)
     if args.format == "json":
         print(
