@@ -183,6 +183,20 @@ async def test_as_of_change_redraws_every_figure(
         _assert_screen_shows(app, project, app.session.as_of)
 
 
+async def test_the_detail_follows_the_cursor_after_an_as_of_change(project: Path) -> None:
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.main.current == "precondition"
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.main.current == "reboot"
+        assert "Reboot the political system" in text_of(app, "#node-head")
+        _assert_screen_shows(app, project, app.session.as_of)
+
+
 async def test_as_of_change_under_a_status_filter_rebuilds_the_tree(project: Path) -> None:
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
