@@ -284,3 +284,35 @@ def test_a_warm_suggestion_reads_no_evidence_item(project_root: Path):
         expected = suggest(article, cold_project.nodes, cold_project.items, index=cold)
         assert suggest(article, warm_project.nodes, (), index=index) == expected
     assert not warm_project.evidence_loaded
+
+
+def test_the_stemmed_paper_is_kept_and_a_bad_copy_ignored(project_root: Path):
+    from tracker.ingest_cache import NODES_FILE, node_index
+    from tracker.ingest_suggest import NodeIndex
+
+    project = load_project(project_root)
+    cold = NodeIndex.build(project.nodes)
+    path = project_root / ".tracker-cache" / NODES_FILE
+    node_index(project_root, project, use_cache=False)
+    assert not path.exists()
+    first = node_index(project_root, project)
+    assert path.is_file()
+    good = path.read_bytes()
+    articles = [extract_file(p) for p in ARTICLES]
+
+    def answers(node_index_: NodeIndex) -> list:
+        return [suggest(a, project.nodes, (), node_index=node_index_) for a in articles]
+
+    expected = answers(cold)
+    assert first.phrases == cold.phrases and answers(first) == expected
+    assert answers(node_index(project_root, project)) == expected  # read from the file
+    for damage in (
+        good[: len(good) // 2],
+        good.replace(b"diplomat", b"diplomaX", 1),  # valid JSON, wrong checksum
+        good.replace(b"corpus v", b"corpus w", 1),
+        b"",
+    ):
+        path.write_bytes(damage)
+        again = node_index(project_root, project)
+        assert again.phrases == cold.phrases and answers(again) == expected
+        assert path.read_bytes() == good  # rewritten

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.cachefile import no_gc
+from tracker.cachefile import no_gc, write_cache_file
 from tracker.ingest_similar import (
     COLUMN_TYPES,
     EVENT_COLUMNS,
@@ -44,6 +44,13 @@ from tracker.ingest_similar import (
     SHINGLE_SAMPLE,
     VOTE_COLUMNS,
     SimilarityIndex,
+)
+from tracker.ingest_suggest import (
+    SEARCH_TERM_WEIGHT,
+    TITLE_WEIGHT,
+    NodeCorpus,
+    NodeIndex,
+    node_corpus,
 )
 from tracker.store import CACHE_DIR, EvidenceFile, Project
 
@@ -283,3 +290,69 @@ def _build(root: Path, project: Project) -> SimilarityIndex:
     evidence = project.evidence
     with no_gc():
         return SimilarityIndex.build((ev.item for ev in evidence), archive_texts(root, evidence))
+
+
+# --- the stemmed paper --------------------------------------------------------------------------
+# Stemming the paper's text and search terms (pure-Python Snowball) is most of what a warm
+# suggestion spends outside loading; it depends only on recommendations.toml and the tokenizer,
+# so it is kept in `nodes.json` under the file's sha256, with a CRC over the payload.
+
+NODES_FILE = "nodes.json"
+NODES_MAGIC = b"tracker-node-corpus\n"
+
+
+def _nodes_tag() -> str:
+    from tracker import __version__
+    from tracker.ingest_tokens import STOP_WORDS, tokens
+
+    words = hashlib.sha256(" ".join(sorted(STOP_WORDS)).encode()).hexdigest()[:16]
+    probe = " ".join(tokens("Ministries diplomatic appointing дипломатов Мінску Belarus's"))
+    return (
+        f"tracker {__version__} corpus v{FORMAT} weights {TITLE_WEIGHT}/{SEARCH_TERM_WEIGHT} "
+        f"stop {words} stems {probe}"
+    )
+
+
+def _nodes_header(key: str) -> bytes:
+    return NODES_MAGIC + f"{_nodes_tag()}\n{key}\n".encode()
+
+
+def _read_corpus(path: Path, header: bytes, count: int) -> NodeCorpus | None:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if not raw.startswith(header):
+        return None
+    crc, _, payload = raw[len(header) :].partition(b"\n")
+    try:
+        if int(crc) != zlib.crc32(payload):
+            return None
+        documents, phrases = json.loads(payload)
+        ok = (
+            len(documents) == len(phrases) == count
+            and all(isinstance(w, str) for doc in documents for w in doc)
+            and all(
+                isinstance(term, str) and stems and all(isinstance(w, str) for w in stems)
+                for node in phrases
+                for term, stems in node
+            )
+        )
+    except (ValueError, TypeError):
+        return None
+    return (documents, phrases) if ok else None
+
+
+def node_index(root: Path, project: Project, *, use_cache: bool = True) -> NodeIndex:
+    """BM25 over the paper's nodes, its stemmed text kept between runs."""
+    key = project.recommendations_sha256
+    if not use_cache or key is None:
+        return NodeIndex.build(project.nodes)
+    path = root / CACHE_DIR / NODES_FILE
+    header = _nodes_header(key)
+    corpus = _read_corpus(path, header, len(project.nodes))
+    if corpus is None:
+        corpus = node_corpus(project.nodes)
+        payload = json.dumps(corpus, ensure_ascii=False).encode()
+        write_cache_file(path, header + b"%d\n" % zlib.crc32(payload) + payload, ".nodes-")
+    return NodeIndex.build(project.nodes, corpus)

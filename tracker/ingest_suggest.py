@@ -54,24 +54,37 @@ class NodeIndex:
     parents: list[int | None]
 
     @classmethod
-    def build(cls, nodes: list[Node]) -> NodeIndex:
-        corpus: list[list[str]] = []
-        phrases: list[list[tuple[str, tuple[str, ...]]]] = []
-        for node in nodes:
-            doc = tokens(node.title) * TITLE_WEIGHT + tokens(node.text)
-            if node.headings:
-                doc += tokens(node.headings[-1])
-            node_phrases = []
-            for term in node.search_terms:
-                stems = tuple(tokens(term))
-                doc += list(stems) * SEARCH_TERM_WEIGHT
-                if stems:
-                    node_phrases.append((term, stems))
-            corpus.append(doc or ["\u2205"])
-            phrases.append(node_phrases)
+    def build(cls, nodes: list[Node], corpus: NodeCorpus | None = None) -> NodeIndex:
+        """`corpus`: what `node_corpus(nodes)` returned, if kept from an earlier run."""
+        documents, phrases = corpus if corpus is not None else node_corpus(nodes)
         position = {n.id: i for i, n in enumerate(nodes)}
         parents = [position.get(n.parent) if n.parent else None for n in nodes]
-        return cls(nodes, BM25Okapi(corpus), phrases, parents)
+        node_phrases = [[(term, tuple(stems)) for term, stems in p] for p in phrases]
+        return cls(nodes, BM25Okapi(documents), node_phrases, parents)
+
+
+# Per node: its BM25 document (stems), and its search terms with their stems.
+NodeCorpus = tuple[list[list[str]], list[list[tuple[str, list[str]]]]]
+
+
+def node_corpus(nodes: list[Node]) -> NodeCorpus:
+    """The stemmed paper: the costly part of a `NodeIndex` (the stemmer is pure Python), and
+    plain lists of strings, so `ingest_cache` keeps it between runs."""
+    corpus: list[list[str]] = []
+    phrases: list[list[tuple[str, list[str]]]] = []
+    for node in nodes:
+        doc = tokens(node.title) * TITLE_WEIGHT + tokens(node.text)
+        if node.headings:
+            doc += tokens(node.headings[-1])
+        node_phrases = []
+        for term in node.search_terms:
+            stems = tokens(term)
+            doc += stems * SEARCH_TERM_WEIGHT
+            if stems:
+                node_phrases.append((term, stems))
+        corpus.append(doc or ["\u2205"])
+        phrases.append(node_phrases)
+    return corpus, phrases
 
 
 def _phrase_hits(

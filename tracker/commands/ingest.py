@@ -178,12 +178,14 @@ def _print_suggestions(suggestions, nodes) -> None:
 
 def run_suggest(args: argparse.Namespace) -> int:
     from tracker.ingest import suggest
+    from tracker.ingest_cache import node_index
 
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
     project, index = _project_for_import(args, same_event=False)
-    suggestions = suggest(article, project.nodes, (), top=args.top, index=index)
+    nodes = node_index(project.root, project, use_cache=not getattr(args, "no_cache", False))
+    suggestions = suggest(article, project.nodes, (), top=args.top, index=index, node_index=nodes)
     if args.format == "json":
         print(
             json.dumps(_suggestion_json(suggestions, project.nodes), ensure_ascii=False, indent=2)
@@ -195,6 +197,7 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from tracker.ingest import find_same_event, make_draft, save_draft, suggest
+    from tracker.ingest_cache import node_index
     from tracker.store import FileChangedError
     from tracker.textclean import visible_controls
 
@@ -204,7 +207,10 @@ def run_import(args: argparse.Namespace) -> int:
     project, index = _project_for_import(args)
     items = project.items
     candidates = find_same_event(article, items, index)
-    suggestions = suggest(article, project.nodes, items, top=args.top, index=index)
+    nodes = node_index(project.root, project, use_cache=not getattr(args, "no_cache", False))
+    suggestions = suggest(
+        article, project.nodes, items, top=args.top, index=index, node_index=nodes
+    )
     draft = make_draft(article, suggestions, candidates, root=project.root)
     written = None
     if not args.dry_run:
