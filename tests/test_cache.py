@@ -122,3 +122,20 @@ def test_a_load_without_items_gives_them_when_asked(mini, monkeypatch):
     assert [f.facts for f in lean.loaded] == [f.facts for f in full.loaded]
     assert not any(f.result.has_item for f in lean.loaded)
     assert lean.items == full.items  # read again on demand
+
+
+def test_reading_some_files_keeps_the_others_cached(mini):
+    from tracker.store import load_evidence_file
+
+    paths = [
+        write_evidence(mini, evidence_toml(f"2025-03-0{n}-item", date=f"2025-03-0{n}"))
+        for n in range(1, 4)
+    ]
+    for path in paths:
+        age(path)
+    rels = [p.relative_to(mini).as_posix() for p in paths]
+    cache.load_files(mini, rels, load_evidence_file)
+    cache.load_files(mini, rels[:1], load_evidence_file, complete=False)
+    assert sorted(cache._read(cache.cache_path(mini))) == rels
+    cache.load_files(mini, rels[:1], load_evidence_file)  # complete: the others are gone
+    assert sorted(cache._read(cache.cache_path(mini))) == rels[:1]

@@ -272,3 +272,17 @@ def test_html_page_in_a_real_browser(bundled, tmp_path):
     keep = os.environ.get("TRACKER_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
+
+
+def test_changes_on_the_terminal_lists_the_latest_new_evidence(mini, capsys):
+    dates = [f"2025-03-{day:02d}" for day in range(1, 29)] + [f"2025-04-0{d}" for d in range(1, 8)]
+    for date in dates:
+        write_evidence(mini, evidence_toml(f"{date}-item", date=date))
+    args = ["changes", "-C", str(mini), "--since", "2025-01-01", "--until", "2025-12-31"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "new evidence (35; the latest 30)" in out
+    assert "5 earlier items not listed" in out
+    assert main([*args, "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "new evidence (35)" in out and "not listed" not in out

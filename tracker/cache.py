@@ -100,13 +100,15 @@ def load_files(
     progress: Callable[[int, int], None] | None = None,
     stats: Mapping[str, tuple[int, int]] | None = None,
     items: bool = True,
+    complete: bool = True,
 ) -> list[FileResult]:
     """One loader result per path (relative, posix), in order; cached where unchanged.
 
     `stats`: each entry's size and modification time as a scan found them (see
     `snapshot.evidence_state`), to key the files without a second stat each. `items=False`
     (only without the cache): worker processes need not send the items back, only findings
-    and facts.
+    and facts. `complete=False`: `rels` are some of the files, not all, so the entries of the
+    others stay in the cache (a complete load drops those of files that are gone).
     """
     if not enabled:
         return _load_all(root, rels, loader, progress, items)
@@ -137,6 +139,8 @@ def load_files(
         key = keys[index]
         if key is not None and now - key[1] > RACY_SECONDS:
             fresh[rels[index]] = (key[0], result.to_plain())
+    if not complete:  # a part of the files: keep the others' entries
+        fresh = {**old, **fresh}
     if misses or len(fresh) != len(old):
         _write(location, fresh)
     return results

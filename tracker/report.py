@@ -313,14 +313,23 @@ def history_table(scores: Sequence[NodeScore], dates, series) -> Table:
     return table
 
 
-def changes_view(result) -> RenderableType:
+NEW_EVIDENCE_SHOWN = 30  # a terminal briefing lists the latest; the exports list them all
+
+
+def changes_view(result, *, shown: int | None = NEW_EVIDENCE_SHOWN) -> RenderableType:
     parts: list[RenderableType] = [
         Text(f"What changed from {result.since} to {result.until}", style="bold")
     ]
-    new = Table(title=f"new evidence ({len(result.new_evidence)})", title_justify="left")
+    listed = result.new_evidence
+    if shown is not None and len(listed) > shown:
+        listed = listed[-shown:]
+        title = f"new evidence ({len(result.new_evidence)}; the latest {shown})"
+    else:
+        title = f"new evidence ({len(result.new_evidence)})"
+    new = Table(title=title, title_justify="left")
     for name in ("date", "evidence", "source", "bears on"):
         new.add_column(name, overflow="fold")
-    for e in result.new_evidence:
+    for e in listed:
         new.add_row(
             e.date.isoformat(),
             Text(e.evidence_id, style="bold").append("\n").append_text(data(e.title, "dim")),
@@ -328,6 +337,14 @@ def changes_view(result) -> RenderableType:
             ", ".join(e.recommendations),
         )
     parts.append(new if result.new_evidence else Text("No new evidence.", style="italic"))
+    if len(listed) < len(result.new_evidence):
+        parts.append(
+            Text(
+                f"{len(result.new_evidence) - len(listed)} earlier items not listed: "
+                "--all lists them here, --format md, csv or json in a file",
+                style="dim",
+            )
+        )
     for heading, moves in (
         ("status changes", result.status_changes),
         ("biggest movers up", result.up),

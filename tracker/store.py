@@ -387,9 +387,14 @@ class Project:
                     assert item is not None
                     out[path] = item
         missing = [path for path in wanted if path not in out]
-        if len(missing) > READ_ONE_BY_ONE:
-            use_cache = self._use_cache and self.loaded is None
-            found = _read_evidence(self.root, missing, self.state, use_cache)
+        if len(missing) > READ_ONE_BY_ONE and self.loaded is None:
+            # Many, after a warm load: every file's result, packed (so, small), through the
+            # load cache once; this and later calls unpack only the items they need.
+            results = _read_results(self.root, self.paths, self.state, self._use_cache)
+            self.loaded = [LoadedFile(p, r) for p, r in zip(self.paths, results, strict=True)]
+            return self.items_at(wanted)
+        if len(missing) > READ_ONE_BY_ONE:  # loaded without the items: read those again
+            found = _read_evidence(self.root, missing, None, False)
             out.update((ev.path, ev.item) for ev in found)
         else:
             for path in missing:
@@ -427,20 +432,28 @@ class Project:
         return next((f for f in self.evidence if f.item.id == evidence_id), None)
 
 
-def _read_evidence(
+def _read_results(
     root: Path, rels: list[str], state: EvidenceState | None, use_cache: bool
-) -> list[EvidenceFile]:
+) -> list[FileResult]:
     """Evidence files known to load, read (through the load cache unless it is off)."""
     from tracker import cache as load_cache
 
     with no_gc():
-        results = load_cache.load_files(
+        return load_cache.load_files(
             root,
             rels,
             load_evidence_file,
             enabled=use_cache,
             stats=state.stats if state else None,
+            complete=False,
         )
+
+
+def _read_evidence(
+    root: Path, rels: list[str], state: EvidenceState | None, use_cache: bool
+) -> list[EvidenceFile]:
+    results = _read_results(root, rels, state, use_cache)
+    with no_gc():
         return [
             EvidenceFile(r.item, rel, r.sha256, r.url_key)
             for rel, r in zip(rels, results, strict=True)

@@ -53,6 +53,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     changes.add_argument("--since", metavar="DATE", type=parse_date, required=True)
     changes.add_argument("--until", metavar="DATE", type=parse_date, help="default: today")
     changes.add_argument("--top", type=int, default=5, help="movers each way (default 5)")
+    changes.add_argument(
+        "--all",
+        action="store_true",
+        help="on the terminal, list every new item (default: the latest 30; exports list all)",
+    )
     changes.add_argument("--format", choices=FORMATS)
     changes.add_argument("-o", "--output", metavar="FILE")
     changes.set_defaults(run=run_changes, as_of=None, known_as_of=None)
@@ -112,7 +117,8 @@ def run_changes(args: argparse.Namespace) -> int:
     if fmt == "text" and not args.output:
         from tracker import report
 
-        console().print(report.changes_view(result))
+        shown = None if args.all else report.NEW_EVIDENCE_SHOWN
+        console().print(report.changes_view(result, shown=shown))
         return Exit.OK
     rx.emit(rx.changes_export(fmt, result, meta), args.output)
     return Exit.OK
