@@ -286,3 +286,46 @@ def test_changes_on_the_terminal_lists_the_latest_new_evidence(mini, capsys):
     assert main([*args, "--all"]) == 0
     out = capsys.readouterr().out
     assert "new evidence (35)" in out and "not listed" not in out
+
+
+def test_a_limited_explanation_reads_as_the_full_one_cut(mini):
+    """The terminal's explain builds only the rows it shows; it must read exactly as the full
+    explanation cut to those rows: the same rows, the same rest, the same counts."""
+    import datetime as dt
+
+    from rich.console import Console
+
+    from tracker import report
+    from tracker.config import ScoringConfig
+    from tracker.scoring import prepare, score_all
+    from tracker.store import load_project
+
+    start = dt.date(2022, 1, 1)
+    for n in range(70):
+        date = (start + dt.timedelta(days=23 * n)).isoformat()
+        impact = (n % 11) - 5
+        write_evidence(mini, evidence_toml(f"{date}-item-{n}", date=date, impact=impact))
+    project = load_project(mini, use_cache=False)
+    config = ScoringConfig()
+    prepared = prepare(project.items, config)
+    as_of = dt.date(2025, 6, 1)
+
+    def shown(limit):
+        score = score_all(
+            project.nodes,
+            [],
+            as_of,
+            config,
+            detail=("reboot",),
+            detail_limit=limit,
+            prepared=prepared,
+        )["reboot"]
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(report.explain(score, config, limit=10))
+        return console.export_text(), score
+
+    full_text, full = shown(None)
+    cut_text, cut = shown(10)
+    assert len(cut.contributions) == 10 < full.contribution_count == cut.contribution_count
+    assert cut.excluded_count == full.excluded_count > 10
+    assert cut_text == full_text

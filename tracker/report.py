@@ -187,8 +187,13 @@ def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | No
     table = Table(
         title="evidence that counts (largest first)", title_justify="left", show_footer=True
     )
-    rounded = rounded_parts([c.contribution for c in score.contributions], 3)
+    # Rows not built (a limit at scoring) are summed in `rest`: rounded with the rest, the
+    # shown figures still add up to the shown total.
+    unlisted = score.contribution_count - len(score.contributions)
+    values = [c.contribution for c in score.contributions]
+    rounded = rounded_parts([*values, score.rest] if unlisted > 0 else values, 3)
     total = f"{math.fsum(rounded):+.3f}"
+    rest_value = rounded.pop() if unlisted > 0 else 0.0
     columns = [
         ("date", "left", ""),
         ("evidence", "left", ""),
@@ -204,6 +209,7 @@ def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | No
         table.add_column(name, justify=just, footer=footer, overflow="fold")  # type: ignore[arg-type]
     rows = list(zip(score.contributions, rounded, strict=True))
     rest = rows[limit:] if limit is not None else []
+    more = len(rest) + max(unlisted, 0)
     for c, shown in rows[: len(rows) - len(rest)]:
         evidence = Text(c.evidence_id, style="bold")
         evidence.append("\n")
@@ -235,11 +241,11 @@ def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | No
             f"{c.share:.3f}",
             Text(f"{shown:+.3f}", style="green" if shown > 0 else "red" if shown < 0 else ""),
         )
-    if rest:
-        remainder = math.fsum(shown for _, shown in rest)
+    if more:
+        remainder = math.fsum([*(shown for _, shown in rest), rest_value])
         table.add_row(
             "",
-            Text(f"… {len(rest)} more, each smaller (--all lists them)", style="italic"),
+            Text(f"… {more} more, each smaller (--all lists them)", style="italic"),
             *[""] * 6,
             f"{remainder:+.3f}",
         )
@@ -249,12 +255,14 @@ def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | No
 def _excluded_table(score: NodeScore, limit: int | None) -> Table:
     shown = score.excluded if limit is None else score.excluded[:limit]
     title = "evidence that does not count"
-    if len(shown) < len(score.excluded):
-        counts: dict[str, int] = {}
-        for e in score.excluded:
-            counts[e.reason] = counts.get(e.reason, 0) + 1
+    total = max(score.excluded_count, len(score.excluded))
+    if len(shown) < total:
+        counts = dict(score.excluded_reasons)
+        if not counts:
+            for e in score.excluded:
+                counts[e.reason] = counts.get(e.reason, 0) + 1
         summary = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(counts.items()))
-        title += f" ({len(score.excluded)}: {summary}; the first {len(shown)}, --all lists all)"
+        title += f" ({total}: {summary}; the first {len(shown)}, --all lists all)"
     table = Table(title=title, title_justify="left")
     for name in ("date", "evidence", "node", "reason", "detail"):
         table.add_column(name, overflow="fold")

@@ -131,6 +131,9 @@ class NodeScore(_Out):
     excluded: list[Exclusion]
     explained: bool = True  # False: contributions and excluded were not asked for
     excluded_count: int = 0  # how many are excluded, also when the list is cut by a limit
+    contribution_count: int = 0  # how many count, also when the list is cut by a limit
+    rest: float = 0.0  # the sum of the contributions a limit left out of the list
+    excluded_reasons: dict[str, int] = {}  # how many are excluded for each reason
     children_scored: int | None  # coverage: children with any evidence (None for a leaf)
     children_total: int | None
     children: list[ChildPart]
@@ -792,6 +795,23 @@ def _skipped(
     return out
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """One node's contributions and exclusions at a date.
+
+    With a limit, only the largest contributions and the earliest exclusions are built (an
+    item is read for each row shown, and a node of a large project has tens of thousands):
+    `rest` sums the contributions not listed, and the counts say how many there are in all.
+    """
+
+    contributions: list[Contribution]
+    excluded: list[Exclusion]
+    excluded_count: int
+    contribution_count: int = 0
+    rest: float = 0.0  # the sum of the contributions not listed
+    excluded_reasons: dict[str, int] = field(default_factory=dict)
+
+
 def _explain(
     tree: _Tree,
     prepared: Prepared,
@@ -800,40 +820,37 @@ def _explain(
     as_of: dt.date,
     config: ScoringConfig,
     limit: int | None,
-) -> tuple[list[Contribution], list[Exclusion], int]:
+) -> Explanation:
     parts = _flat_parts(levels, nid)
+    shown = parts
     if limit is not None:
-        parts = heapq.nsmallest(
+        shown = heapq.nsmallest(
             limit, parts, key=lambda p: (-abs(p.value), p.reading.evidence_id, p.reading.node_id)
         )
     skips = _skipped(tree, prepared, levels, nid, as_of, config)
+    reasons: dict[str, int] = defaultdict(int)
+    for skip in skips:
+        reasons[skip.reason] += 1
+    listed = skips
+    if limit is not None:
+        listed = heapq.nsmallest(limit, skips, key=lambda k: (k.reading.ref, k.reading.evidence_id))
     items = prepared.items
-    wanted = [p.reading.rank for p in parts]
-    if limit is None:
-        wanted += [s.reading.rank for s in skips]
-    items.fetch(wanted)
+    items.fetch([p.reading.rank for p in shown] + [k.reading.rank for k in listed])
     contributions = sorted(
-        (_contribution(p, items[p.reading.rank], config) for p in parts),
+        (_contribution(p, items[p.reading.rank], config) for p in shown),
         key=lambda c: (-abs(c.contribution), c.evidence_id, c.node_id),
     )
-    excluded = (
-        []
-        if limit is not None
-        else sorted(
-            (_exclusion(s, items[s.reading.rank]) for s in skips),
-            key=lambda e: (e.date, e.evidence_id),
-        )
+    excluded = sorted(
+        (_exclusion(k, items[k.reading.rank]) for k in listed),
+        key=lambda e: (e.date, e.evidence_id),
     )
-    return contributions, excluded, len(skips)
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """One node's largest contributions at a date, and how many items do not count."""
-
-    contributions: list[Contribution]
-    excluded: list[Exclusion]
-    excluded_count: int
+    rest = 0.0
+    if len(shown) < len(parts):
+        kept = {id(p) for p in shown}
+        rest = math.fsum(p.value for p in parts if id(p) not in kept)
+    return Explanation(
+        contributions, excluded, len(skips), len(parts), rest, dict(sorted(reasons.items()))
+    )
 
 
 def explain_node(
@@ -847,7 +864,7 @@ def explain_node(
 ) -> Explanation:
     """The explanation of one node alone: what a browser of the tree needs on each move."""
     tree, levels = prepared.levels(nodes, as_of, config)
-    return Explanation(*_explain(tree, prepared, levels, node_id, as_of, config, limit))
+    return _explain(tree, prepared, levels, node_id, as_of, config, limit)
 
 
 def trend_arrow(trend: float, config: ScoringConfig) -> str:
@@ -871,8 +888,9 @@ def score_all(
     """Every node's score at `as_of`, in the paper's order; evidence after `as_of` is ignored.
 
     `detail`: the nodes whose `contributions` and `excluded` are wanted (None: all of them);
-    the others carry the numbers only. `detail_limit`: keep only the largest contributions
-    (and no exclusions, only their count): a quick view of a node with thousands of items.
+    the others carry the numbers only. `detail_limit`: list only the largest contributions
+    and the earliest exclusions (with their counts and the rest's sum): a quick view of a
+    node with thousands of items, which reads only the items it lists.
     `prepared`: `prepare(items, config)`, reused across dates.
     """
     prepared = prepared or prepare(items, config)
@@ -887,13 +905,11 @@ def score_all(
         trend = lvl.score - before[nid].score
         has_any = lvl.evidence_count or before[nid].evidence_count
         explained = detail is None or nid in detail
-        excluded_count = 0
-        if explained:
-            contributions, excluded, excluded_count = _explain(
-                tree, prepared, levels, nid, as_of, config, detail_limit
-            )
-        else:
-            contributions, excluded = [], []
+        why = (
+            _explain(tree, prepared, levels, nid, as_of, config, detail_limit)
+            if explained
+            else Explanation([], [], 0)
+        )
         out[nid] = NodeScore(
             node_id=nid,
             title=node.title,
@@ -913,10 +929,13 @@ def score_all(
             denominator=lvl.direct.denominator,
             positive=lvl.positive,
             negative=lvl.negative,
-            contributions=contributions,
-            excluded=excluded,
+            contributions=why.contributions,
+            excluded=why.excluded,
             explained=explained,
-            excluded_count=excluded_count,
+            excluded_count=why.excluded_count,
+            contribution_count=why.contribution_count,
+            rest=why.rest,
+            excluded_reasons=why.excluded_reasons,
             children_scored=sum(1 for k in kids if levels[k].evidence_count) if kids else None,
             children_total=len(kids) if kids else None,
             children=lvl.children,

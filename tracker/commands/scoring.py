@@ -122,7 +122,7 @@ def output_format(args: argparse.Namespace) -> str:
     return "text"
 
 
-def scored(args: argparse.Namespace, *, detail=None, items: bool = True):
+def scored(args: argparse.Namespace, *, detail=None, items: bool = True, detail_limit=None):
     """Load, warn about data problems on stderr, and score: what every report starts from.
 
     `detail`: the nodes whose explanation (contributions, exclusions) the report shows; None
@@ -147,7 +147,13 @@ def scored(args: argparse.Namespace, *, detail=None, items: bool = True):
     as_of = args.as_of or today()
     prepared = snapshot.prepared(project, config)
     scores = scoring.score_all(
-        project.nodes, prepared.items, as_of, config, detail=detail, prepared=prepared
+        project.nodes,
+        prepared.items,
+        as_of,
+        config,
+        detail=detail,
+        detail_limit=detail_limit,
+        prepared=prepared,
     )
     return project, config, as_of, scores, prepared
 
@@ -227,8 +233,13 @@ def run_status(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+EXPLAIN_ROWS = 40  # on a terminal; --all and JSON list every row
+
+
 def run_explain(args: argparse.Namespace) -> int:
-    project, config, _, scores, _ = scored(args, detail=(args.id,))
+    # On the terminal without --all, only the rows shown are built (and their items read).
+    limit = None if args.all or args.format == "json" else EXPLAIN_ROWS
+    project, config, _, scores, _ = scored(args, detail=(args.id,), detail_limit=limit)
     if args.id not in scores:
         import difflib
 
@@ -244,5 +255,5 @@ def run_explain(args: argparse.Namespace) -> int:
         return Exit.OK
     from tracker import report
 
-    console().print(report.explain(score, config, limit=None if args.all else 40))
+    console().print(report.explain(score, config, limit=limit))
     return Exit.OK
