@@ -234,7 +234,7 @@ def test_same_event_columns_read_late_are_checked_too(project_root: Path):
     lean = read_cached(project_root, key, same_event=False)
     assert lean is not None
     path.write_bytes(_flip(path.read_bytes(), path.stat().st_size - 3))  # in a same-event column
-    with pytest.raises(ValueError, match="changed or is damaged"):
+    with pytest.raises(ValueError, match="damaged"):
         lean.shingle_postings  # noqa: B018
 
 
@@ -316,3 +316,35 @@ def test_the_stemmed_paper_is_kept_and_a_bad_copy_ignored(project_root: Path):
         again = node_index(project_root, project)
         assert again.phrases == cold.phrases and answers(again) == expected
         assert path.read_bytes() == good  # rewritten
+
+
+def test_a_term_run_damaged_after_opening_is_refused_and_the_cli_rebuilds(
+    project_root: Path, capsys
+):
+    from tracker.ingest_similar import DamagedIndex
+
+    project = load_project(project_root)
+    cold = similarity_index(project_root, project, use_cache=False)
+    similarity_index(project_root, project)
+    key, _ = index_key(project_root, project)
+    path = cache_path(project_root)
+    good = path.read_bytes()
+    article = extract_file(FIXTURES / "seed-004.txt")
+    expected = suggest(article, project.nodes, (), index=cold)
+    # the postings of every term, damaged in place after the table of contents was checked
+    lean = read_cached(project_root, key, same_event=False)
+    assert lean is not None
+    start = good.index(cold.columns["term_values"].tobytes()[:64])
+    with open(path, "r+b") as handle:
+        handle.seek(start)
+        handle.write(bytes(len(cold.columns["term_values"]) * 8))
+    with pytest.raises(DamagedIndex):
+        suggest(article, project.nodes, (), index=lean)
+    # the command line drops the damaged file, rebuilds, and answers as a cold build
+    argv = ["suggest", str(FIXTURES / "seed-004.txt"), "-C", str(project_root)]
+    assert main([*argv, "--format", "json"]) == 0
+    damaged_run = capsys.readouterr().out
+    assert main([*argv, "--format", "json", "--no-cache"]) == 0
+    assert damaged_run == capsys.readouterr().out
+    assert expected  # not vacuous
+    assert read_cached(project_root, key) is not None

@@ -30,6 +30,7 @@ import os
 import sys
 import tempfile
 import time
+import weakref
 import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -43,6 +44,7 @@ from tracker.ingest_similar import (
     SHINGLE,
     SHINGLE_SAMPLE,
     VOTE_COLUMNS,
+    DamagedIndex,
     SimilarityIndex,
 )
 from tracker.ingest_suggest import (
@@ -135,83 +137,128 @@ class _Damaged(Exception):
     """The file is not an index we wrote for this key."""
 
 
-def _contents(handle, header: bytes) -> tuple[dict[str, tuple[int, int, int]], bytes]:
-    """Each column's (offset, length, crc), and the raw table of contents."""
-    if handle.read(len(header)) != header:
-        raise _Damaged
-    head = handle.read(12)
-    if len(head) != 12:
-        raise _Damaged
-    size = int.from_bytes(head[:8], "little")
-    if size > TOC_MAX:
-        raise _Damaged
-    raw = handle.read(size)
-    if len(raw) != size or zlib.crc32(raw) != int.from_bytes(head[8:], "little"):
-        raise _Damaged
-    try:
-        entries = json.loads(raw)
-        table = {
-            name: (int(offset), int(length), int(crc))
-            for name, kind, offset, length, crc in entries
-            if COLUMN_TYPES.get(name) == kind
-        }
-    except (ValueError, TypeError):
-        raise _Damaged from None
-    if set(table) != set(COLUMN_TYPES) or len(entries) != len(table):
-        raise _Damaged
-    end = os.fstat(handle.fileno()).st_size
-    for name, (offset, length, _) in table.items():
-        itemsize = np.dtype(COLUMN_TYPES[name]).itemsize
-        if offset < len(header) or length < 0 or offset + length > end or length % itemsize:
+class _CacheFile:
+    """An open cache file whose header and table of contents passed their checks; columns
+    and term runs are read from it (by position: a file replaced since is not read from)."""
+
+    def __init__(self, path: Path, header: bytes) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        self._closer = weakref.finalize(self, os.close, self.fd)
+        try:
+            self.table = self._contents(header)
+        except BaseException:
+            self._closer()
+            raise
+
+    def close(self) -> None:
+        self._closer()
+
+    def _read(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.fd, length, offset)
+        if len(data) != length:
             raise _Damaged
-    return table, raw
+        return data
+
+    def _contents(self, header: bytes) -> dict[str, tuple[int, int, int]]:
+        """Each column's (offset, length, crc)."""
+        if self._read(0, len(header)) != header:
+            raise _Damaged
+        head = self._read(len(header), 12)
+        size = int.from_bytes(head[:8], "little")
+        if size > TOC_MAX:
+            raise _Damaged
+        raw = self._read(len(header) + 12, size)
+        if zlib.crc32(raw) != int.from_bytes(head[8:], "little"):
+            raise _Damaged
+        try:
+            entries = json.loads(raw)
+            table = {
+                name: (int(offset), int(length), int(crc))
+                for name, kind, offset, length, crc in entries
+                if COLUMN_TYPES.get(name) == kind
+            }
+        except (ValueError, TypeError):
+            raise _Damaged from None
+        if set(table) != set(COLUMN_TYPES) or len(entries) != len(table):
+            raise _Damaged
+        end = os.fstat(self.fd).st_size
+        for name, (offset, length, _) in table.items():
+            itemsize = np.dtype(COLUMN_TYPES[name]).itemsize
+            if offset < len(header) or length < 0 or offset + length > end or length % itemsize:
+                raise _Damaged
+        return table
+
+    def columns(self, names) -> dict[str, np.ndarray]:
+        out = {}
+        for name in names:
+            offset, length, crc = self.table[name]
+            data = self._read(offset, length)
+            if zlib.crc32(data) != crc:
+                raise _Damaged
+            out[name] = np.frombuffer(data, COLUMN_TYPES[name])
+        return out
+
+    def length(self, name: str) -> int:
+        return self.table[name][1] // np.dtype(COLUMN_TYPES[name]).itemsize
+
+    def term_run(self, start: int, end: int) -> tuple[bytes, bytes]:
+        """Positions and values [start:end] of the term postings (checked by the caller)."""
+        positions, _, _ = self.table["term_positions"]
+        values, _, _ = self.table["term_values"]
+        try:
+            return (
+                os.pread(self.fd, 4 * (end - start), positions + 4 * start),
+                os.pread(self.fd, 8 * (end - start), values + 8 * start),
+            )
+        except OSError:
+            raise DamagedIndex("the stored index cannot be read") from None
 
 
-def _columns(handle, table: dict[str, tuple[int, int, int]], names) -> dict[str, np.ndarray]:
-    out = {}
-    for name in names:
-        offset, length, crc = table[name]
-        buffer = bytearray(length)
-        handle.seek(offset)
-        if handle.readinto(buffer) != length or zlib.crc32(buffer) != crc:
-            raise _Damaged
-        out[name] = np.frombuffer(buffer, COLUMN_TYPES[name])
-    return out
+# A suggestion reads these from the file term by term, when a query needs them.
+_LAZY_TERMS = ("term_positions", "term_values")
 
 
 def read_cached(root: Path, key: str, *, same_event: bool = True) -> SimilarityIndex | None:
     """The stored index for this key, or None (absent, stale, corrupt or foreign).
 
-    `same_event=False` reads only what suggestions need; the same-event columns are then
-    read (and checked) on first use, from the same file, refused if it changed since.
+    `same_event=False` (suggestions) reads only what the suggestion ranking needs, and term
+    postings one term at a time as a query asks (each checked against its own CRC; a failed
+    check raises `DamagedIndex`); the same-event columns are then read (and checked) on first
+    use. Everything comes from the file as it was opened, even if it is replaced meanwhile.
     """
     path = cache_path(root)
-    header = _header(key)
     try:
-        with open(path, "rb") as handle:
-            table, toc = _contents(handle, header)
-            columns = _columns(handle, table, VOTE_COLUMNS)
-            if same_event:
-                columns |= _columns(handle, table, EVENT_COLUMNS)
+        cached = _CacheFile(path, _header(key))
+        if same_event:
+            columns = cached.columns([*VOTE_COLUMNS, *EVENT_COLUMNS])
+            cached.close()
+        else:
+            columns = cached.columns(n for n in VOTE_COLUMNS if n not in _LAZY_TERMS)
     except (OSError, _Damaged):
         return None
+    if same_event:
+        more = runs = None
+    else:
 
-    def more() -> dict[str, np.ndarray]:
-        try:
-            with open(path, "rb") as handle:
-                again, raw = _contents(handle, header)
-                if raw != toc:
-                    raise _Damaged
-                return _columns(handle, again, EVENT_COLUMNS)
-        except (OSError, _Damaged):
-            raise ValueError(
-                f"{path} changed or is damaged since it was opened: run the command again"
-            ) from None
+        def more() -> dict[str, np.ndarray]:
+            try:
+                return cached.columns(EVENT_COLUMNS)
+            except (OSError, _Damaged):
+                raise DamagedIndex(f"{path} is damaged: run the command again") from None
 
+        runs = (cached.term_run, cached.length("term_positions"))
+        if cached.length("term_values") != runs[1]:
+            return None
     try:
-        return SimilarityIndex(columns, None if same_event else more)
+        return SimilarityIndex(columns, more, runs)
     except (ValueError, KeyError, IndexError, TypeError):  # damaged: rebuilt, never trusted
         return None
+
+
+def drop_cached(root: Path) -> None:
+    """Forget a stored index found damaged late (see `DamagedIndex`): the next run rebuilds."""
+    with contextlib.suppress(OSError):
+        cache_path(root).unlink()
 
 
 def write_cached(root: Path, key: str, index: SimilarityIndex) -> None:

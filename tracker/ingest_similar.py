@@ -283,17 +283,46 @@ class KeyPostings(Mapping[str, list[int]]):
         return len(self.table)
 
 
+class DamagedIndex(ValueError):
+    """A stored index failed a check when a part of it was read late: rebuild it."""
+
+
+# Reads positions[start:end] and values[start:end] of the stored term postings, as bytes.
+RunReader = Callable[[int, int], tuple[bytes, bytes]]
+
+
+def _run_crc(positions: np.ndarray, values: np.ndarray) -> int:
+    return zlib.crc32(memoryview(values).cast("B"), zlib.crc32(memoryview(positions).cast("B")))
+
+
 class PackedTerms(Mapping[str, list[tuple[int, float]]]):
     """Term postings: sorted terms, each with a run of (position, weight) in two arrays. Only
-    the article's own terms are ever looked up, by binary search."""
+    the article's own terms are ever looked up, by binary search.
+
+    Opened for suggestions, the two big arrays stay on disk: `read` fetches one term's run
+    when a query asks for it, checked against that run's CRC (`crcs`), so a suggestion reads
+    the postings of the article's own terms, not all of them.
+    """
 
     def __init__(
-        self, terms: StringTable, offsets: np.ndarray, positions: np.ndarray, values: np.ndarray
+        self,
+        terms: StringTable,
+        offsets: np.ndarray,
+        positions: np.ndarray | None,
+        values: np.ndarray | None,
+        *,
+        crcs: np.ndarray | None = None,
+        read: RunReader | None = None,
+        items: int = 0,
     ) -> None:
         self.terms = terms
         self.offsets = offsets
         self.positions = positions
         self.values = values
+        self.crcs = crcs
+        self._read = read
+        self._items = items
+        self._fetched: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._at = _runs(offsets)
 
     def slot(self, term: object) -> int | None:
@@ -301,7 +330,25 @@ class PackedTerms(Mapping[str, list[tuple[int, float]]]):
 
     def run(self, slot: int) -> tuple[np.ndarray, np.ndarray]:
         start, end = self._at[slot], self._at[slot + 1]
-        return self.positions[start:end], self.values[start:end]
+        if self._read is None:
+            return self.positions[start:end], self.values[start:end]  # type: ignore[index]
+        if slot not in self._fetched:
+            raw_positions, raw_values = self._read(start, end)
+            try:
+                positions = np.frombuffer(raw_positions, np.int32)
+                values = np.frombuffer(raw_values, np.float64)
+            except ValueError:
+                raise DamagedIndex("a term's stored postings are cut short") from None
+            if (
+                len(positions) != end - start
+                or len(values) != end - start
+                or self.crcs is None
+                or _run_crc(positions, values) != int(self.crcs[slot])
+            ):
+                raise DamagedIndex("a term's stored postings fail their checksum")
+            _check_slots(positions, self._items, error=DamagedIndex)
+            self._fetched[slot] = (positions, values)
+        return self._fetched[slot]
 
     def df(self, slot: int) -> int:
         return self._at[slot + 1] - self._at[slot]
@@ -456,6 +503,7 @@ VOTE_COLUMNS = (
     "terms_blob",
     "terms_offsets",
     "term_offsets",
+    "term_crcs",
     "term_positions",
     "term_values",
     "names_blob",
@@ -485,6 +533,7 @@ COLUMN_TYPES = {
     "terms_blob": "u1",
     "terms_offsets": "i8",
     "term_offsets": "i8",
+    "term_crcs": "u4",
     "term_positions": "i4",
     "term_values": "f8",
     "names_blob": "u1",
@@ -515,9 +564,11 @@ def _check_runs(offsets: np.ndarray, count: int, total: int) -> None:
         raise ValueError("packed index offsets decrease")
 
 
-def _check_slots(slots: np.ndarray, bound: int, *, none: bool = False) -> None:
+def _check_slots(
+    slots: np.ndarray, bound: int, *, none: bool = False, error: type[Exception] = ValueError
+) -> None:
     if slots.size and (int(slots.min()) < (-1 if none else 0) or int(slots.max()) >= bound):
-        raise ValueError("packed index refers past its tables")
+        raise error("packed index refers past its tables")
 
 
 def _table(columns: Mapping[str, np.ndarray], name: str) -> StringTable:
@@ -538,28 +589,44 @@ class SimilarityIndex:
         self,
         columns: Mapping[str, np.ndarray],
         more: Callable[[], Mapping[str, np.ndarray]] | None = None,
+        runs: tuple[RunReader, int] | None = None,
     ) -> None:
-        """Raises ValueError when the columns do not describe one index."""
+        """Raises ValueError when the columns do not describe one index.
+
+        `more`: reads the same-event columns when first needed. `runs`: reads term postings
+        one term at a time, with the stored length of the postings (suggestions only).
+        """
         self._more = more
         self.columns = dict(columns)
-        self._attach_votes(self.columns)
+        self._attach_votes(self.columns, runs)
         if more is None:
             self._attach_events(self.columns)
 
-    def _attach_votes(self, c: Mapping[str, np.ndarray]) -> None:
+    def _attach_votes(
+        self, c: Mapping[str, np.ndarray], runs: tuple[RunReader, int] | None
+    ) -> None:
         self.ids = _table(c, "ids")
         n = len(self.ids)
         self.norms = c["norms"]
         if len(self.norms) != n:
             raise ValueError("packed index arrays differ in length")
         terms = _table(c, "terms")
-        _check_runs(c["term_offsets"], len(terms), len(c["term_positions"]))
-        if len(c["term_values"]) != len(c["term_positions"]):
+        if len(c["term_crcs"]) != len(terms):
             raise ValueError("packed index arrays differ in length")
-        _check_slots(c["term_positions"], n)
-        self.term_postings = PackedTerms(
-            terms, c["term_offsets"], c["term_positions"], c["term_values"]
-        )
+        if runs is not None:
+            read, total = runs
+            _check_runs(c["term_offsets"], len(terms), total)
+            self.term_postings = PackedTerms(
+                terms, c["term_offsets"], None, None, crcs=c["term_crcs"], read=read, items=n
+            )
+        else:
+            _check_runs(c["term_offsets"], len(terms), len(c["term_positions"]))
+            if len(c["term_values"]) != len(c["term_positions"]):
+                raise ValueError("packed index arrays differ in length")
+            _check_slots(c["term_positions"], n)
+            self.term_postings = PackedTerms(
+                terms, c["term_offsets"], c["term_positions"], c["term_values"]
+            )
         self.df = DocumentFrequency(self.term_postings)
         names = _table(c, "names")
         _check_runs(c["assessed_offsets"], n, len(c["assessed_slots"]))
@@ -788,13 +855,20 @@ def _terms(
     blob, offsets = _blob([encoded[i] for i in ordered])
     term_offsets = np.zeros(len(vocabulary) + 1, np.int64)
     np.cumsum(df[ordered], out=term_offsets[1:])
+    positions, values = owners[order], values[order]
+    crcs = np.zeros(len(vocabulary), np.uint32)
+    bounds = term_offsets.tolist()
+    for slot in range(len(vocabulary)):
+        start, end = bounds[slot], bounds[slot + 1]
+        crcs[slot] = _run_crc(positions[start:end], values[start:end])
     return {
         "norms": np.frombuffer(norms, np.float64) if n else np.zeros(0),
+        "term_crcs": crcs,
         "terms_blob": blob,
         "terms_offsets": offsets,
         "term_offsets": term_offsets,
-        "term_positions": owners[order],
-        "term_values": values[order],
+        "term_positions": positions,
+        "term_values": values,
     }
 
 

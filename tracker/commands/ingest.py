@@ -177,15 +177,26 @@ def _print_suggestions(suggestions, nodes) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    from tracker.ingest import suggest
-    from tracker.ingest_cache import node_index
+    from tracker.ingest import similarity_index, suggest
+    from tracker.ingest_cache import drop_cached, node_index
+    from tracker.ingest_similar import DamagedIndex
 
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
     project, index = _project_for_import(args, same_event=False)
-    nodes = node_index(project.root, project, use_cache=not getattr(args, "no_cache", False))
-    suggestions = suggest(article, project.nodes, (), top=args.top, index=index, node_index=nodes)
+    use_cache = not getattr(args, "no_cache", False)
+    nodes = node_index(project.root, project, use_cache=use_cache)
+    try:
+        suggestions = suggest(
+            article, project.nodes, (), top=args.top, index=index, node_index=nodes
+        )
+    except DamagedIndex:  # a stored run failed its check when read: rebuild, never trust it
+        drop_cached(project.root)
+        index = similarity_index(project.root, project, use_cache=use_cache, same_event=False)
+        suggestions = suggest(
+            article, project.nodes, (), top=args.top, index=index, node_index=nodes
+        )
     if args.format == "json":
         print(
             json.dumps(_suggestion_json(suggestions, project.nodes), ensure_ascii=False, indent=2)
