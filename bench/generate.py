@@ -25,7 +25,8 @@ from tracker.model import Assessment, EvidenceItem, Source  # noqa: E402
 from tracker.store import evidence_to_toml  # noqa: E402
 
 START = dt.date(2023, 1, 1)
-DAYS = (dt.date(2032, 12, 31) - START).days
+END = dt.date(2032, 12, 31)
+DAYS = (END - START).days
 
 EN_WORDS = [
     "minsk",
@@ -193,7 +194,7 @@ def generate(count: int, target: Path, seed: int = 1) -> None:
             source=Source(
                 url=f"https://news.example.org/{date.year}/{index}",
                 publisher=publisher,
-                published=date + dt.timedelta(days=rng.randint(0, 2))
+                published=min(date + dt.timedelta(days=rng.randint(0, 2)), END)
                 if precision == "day"
                 else None,
                 reliability=reliability,

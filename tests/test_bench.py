@@ -1,0 +1,55 @@
+"""The benchmark tools still run: a generated project is valid, and one timing prints its
+ratios to the floors. (The benchmarks themselves are not run by the tests.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+from tracker.store import load_project
+
+
+def test_generated_project_is_valid_and_one_timing_runs(tmp_path: Path, monkeypatch):
+    target = tmp_path / "bench-100"
+    made = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "generate.py"), "100", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    monkeypatch.setenv("TRACKER_TODAY", "2033-01-01")  # the generated decade ends in 2032
+    project = load_project(target, use_cache=False)
+    assert project.evidence_count == 100
+    assert project.problems == []
+    assert any("\u0400" <= ch <= "\u04ff" for item in project.items for ch in item.title)
+    assert max(len(item.assessments) for item in project.items) > 1
+
+    figures = tmp_path / "figures.json"
+    timed = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "run.py"),
+            str(target),
+            "--repeat",
+            "1",
+            "--only",
+            "status",
+            "--json",
+            str(figures),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TRACKER_TODAY": "2033-01-01"},
+    )
+    assert timed.returncode == 0, timed.stderr
+    assert "x parse" in timed.stdout and "read+parse every file" in timed.stdout
+    rows = {row["name"]: row for row in json.loads(figures.read_text())["results"]}
+    assert {"python -c pass", "read every file", "read+parse every file"} <= set(rows)
+    assert rows["status cold"]["seconds"] > 0 and rows["status warm"]["seconds"] > 0
