@@ -253,7 +253,7 @@ class Prepared:
         if hit is None:
             tree = _tree(nodes)
             hit = (tree, _levels(tree, self, as_of, config))
-            if len(self.memo) >= 4:
+            if len(self.memo) >= 8:  # four as-of dates, each with its trend window's start
                 self.memo.pop(next(iter(self.memo)))
             self.memo[key] = hit
         return hit
@@ -896,7 +896,7 @@ def score_all(
     prepared = prepared or prepare(items, config)
     tree, levels = prepared.levels(nodes, as_of, config)
     window_start = as_of - dt.timedelta(days=config.window_days)
-    before = _levels(tree, prepared, window_start, config)
+    _, before = prepared.levels(nodes, window_start, config)
     out: dict[str, NodeScore] = {}
     for nid in tree.nodes:
         lvl = levels[nid]
