@@ -3,7 +3,8 @@
 Floors: `python -c pass` (interpreter start), reading every data file's bytes, and reading and
 parsing every file with the fastest TOML parser available. Each command is timed cold (no load
 cache) and warm (cache filled), best of N runs, with its peak resident memory; the table shows
-seconds and ratios to the floors.
+seconds and ratios to the floors. The workbench's as-of change, a keystroke rather than a
+process, is timed inside the app by bench/tui.py (the median of five changes).
 
     python bench/generate.py 10000 /tmp/bench-10k
     python bench/run.py /tmp/bench-10k
@@ -194,6 +195,24 @@ def main() -> None:
             print(
                 f"{label:<26}{seconds:>9.3f}{seconds / start_floor:>9.1f}"
                 f"{seconds / parse_floor:>9.2f}{rss:>9.0f}{extra}"
+            )
+    if not wanted or "tui as-of change" in wanted:
+        # An as-of change is a keystroke, not a process: bench/tui.py times it in the app
+        # (median of five changes, until the new scores are on screen).
+        argv = [sys.executable, str(HERE / "tui.py"), str(root)]
+        try:
+            _, rss, output = measure(argv, root, env, 1)
+        except SystemExit as err:
+            print(f"tui as-of change: {err}")
+        else:
+            line = next(x for x in output.splitlines() if x.startswith("as-of change, scores"))
+            seconds = float(line.split("median ")[1].split(" ms")[0]) / 1000
+            results.append(
+                {"name": "tui as-of change", "kind": "command", "seconds": seconds, "rss_mb": rss}
+            )
+            print(
+                f"{'tui as-of change':<26}{seconds:>9.3f}{seconds / start_floor:>9.1f}"
+                f"{seconds / parse_floor:>9.2f}{rss:>9.0f}  in-app median: {line.strip()}"
             )
     if args.json:
         args.json.write_text(json.dumps({"files": count, "results": results}, indent=2))
