@@ -104,7 +104,7 @@ def _shingles(seq_words: list[str]) -> set[int]:
 # `shingles` read: the index build makes this pass once per text instead of three.
 _PASS = re.compile(r"(?:\A|[.!?:;\n])[\W_]*([^\W_]+(?:[-'’][^\W_]+)*)|([^\W_]+(?:[-'’][^\W_]+)*)")
 _WORD_INFO: dict[str, tuple[str | None, str | None, str | None]] = {}
-_WORD_INFO_MAX = 500_000
+_WORD_INFO_MAX = 100_000  # distinct raw words remembered (some 20 MB at most)
 
 
 def _word_info(word: str) -> tuple[str | None, str | None, str | None]:
