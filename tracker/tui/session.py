@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,15 +65,19 @@ class Session:
     _weights: dict[tuple[str, str], float] = field(default_factory=dict)
     _explained: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
 
-    def load(self) -> None:
-        """Read every file afresh (slow for big projects: the app runs this in a worker)."""
+    def load(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Read every file afresh (slow for big projects: the app runs this in a worker).
+
+        `progress(done, total)` is called from this thread while files are read (see
+        `store.load_project`); not at all when nothing needs reading.
+        """
         reload = self.project is not None
         # A load makes hundreds of thousands of objects that all stay alive: collecting cycles
         # meanwhile finds nothing and, scanning an ever bigger heap, doubles the load's time.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self._load()
+            self._load(progress)
         finally:
             if enabled:
                 gc.enable()
@@ -86,8 +91,8 @@ class Session:
             gc.collect()
         gc.freeze()
 
-    def _load(self) -> None:
-        self.project = load_project(self.root, use_cache=self.use_cache)
+    def _load(self, progress: Callable[[int, int], None] | None = None) -> None:
+        self.project = load_project(self.root, use_cache=self.use_cache, progress=progress)
         self.children = {}
         for node in self.project.nodes:
             self.children.setdefault(node.parent, []).append(node)

@@ -11,12 +11,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tracker.model import Node
+from tracker.tui.progress import Progress, ProgressPanel, Reporter, count_label
 from tracker.tui.session import Session, shift_months
 from tracker.tui.widgets import (
     STATUS,
@@ -36,6 +38,20 @@ GUIDANCE = """No evidence yet. To start:
   n        add evidence: paste an article, score it, save (ctrl+s)
   tracker import URL|FILE   from the command line
 Evidence lives in evidence/YYYY/ID.toml; see docs/workbench.md."""
+
+
+class LoadEnded(Message):
+    """The loading worker is done, with `failure` saying why if it failed.
+
+    Posted from the worker's thread to the screen's queue, so that it arrives after the
+    progress the load posted there: the bar is never drawn after the load ended.
+    """
+
+    bubble = False
+
+    def __init__(self, reporter: Reporter, failure: str | None = None) -> None:
+        super().__init__()
+        self.reporter, self.failure = reporter, failure
 
 
 class MainScreen(Screen[None]):
@@ -102,6 +118,7 @@ class MainScreen(Screen[None]):
         self._head_of: str | None = None
         self._score_of: tuple | None = None
         self._timeline_of: tuple | None = None
+        self._reporter: Reporter | None = None  # the running load's, while it reads files
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -137,25 +154,66 @@ class MainScreen(Screen[None]):
 
     # --- loading and scoring ----------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
+        """Read the project in a worker; a bar follows the files it reads, if there are many."""
+        self._end_progress()
+        self._reporter = Reporter(self)
+        self._load(self._reporter)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, reporter: Reporter) -> None:
         try:
-            self.session.load()
+            self.session.load(progress=reporter)
         except Exception as err:  # a bug below us must not take the analyst's terminal with it
             message = f"could not load the project: {type(err).__name__}: {err}"
-            self.app.call_from_thread(self.failed, message)
+            self.post_message(LoadEnded(reporter, message))
             return
-        self.app.call_from_thread(self.loaded)
+        self.post_message(LoadEnded(reporter))
 
-    def failed(self, message: str) -> None:
+    def on_load_ended(self, event: LoadEnded) -> None:
+        if event.failure is None:
+            self.loaded(event.reporter)
+        else:
+            self.failed(event.failure, event.reporter)
+
+    def on_progress(self, message: Progress) -> None:
+        """A load read more files: show (or move) its bar, unless that load is already over."""
+        reporter = message.reporter
+        if reporter is not self._reporter or reporter.closed:
+            return
+        done, total = message.done, message.total
+        label = count_label("reading evidence", done, total)
+        count: int | None = total
+        if done >= total:  # read: what is left (checks across files, scoring) has no count
+            label, count = f"checking {total:,} files and scoring…", None
+        panels = self.query("#load-progress")
+        if panels:
+            panels.first(ProgressPanel).show(label, done, count)
+        else:
+            panel = ProgressPanel(label, done=done, total=count, id="load-progress")
+            self.query_one("#detail").mount(panel, before=0)
+
+    def _end_progress(self, reporter: Reporter | None = None) -> None:
+        """The load is over (or another starts): no more updates, and the bar goes."""
+        if reporter is not None and reporter is not self._reporter:
+            return  # an older load ending after a newer one began: the newer one's bar stays
+        if self._reporter is not None:
+            self._reporter.closed = True
+            self._reporter = None
+        for panel in self.query("#load-progress"):
+            panel.remove()
+
+    def failed(self, message: str, reporter: Reporter | None = None) -> None:
+        self._end_progress(reporter)
         self.query_one("#banner", Static).update(
             literal(message + "\nr reloads; tracker check explains data problems")
         )
 
-    def loaded(self) -> None:
+    def loaded(self, reporter: Reporter | None = None) -> None:
         """Score and show the tree: scoring one date takes tens of milliseconds even on
         10,000 items (the date-free part is prepared once per load), so it runs right here;
         a thread would only contend for the interpreter with the drawing."""
+        self._end_progress(reporter)
         # The files were read anew: the paper's tree may have changed shape, every part of the
         # detail may read differently.
         self._head_of = self._score_of = self._timeline_of = None
