@@ -213,3 +213,13 @@ def test_prepared_from_a_loaded_project_matches_prepare(bundled):
     project = load_project(bundled, use_cache=False)
     fresh = prepare(project.items, config)
     assert snapshot.prepared(project, config).pack() == fresh.pack()
+
+
+def test_one_pass_over_the_evidence_keeps_no_item(project):
+    expected = [(ev.path, ev.item) for ev in load_project(project, use_cache=False).evidence]
+    scored(project, ScoringConfig())
+    for fresh in (load_project(project, use_cache=False), load_project(project)):
+        assert [(ev.path, ev.item) for ev in fresh.iter_evidence()] == expected
+        assert not fresh.evidence_loaded
+    assert fresh.loaded is not None  # the warm one read the packed results from the cache
+    assert all(f.result._item is None for f in fresh.loaded)  # and unpacked none to keep

@@ -54,6 +54,7 @@ from tracker.ingest_suggest import (
     NodeIndex,
     node_corpus,
 )
+from tracker.model import EvidenceItem
 from tracker.store import CACHE_DIR, EvidenceFile, Project
 
 CACHE_FILE = "similarity.pickle"
@@ -84,11 +85,15 @@ class ArchiveTexts(Mapping[str, str]):
     index build reads one at a time, so 100,000 texts are never held at once."""
 
     def __init__(self, root: Path, evidence: list[EvidenceFile]) -> None:
-        self._paths = {
-            ev.item.id: (root / ev.path).with_suffix(".txt")
-            for ev in evidence
-            if ev.item.source.archive_sha256
-        }
+        self._root = root
+        self._paths: dict[str, Path] = {}
+        for ev in evidence:
+            self.add(ev)
+
+    def add(self, ev: EvidenceFile) -> None:
+        """Know where this item's text is (an item that declares one)."""
+        if ev.item.source.archive_sha256:
+            self._paths[ev.item.id] = (self._root / ev.path).with_suffix(".txt")
 
     def __getitem__(self, evidence_id: str) -> str:
         path = self._paths[evidence_id]
@@ -334,9 +339,17 @@ def similarity_index(
 
 
 def _build(root: Path, project: Project) -> SimilarityIndex:
-    evidence = project.evidence
+    """One pass over the evidence, each item unpacked as it is reached and dropped after
+    (`Project.iter_evidence`), each archived text read when its item is reached."""
+    texts = ArchiveTexts(root, [])
+
+    def items() -> Iterator[EvidenceItem]:
+        for ev in project.iter_evidence():
+            texts.add(ev)
+            yield ev.item
+
     with no_gc():
-        return SimilarityIndex.build((ev.item for ev in evidence), archive_texts(root, evidence))
+        return SimilarityIndex.build(items(), texts)
 
 
 # --- the stemmed paper --------------------------------------------------------------------------

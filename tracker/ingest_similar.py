@@ -675,7 +675,7 @@ class SimilarityIndex:
         dict), so the build holds little beyond the index it makes; `archive_texts` may read
         each text on demand.
         """
-        return cls(_Builder().run(items, archive_texts or {}))
+        return cls(_Builder().run(items, archive_texts if archive_texts is not None else {}))
 
     def idf(self, term: str) -> float:
         """Rarity of a term across the evidence; smoothed so a handful of items still works."""

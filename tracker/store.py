@@ -408,6 +408,25 @@ class Project:
             )
         return out
 
+    def iter_evidence(self) -> typing.Iterator[EvidenceFile]:
+        """Every evidence file in load order, each item unpacked as it is reached and not kept:
+        one pass over 100,000 items (an index build) without holding them all."""
+        if self._evidence is not None:
+            yield from self._evidence
+            return
+        if self.loaded is None:
+            results = _read_results(self.root, self.paths, self.state, self._use_cache)
+            self.loaded = [LoadedFile(p, r) for p, r in zip(self.paths, results, strict=True)]
+        batch: list[str] = []
+        for f in self.loaded:
+            item = f.result.peek_item()
+            if item is not None:
+                yield EvidenceFile(item, f.path, f.result.sha256, f.result.url_key)
+            else:  # loaded without the item: read it again (in batches, in file order)
+                batch.append(f.path)
+        if batch:
+            yield from _read_evidence(self.root, batch, None, False)
+
     @property
     def evidence_loaded(self) -> bool:
         """False while the evidence items have not been materialised (nobody asked for them)."""
@@ -647,6 +666,12 @@ class FileResult:
         if self._item is None and self._packed is not None:
             self._item = item_from_plain(pickle.loads(self._packed))
             self._packed = None
+        return self._item
+
+    def peek_item(self) -> EvidenceItem | None:
+        """The item, unpacked afresh if packed, and not kept (see `item`)."""
+        if self._item is None and self._packed is not None:
+            return item_from_plain(pickle.loads(self._packed))
         return self._item
 
     @property
