@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.app import App, ComposeResult
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Input, Label, ProgressBar
 
 from tests.conftest import evidence_toml, write_evidence
 from tests.tui.helpers import SIZE, settle, text_of, tree_ids
@@ -164,3 +165,72 @@ async def test_the_panel_says_what_happens_and_fills_its_bar() -> None:
         panel.post_message(progress.ProgressPanel.Done())
         await pilot.pause()
         assert not pilot.app.query(progress.ProgressPanel)
+
+
+class ImportWatch:
+    """What the import's panel said, seen from the UI thread as each message arrives."""
+
+    def __init__(self) -> None:
+        self.app: WorkbenchApp | None = None
+        self.labels: list[str] = []
+
+    def __call__(self, message) -> None:
+        if self.app is None or not self.app.screen_stack:
+            return
+        for panel in self.app.screen.query("#import-progress").results(progress.ProgressPanel):
+            if panel.display and (not self.labels or self.labels[-1] != panel.label):
+                self.labels.append(panel.label)
+
+
+ARTICLE = """Minsk releases political prisoners
+
+BELTA, 12 March 2025. The president pardoned 23 political prisoners on Tuesday."""
+
+
+async def test_an_import_says_what_it_does_then_the_indicator_goes(many: Path, monkeypatch) -> None:
+    monkeypatch.setattr(progress, "SHOW_AFTER", 0.0)  # show it however fast the import is
+    watch = ImportWatch()
+    app = watch.app = WorkbenchApp(many)
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        app.post_message(events.Paste(ARTICLE))  # as the terminal delivers a paste
+        await settle(pilot)
+        await settle(pilot)
+        assert watch.labels[0] == "reading the article…"
+        assert f"indexing {FILES} items and their archived texts…" in watch.labels
+        assert "looking for the same event, suggesting recommendations…" in watch.labels
+        assert not app.screen.query("#import-progress")
+        assert app.screen.query_one("#f-title", Input).value  # filled from the article
+
+        # A second import: the index is built, so that step is not announced again.
+        watch.labels.clear()
+        from tracker import ingest
+        from tracker.tui.screens.importing import run_import
+
+        run_import(app.screen, lambda: ingest.extract_text(ARTICLE), ingest)
+        await settle(pilot)
+        await settle(pilot)
+        assert not any(label.startswith("indexing") for label in watch.labels)
+        assert not app.screen.query("#import-progress")
+
+
+async def test_a_failed_import_takes_its_indicator_away(mini: Path, monkeypatch) -> None:
+    from tracker import ingest
+    from tracker.tui.screens.importing import run_import
+
+    monkeypatch.setattr(progress, "SHOW_AFTER", 0.0)
+    watch = ImportWatch()
+    app = watch.app = WorkbenchApp(mini)
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        missing = mini / "no-such-article.html"
+        run_import(app.screen, lambda: ingest.extract_file(missing), ingest)
+        await settle(pilot)
+        await settle(pilot)
+        assert watch.labels == ["reading the article…"]
+        assert not app.screen.query("#import-progress")
+        assert type(app.screen).__name__ == "EvidenceForm"  # still there, nothing lost

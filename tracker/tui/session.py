@@ -240,6 +240,11 @@ class Session:
         found.sort(key=lambda e: (e.item.date, e.item.id), reverse=True)
         return found[:limit]
 
+    @property
+    def similarity_ready(self) -> bool:
+        """Whether the same-event index is built (else the next import builds it first)."""
+        return self._similarity is not None
+
     def similarity_index(self, ingest) -> Any:
         """Built once per load: same-event detection over every item and its archived text."""
         if self._similarity is None and self.project is not None:

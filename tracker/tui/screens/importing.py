@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from tracker.tui import progress
+from tracker.tui.progress import ProgressPanel
 from tracker.tui.widgets import literal
 
 if TYPE_CHECKING:
@@ -42,16 +44,32 @@ def fill_from_text(form: EvidenceForm, text: str) -> None:
     run_import(form, lambda: ingest.extract_text(text), ingest)
 
 
-def run_import(form: EvidenceForm, extract, ingest) -> None:
-    """Extract and match in a thread (a fetch or a big project takes time), then fill the form."""
+def run_import(
+    form: EvidenceForm, extract, ingest, first_step: str = "reading the article…"
+) -> None:
+    """Extract and match in a thread (a fetch or a big project takes time), then fill the form.
+
+    A label and an indeterminate bar say which step runs, if the import takes long enough
+    to notice (SHOW_AFTER); they go when it ends, however it ends.
+    """
     session = form.session
+    for old in form.query("#import-progress"):
+        old.remove()  # an import started before this one: this one replaces it
+    panel = ProgressPanel(first_step, delay=progress.SHOW_AFTER, id="import-progress")
+    form.mount(panel, before=form.query_one("#errors"))
+
+    def step(label: str) -> None:
+        panel.post_message(ProgressPanel.Stage(label))
 
     def job() -> None:
         try:
             article = extract()
             items = session.project.items if session.project else []
             nodes = session.project.nodes if session.project else []
+            if not session.similarity_ready:  # built once per load; on a cold cache, slow
+                step(f"indexing {len(items):,} items and their archived texts…")
             index = session.similarity_index(ingest)
+            step("looking for the same event, suggesting recommendations…")
             same = ingest.find_same_event(article, items, index=index)
             suggestions = ingest.suggest(
                 article, nodes, items, top=5, index=index, node_index=session.node_index(ingest)
@@ -61,6 +79,8 @@ def run_import(form: EvidenceForm, extract, ingest) -> None:
                 form.notify, str(err), title="Not imported", severity="error", markup=False
             )
             return
+        finally:
+            panel.post_message(ProgressPanel.Done())
         form.app.call_from_thread(apply_article, form, article, same, suggestions, ingest)
 
     form.run_worker(job, thread=True, group="import", exclusive=True)
@@ -139,7 +159,7 @@ def ask_and_import(form: EvidenceForm, kind: str) -> None:
         if kind == "file":
             run_import(form, lambda: ingest.extract_file(Path(answer).expanduser()), ingest)
         else:
-            run_import(form, lambda: ingest.fetch_url(answer), ingest)
+            run_import(form, lambda: ingest.fetch_url(answer), ingest, "fetching the article…")
 
     prompt = "Import which file? (path)" if kind == "file" else "Fetch which URL?"
     form.app.push_screen(AskScreen(prompt), got)
