@@ -223,3 +223,19 @@ def test_one_pass_over_the_evidence_keeps_no_item(project):
         assert not fresh.evidence_loaded
     assert fresh.loaded is not None  # the warm one read the packed results from the cache
     assert all(f.result._item is None for f in fresh.loaded)  # and unpacked none to keep
+
+
+def test_a_head_start_never_outlives_its_command(project, capsys):
+    from tracker import scan
+
+    root = str(project)
+    assert main(["check", "-C", root]) == 1  # the project has one bad item
+    # This command fails before it loads: the scan it started must not serve a later one.
+    assert main(["suggest", root + "/recommendations.toml", "--top", "0", "-C", root]) == 2
+    assert not scan._started
+    bad = project / "evidence" / "2025" / "2025-05-01-c.toml"
+    bad.write_text(evidence_toml("2025-05-01-c", date="2025-05-01", impact=1))
+    age(bad, seconds=5)
+    capsys.readouterr()
+    assert main(["check", "-C", root]) == 0
+    assert "ok: 0 errors" in capsys.readouterr().out

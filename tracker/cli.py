@@ -111,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A command is a short process: collecting cycles among the many objects a load makes
         # costs it a tenth of its time and frees nothing it needs.
         gc.disable()
+    if args.command in READS_EVIDENCE:
+        _head_start(args)
     try:
         return int(run(args))
     except UsageError as err:
@@ -135,6 +137,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return Exit.INTERNAL
+    finally:
+        if args.command in READS_EVIDENCE:
+            from tracker import scan
+
+            scan.forget()  # a head start is for this command only, never a later one
+
+
+# Commands that load the project: checking that no evidence file changed (a scan and a stat
+# of each) starts in a thread while the command imports what it needs.
+READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest", "import"}
+
+
+def _head_start(args: argparse.Namespace) -> None:
+    if getattr(args, "no_cache", False) or getattr(args, "known_as_of", None) is not None:
+        return
+    from pathlib import Path
+
+    from tracker import scan
+
+    start = Path(args.root) if getattr(args, "root", None) else None
+    try:
+        scan.prefetch(scan.find_root(start))
+    except (scan.ProjectNotFound, OSError):  # the command itself says what is wrong
+        return
 
 
 def project_root(args: argparse.Namespace):

@@ -26,17 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import time
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.cachefile import write_cache_file
 from tracker.model import EvidenceItem, Problem
-from tracker.store import CACHE_DIR, EVIDENCE_DIR, Scan, scan_evidence
+from tracker.scan import EvidenceState
+from tracker.store import CACHE_DIR
 
 if TYPE_CHECKING:
     from tracker.config import ScoringConfig
@@ -45,43 +43,9 @@ if TYPE_CHECKING:
 
 PROJECT_FILE = "project.pickle"
 READINGS_FILE = "readings.pickle"
-RACY_SECONDS = 2.0
 FORMAT = 1  # bump when what is stored changes meaning
 
 Stat = tuple[int, int]  # size, modification time in ns; (-1, -1) when it cannot be read
-
-
-@dataclass(frozen=True)
-class EvidenceState:
-    """Every entry below `evidence/` with its size and modification time, and one digest
-    over them all: equal digests mean no file was added, removed, renamed or edited."""
-
-    scan: Scan
-    digest: str
-    newest: float  # the most recent modification time, in seconds
-
-    @property
-    def settled(self) -> bool:
-        """True when no file changed so recently that an edit could hide from the key."""
-        return time.time() - self.newest > RACY_SECONDS
-
-    @cached_property
-    def stats(self) -> dict[str, Stat]:
-        scan = self.scan
-        return dict(zip(scan.files, zip(scan.sizes, scan.times, strict=True), strict=True))
-
-
-def evidence_state(root: Path) -> EvidenceState:
-    """One `lstat` per entry (links are not followed): the cost of a warm run's check."""
-    scan = scan_evidence(root, stat=True)
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{EVIDENCE_DIR}\n{len(scan.files)}\n".encode())
-    digest.update("\0".join(scan.files).encode("utf-8", "surrogateescape"))
-    digest.update("\0".join(sorted(scan.links)).encode("utf-8", "surrogateescape"))
-    digest.update(array("q", scan.sizes).tobytes())
-    digest.update(array("q", scan.times).tobytes())
-    newest = max(scan.times, default=0) / 1e9
-    return EvidenceState(scan, digest.hexdigest(), newest)
 
 
 # --- the files -------------------------------------------------------------------------------

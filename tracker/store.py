@@ -37,19 +37,24 @@ from tracker.model import (
     RecommendationsFile,
     Source,
 )
+from tracker.scan import (
+    EVIDENCE_DIR,
+    RECOMMENDATIONS,
+    scan_evidence,
+)
+from tracker.scan import ProjectNotFound as ProjectNotFound  # re-exported: where it was
+from tracker.scan import find_root as find_root  # re-exported: where it was
 from tracker.urls import normalize_url
 
 if typing.TYPE_CHECKING:
-    from tracker.snapshot import EvidenceState
+    from tracker.scan import EvidenceState
 
 try:  # the faster parser where installed; the standard library's otherwise
     import tomli as toml_parser
 except ImportError:  # pragma: no cover - depends on the environment
     import tomllib as toml_parser  # type: ignore[no-redef]
 
-RECOMMENDATIONS = "recommendations.toml"
 CONFIG = "tracker.toml"
-EVIDENCE_DIR = "evidence"
 DRAFTS_DIR = "drafts"
 CACHE_DIR = ".tracker-cache"
 
@@ -60,10 +65,6 @@ MAX_ARCHIVE_BYTES = 16 << 20
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: .*)?$")
 _LEFTOVER = re.compile(r"(~$|^\.#|^#.*#$|\.swp$|\.swo$|\.orig$|\.rej$|\.bak$|\.tmp$|^\.~)")
-
-
-class ProjectNotFound(Exception):
-    """No `recommendations.toml` in the folder or any parent."""
 
 
 class FileChangedError(Exception):
@@ -480,18 +481,6 @@ def _read_evidence(
         ]
 
 
-def find_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above `start` that holds `recommendations.toml`."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / RECOMMENDATIONS).is_file():
-            return folder
-    raise ProjectNotFound(
-        f"no {RECOMMENDATIONS} in {here} or any folder above it: run tracker inside a "
-        "tracking project, or start one with 'tracker init'"
-    )
-
-
 def _rel(root: Path, path: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -569,68 +558,6 @@ def _tree_problems(nodes: list[Node], text: str, rel: str) -> list[Problem]:
 def _did_you_mean(value: str, known: list[str]) -> str:
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else "no such id"
-
-
-@dataclass
-class Scan:
-    """What is below `evidence/`: paths relative to the root, posix, sorted; with `stat=True`
-    also each entry's size and modification time (ns), in the same order ((-1, -1): gone)."""
-
-    files: list[str] = field(default_factory=list)
-    links: set[str] = field(default_factory=set)
-    sizes: list[int] = field(default_factory=list)
-    times: list[int] = field(default_factory=list)
-
-
-def scan_evidence(root: Path, *, stat: bool = False) -> Scan:
-    """Every entry below `evidence/`, sorted, so every run and every machine sees one order.
-
-    Symbolic links are recorded, never followed: a link could point outside the project.
-    Plain strings and `os.scandir`, not pathlib: this runs once per file on every command,
-    and with `stat` it is the whole cost of a warm run's check that nothing changed.
-    """
-    scan = Scan()
-    base = os.path.join(root, EVIDENCE_DIR)
-    prefix = len(os.fspath(root)) + 1
-    paths: list[str] = []
-    links: list[str] = []
-    stack = [base]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.name != ".gitkeep":  # keeps an empty evidence/ in git; not data
-                paths.append(entry.path)
-                if entry.is_symlink():
-                    links.append(entry.path)
-    paths.sort()
-    if os.sep == "/":
-        scan.files = [path[prefix:] for path in paths]
-        scan.links = {path[prefix:] for path in links}
-    else:  # pragma: no cover - Windows
-        scan.files = [path[prefix:].replace(os.sep, "/") for path in paths]
-        scan.links = {path[prefix:].replace(os.sep, "/") for path in links}
-    if stat:
-        try:
-            stats = list(map(os.lstat, paths))
-        except OSError:  # an entry vanished since the listing: take the others one by one
-            stats = [_lstat_or_none(path) for path in paths]
-        scan.sizes = [st.st_size if st else -1 for st in stats]
-        scan.times = [st.st_mtime_ns if st else -1 for st in stats]
-    return scan
-
-
-def _lstat_or_none(path: str) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except OSError:
-        return None
 
 
 class FileResult:
@@ -832,7 +759,7 @@ def load_project(
 
 def _load_project(root: Path, *, use_cache: bool, progress, items: bool) -> Project:
     from tracker import cache as load_cache
-    from tracker import snapshot
+    from tracker import scan, snapshot
 
     problems: list[Problem] = []
     doc, rec_problems, rec_sha = load_recommendations(root)
@@ -840,7 +767,7 @@ def _load_project(root: Path, *, use_cache: bool, progress, items: bool) -> Proj
     paper = doc.paper if doc else None
     nodes = doc.nodes if doc else []
 
-    state = snapshot.evidence_state(root) if use_cache else None
+    state = scan.state(root) if use_cache else None
     key = ""
     if state is not None:
         key = snapshot.project_key(state, rec_sha, today().isoformat())

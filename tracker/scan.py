@@ -1,0 +1,168 @@
+"""What is below `evidence/`, and whether any of it changed: the one step every command takes.
+
+Kept light (no pydantic, no models) so that it can start in a thread before a command's heavy
+imports: the scan and one `lstat` per file are a warm run's whole cost of knowing that nothing
+changed, and `lstat` releases the interpreter lock, so that work overlaps the imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from array import array
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+RECOMMENDATIONS = "recommendations.toml"
+EVIDENCE_DIR = "evidence"
+RACY_SECONDS = 2.0
+
+Stat = tuple[int, int]  # size, modification time in ns; (-1, -1) when it cannot be read
+
+
+class ProjectNotFound(Exception):
+    """No `recommendations.toml` in the folder or any parent."""
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` that holds `recommendations.toml`."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / RECOMMENDATIONS).is_file():
+            return folder
+    raise ProjectNotFound(
+        f"no {RECOMMENDATIONS} in {here} or any folder above it: run tracker inside a "
+        "tracking project, or start one with 'tracker init'"
+    )
+
+
+@dataclass
+class Scan:
+    """What is below `evidence/`: paths relative to the root, posix, sorted; with `stat=True`
+    also each entry's size and modification time (ns), in the same order ((-1, -1): gone)."""
+
+    files: list[str] = field(default_factory=list)
+    links: set[str] = field(default_factory=set)
+    sizes: list[int] = field(default_factory=list)
+    times: list[int] = field(default_factory=list)
+
+
+def scan_evidence(root: Path, *, stat: bool = False) -> Scan:
+    """Every entry below `evidence/`, sorted, so every run and every machine sees one order.
+
+    Symbolic links are recorded, never followed: a link could point outside the project.
+    Plain strings and `os.scandir`, not pathlib: this runs once per file on every command,
+    and with `stat` it is the whole cost of a warm run's check that nothing changed.
+    """
+    scan = Scan()
+    base = os.path.join(root, EVIDENCE_DIR)
+    prefix = len(os.fspath(root)) + 1
+    paths: list[str] = []
+    links: list[str] = []
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.name != ".gitkeep":  # keeps an empty evidence/ in git; not data
+                paths.append(entry.path)
+                if entry.is_symlink():
+                    links.append(entry.path)
+    paths.sort()
+    if os.sep == "/":
+        scan.files = [path[prefix:] for path in paths]
+        scan.links = {path[prefix:] for path in links}
+    else:  # pragma: no cover - Windows
+        scan.files = [path[prefix:].replace(os.sep, "/") for path in paths]
+        scan.links = {path[prefix:].replace(os.sep, "/") for path in links}
+    if stat:
+        try:
+            stats = list(map(os.lstat, paths))
+        except OSError:  # an entry vanished since the listing: take the others one by one
+            stats = [_lstat_or_none(path) for path in paths]
+        scan.sizes = [st.st_size if st else -1 for st in stats]
+        scan.times = [st.st_mtime_ns if st else -1 for st in stats]
+    return scan
+
+
+def _lstat_or_none(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class EvidenceState:
+    """Every entry below `evidence/` with its size and modification time, and one digest
+    over them all: equal digests mean no file was added, removed, renamed or edited."""
+
+    scan: Scan
+    digest: str
+    newest: float  # the most recent modification time, in seconds
+
+    @property
+    def settled(self) -> bool:
+        """True when no file changed so recently that an edit could hide from the key."""
+        return time.time() - self.newest > RACY_SECONDS
+
+    @cached_property
+    def stats(self) -> dict[str, Stat]:
+        scan = self.scan
+        return dict(zip(scan.files, zip(scan.sizes, scan.times, strict=True), strict=True))
+
+
+def evidence_state(root: Path) -> EvidenceState:
+    """One `lstat` per entry (links are not followed): the cost of a warm run's check."""
+    scan = scan_evidence(root, stat=True)
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{EVIDENCE_DIR}\n{len(scan.files)}\n".encode())
+    digest.update("\0".join(scan.files).encode("utf-8", "surrogateescape"))
+    digest.update("\0".join(sorted(scan.links)).encode("utf-8", "surrogateescape"))
+    digest.update(array("q", scan.sizes).tobytes())
+    digest.update(array("q", scan.times).tobytes())
+    newest = max(scan.times, default=0) / 1e9
+    return EvidenceState(scan, digest.hexdigest(), newest)
+
+
+# --- a head start ---------------------------------------------------------------------------
+
+_started: dict[str, tuple[threading.Thread, list]] = {}
+
+
+def prefetch(root: Path) -> None:
+    """Start computing `evidence_state(root)` in a thread; `state(root)` picks it up."""
+    key = os.fspath(root)
+    if key in _started:
+        return
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(evidence_state(root)), daemon=True)
+    _started[key] = (thread, box)
+    thread.start()
+
+
+def state(root: Path) -> EvidenceState:
+    """The evidence's state: the prefetched one (taken once), else computed now."""
+    started = _started.pop(os.fspath(root), None)
+    if started is not None:
+        thread, box = started
+        thread.join()
+        if box:
+            return box[0]
+    return evidence_state(root)
+
+
+def forget() -> None:
+    """Drop head starts not taken (the command ended before loading)."""
+    for thread, _ in _started.values():
+        thread.join()
+    _started.clear()
