@@ -162,6 +162,7 @@ async def test_the_panel_says_what_happens_and_fills_its_bar() -> None:
         await pilot.pause()
         assert str(label.render()) == "finding same-event candidates…"
         assert bar.total is None
+        assert not bar.query_one("#percentage").display
         panel.post_message(progress.ProgressPanel.Done())
         await pilot.pause()
         assert not pilot.app.query(progress.ProgressPanel)

@@ -133,6 +133,8 @@ class ProgressPanel(Horizontal):
             return
         labels.first().update(self.label)
         bar = bars.first()
+        for status in bar.query("#percentage, #eta"):  # no count: no per cent, no time left
+            status.display = self.total is not None
         if self.total is None:
             bar.update(total=None)
         else:
