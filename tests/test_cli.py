@@ -99,3 +99,12 @@ def test_cli_without_tui_does_not_import_textual(command):
 def test_python_dash_m_works():
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("tracker ")
+
+
+def test_the_workbench_takes_its_options_without_the_word_tui(mini, capsys):
+    # `tracker -C DIR --no-cache` means `tracker tui -C DIR --no-cache`; without a terminal
+    # the workbench says so (exit 2), where before the options themselves were refused.
+    assert main(["-C", str(mini), "--no-cache"]) == 2
+    assert "needs a terminal" in capsys.readouterr().err
+    assert main(["--no-cache", "-C", str(mini / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().err

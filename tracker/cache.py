@@ -183,6 +183,8 @@ def _load_parallel(
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
+    if progress is not None:
+        progress(0, len(rels))  # a bar can show before the first chunk comes back
     results: list[FileResult] = []
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

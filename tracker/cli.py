@@ -98,11 +98,14 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["tui", *argv]  # `tracker --no-cache`, `tracker -C DIR`: the workbench's options
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
     if run is None:
         if "tui" in COMMAND_MODULES:
-            args = parser.parse_args(["tui", *(argv or sys.argv[1:])])
+            args = parser.parse_args(["tui", *argv])
             run = args.run
         else:
             parser.print_help()
