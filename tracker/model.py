@@ -120,6 +120,8 @@ class Strict(BaseModel):
         validate_by_alias=True,
         validate_by_name=True,
         serialize_by_alias=True,
+        # Built on first validation: a warm run validates no evidence item, so it never pays.
+        defer_build=True,
     )
 
 

@@ -48,7 +48,8 @@ ExclusionReason = Literal["after_as_of", "duplicate_event", "outside_window"]
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built on first use: most reports construct these without validation (model_construct).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Contribution(_Out):
@@ -707,7 +708,7 @@ def _levels(
                 positives.append(share * direct_positive)
                 negatives.append(share * direct_negative)
                 child_parts.append(
-                    ChildPart(
+                    ChildPart.model_construct(
                         node_id="(direct)",
                         title="the node's own evidence",
                         importance=config.direct_importance,
@@ -723,7 +724,7 @@ def _levels(
                 child = tree.nodes[k]
                 share = child.importance / total_importance if lvl.evidence_count else 0.0
                 child_parts.append(
-                    ChildPart(
+                    ChildPart.model_construct(
                         node_id=k,
                         title=child.title,
                         importance=child.importance,
@@ -910,7 +911,7 @@ def score_all(
             if explained
             else Explanation([], [], 0)
         )
-        out[nid] = NodeScore(
+        out[nid] = NodeScore.model_construct(  # computed here: nothing to validate
             node_id=nid,
             title=node.title,
             kind=node.kind,
