@@ -821,6 +821,7 @@ def _explain(
     as_of: dt.date,
     config: ScoringConfig,
     limit: int | None,
+    exclusions: bool = True,
 ) -> Explanation:
     parts = _flat_parts(levels, nid)
     shown = parts
@@ -832,8 +833,8 @@ def _explain(
     reasons: dict[str, int] = defaultdict(int)
     for skip in skips:
         reasons[skip.reason] += 1
-    listed = skips
-    if limit is not None:
+    listed = skips if exclusions else []
+    if limit is not None and exclusions:
         listed = heapq.nsmallest(limit, skips, key=lambda k: (k.reading.ref, k.reading.evidence_id))
     items = prepared.items
     items.fetch([p.reading.rank for p in shown] + [k.reading.rank for k in listed])
@@ -884,6 +885,7 @@ def score_all(
     *,
     detail: Collection[str] | None = None,
     detail_limit: int | None = None,
+    detail_exclusions: bool = True,
     prepared: Prepared | None = None,
 ) -> dict[str, NodeScore]:
     """Every node's score at `as_of`, in the paper's order; evidence after `as_of` is ignored.
@@ -891,7 +893,8 @@ def score_all(
     `detail`: the nodes whose `contributions` and `excluded` are wanted (None: all of them);
     the others carry the numbers only. `detail_limit`: list only the largest contributions
     and the earliest exclusions (with their counts and the rest's sum): a quick view of a
-    node with thousands of items, which reads only the items it lists.
+    node with thousands of items, which reads only the items it lists. `detail_exclusions`:
+    False lists no exclusion (only their counts): what a report of contributions alone needs.
     `prepared`: `prepare(items, config)`, reused across dates.
     """
     prepared = prepared or prepare(items, config)
@@ -907,7 +910,7 @@ def score_all(
         has_any = lvl.evidence_count or before[nid].evidence_count
         explained = detail is None or nid in detail
         why = (
-            _explain(tree, prepared, levels, nid, as_of, config, detail_limit)
+            _explain(tree, prepared, levels, nid, as_of, config, detail_limit, detail_exclusions)
             if explained
             else Explanation([], [], 0)
         )

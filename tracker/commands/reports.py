@@ -110,7 +110,13 @@ def run_changes(args: argparse.Namespace) -> int:
     shown = {m.node_id for m in (*result.status_changes, *result.up, *result.down)}
     if shown:
         after = score_all(
-            project.nodes, prepared.items, until, config, detail=shown, prepared=prepared
+            project.nodes,
+            prepared.items,
+            until,
+            config,
+            detail=shown,
+            detail_exclusions=False,  # a move shows the evidence that counts
+            prepared=prepared,
         )
         result = rx.changes(prepared, before, after, args.since, until, top=args.top)
     meta = rx.Meta.make(project, config, until, commit_of(project.root), args)
