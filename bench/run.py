@@ -2,8 +2,9 @@
 
 Floors: `python -c pass` (interpreter start), reading every data file's bytes, and reading and
 parsing every file with the fastest TOML parser available. Each command is timed cold (no load
-cache) and warm (cache filled), best of N runs, with its peak resident memory; the table shows
-seconds and ratios to the floors. The workbench's as-of change, a keystroke rather than a
+cache) and warm (cache filled), best of N runs, with its peak resident memory: "RSS MB" the
+largest of the command and its worker processes (a forked worker counts the pages it shares
+with the command), "own MB" the command's own. The table shows seconds and ratios to the floors. The workbench's as-of change, a keystroke rather than a
 process, is timed inside the app by bench/tui.py (the median of five changes).
 
     python bench/generate.py 10000 /tmp/bench-10k
@@ -51,6 +52,9 @@ for folder, _, files in os.walk(sys.argv[1]):
 """
 
 
+OWN_RSS: dict[tuple[str, ...], float] = {}  # a command's own peak, without its workers
+
+
 @dataclass
 class Timing:
     name: str
@@ -64,8 +68,10 @@ def measure(
 ) -> tuple[float, float, str]:
     """Best wall time of `repeat` runs, and the peak RSS (MB) of the runs."""
     best = float("inf")
-    peak = 0.0
+    peak = own = 0.0
     output = ""
+    rss_file = Path(tempfile.mkstemp(prefix="bench-rss-")[1])
+    env = {**env, "BENCH_RSS_FILE": str(rss_file)}
     for _ in range(repeat):
         # Output to a file, not a pipe: a full pipe would stall a child that nobody reads
         # while wait4 waits for it.
@@ -81,11 +87,20 @@ def measure(
             raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{output[-2000:]}")
         best = min(best, elapsed)
         peak = max(peak, usage.ru_maxrss / 1024)
+        text = rss_file.read_text().strip()
+        own = max(own, int(text) / 1024 if text else 0.0)
+    rss_file.unlink(missing_ok=True)
+    OWN_RSS[tuple(argv)] = own
     return best, peak, output
 
 
+def _own(argv: list[str]) -> str:
+    own = OWN_RSS.get(tuple(argv), 0.0)
+    return f"{own:.0f}" if own else "-"
+
+
 def tracker(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tracker", *args]
+    return [sys.executable, str(HERE / "own_rss.py"), *args]
 
 
 def first_ids(root: Path) -> tuple[str, str]:
@@ -152,13 +167,13 @@ def main() -> None:
     start_floor = floor_times["python -c pass"]
     parse_floor = floor_times["read+parse every file"]
 
-    header = f"{'what':<26}{'seconds':>9}{'x start':>9}{'x parse':>9}{'RSS MB':>9}"
+    header = f"{'what':<26}{'seconds':>9}{'x start':>9}{'x parse':>9}{'RSS MB':>9}{'own MB':>9}"
     print(header)
     print("-" * len(header))
     for row in results:
         print(
             f"{row['name']:<26}{row['seconds']:>9.3f}{row['seconds'] / start_floor:>9.1f}"
-            f"{row['seconds'] / parse_floor:>9.2f}{row['rss_mb']:>9.0f}"
+            f"{row['seconds'] / parse_floor:>9.2f}{row['rss_mb']:>9.0f}{'-':>9}"
         )
     for name, (argv, uses_data) in commands.items():
         if wanted and name not in wanted:
@@ -168,8 +183,8 @@ def main() -> None:
             run_argv = list(argv)
             if mode == "cold":
                 shutil.rmtree(root / ".tracker-cache", ignore_errors=True)
-                if run_argv[1:3] == ["-m", "tracker"]:
-                    run_argv.insert(4, "--no-cache")
+                if run_argv[1] == str(HERE / "own_rss.py"):
+                    run_argv.insert(3, "--no-cache")
                 else:
                     run_argv.append("--no-cache")
             try:
@@ -189,12 +204,13 @@ def main() -> None:
                     "kind": "command",
                     "seconds": seconds,
                     "rss_mb": rss,
+                    "own_rss_mb": OWN_RSS.get(tuple(run_argv), 0.0),
                     "probe": extra.strip(),
                 }
             )
             print(
                 f"{label:<26}{seconds:>9.3f}{seconds / start_floor:>9.1f}"
-                f"{seconds / parse_floor:>9.2f}{rss:>9.0f}{extra}"
+                f"{seconds / parse_floor:>9.2f}{rss:>9.0f}{_own(run_argv):>9}{extra}"
             )
     if not wanted or "tui as-of change" in wanted:
         # An as-of change is a keystroke, not a process: bench/tui.py times it in the app
@@ -212,7 +228,7 @@ def main() -> None:
             )
             print(
                 f"{'tui as-of change':<26}{seconds:>9.3f}{seconds / start_floor:>9.1f}"
-                f"{seconds / parse_floor:>9.2f}{rss:>9.0f}  in-app median: {line.strip()}"
+                f"{seconds / parse_floor:>9.2f}{rss:>9.0f}{'-':>9}  in-app: {line.strip()}"
             )
     if args.json:
         args.json.write_text(json.dumps({"files": count, "results": results}, indent=2))

@@ -164,7 +164,7 @@ def test_no_cache_never_reads_or_writes_a_snapshot(project):
 def test_items_for_explanations_are_read_as_needed(project, monkeypatch, one_by_one):
     from tracker import store
 
-    monkeypatch.setattr(store, "READ_ONE_BY_ONE", one_by_one)  # 0: through the load cache
+    monkeypatch.setattr(store, "READ_ONE_BY_ONE", one_by_one)  # 0: all at once
     config = ScoringConfig()
     scored(project, config)
     warm = load_project(project)

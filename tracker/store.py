@@ -58,7 +58,7 @@ CONFIG = "tracker.toml"
 DRAFTS_DIR = "drafts"
 CACHE_DIR = ".tracker-cache"
 
-READ_ONE_BY_ONE = 200  # past this many items to read, the load cache beats file by file
+READ_ONE_BY_ONE = 200  # past this many items to read, worker processes read them
 MAX_TOML_BYTES = 1 << 20  # an evidence file; full texts belong in the archived .txt
 MAX_RECOMMENDATIONS_BYTES = 8 << 20
 MAX_ARCHIVE_BYTES = 16 << 20
@@ -371,8 +371,7 @@ class Project:
 
     def items_at(self, paths: typing.Iterable[str]) -> dict[str, EvidenceItem]:
         """The items of these files (known to load), reading no more than they need: from the
-        loaded evidence, else from this load's results, else from their files (a few) or
-        through the load cache (many)."""
+        loaded evidence, else from this load's results, else from their files."""
         wanted = list(dict.fromkeys(paths))
         if self._evidence is not None:
             by_path = {ev.path: ev.item for ev in self._evidence}
@@ -388,13 +387,10 @@ class Project:
                     assert item is not None
                     out[path] = item
         missing = [path for path in wanted if path not in out]
-        if len(missing) > READ_ONE_BY_ONE and self.loaded is None:
-            # Many, after a warm load: every file's result, packed (so, small), through the
-            # load cache once; this and later calls unpack only the items they need.
-            results = _read_results(self.root, self.paths, self.state, self._use_cache)
-            self.loaded = [LoadedFile(p, r) for p, r in zip(self.paths, results, strict=True)]
-            return self.items_at(wanted)
-        if len(missing) > READ_ONE_BY_ONE:  # loaded without the items: read those again
+        if len(missing) > READ_ONE_BY_ONE:
+            # Many: read just those files (in worker processes when there are thousands).
+            # Through the load cache would mean unpickling every file's entry, however few
+            # are wanted: at 100,000 items, half a gigabyte for a quarter's new evidence.
             found = _read_evidence(self.root, missing, None, False)
             out.update((ev.path, ev.item) for ev in found)
         else:
