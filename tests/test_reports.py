@@ -329,3 +329,18 @@ def test_a_limited_explanation_reads_as_the_full_one_cut(mini):
     assert len(cut.contributions) == 10 < full.contribution_count == cut.contribution_count
     assert cut.excluded_count == full.excluded_count > 10
     assert cut_text == full_text
+
+
+def test_a_report_file_is_replaced_but_never_a_data_file(bundled, tmp_path, capsys):
+    page = tmp_path / "status.md"
+    args = ["status", "-C", str(bundled), "--as-of", "2025-10-01"]
+    assert main([*args, "-o", str(page)]) == 0
+    first = page.read_text()
+    assert main([*args[:-1], "2025-06-30", "-o", str(page)]) == 0  # the nightly job again
+    assert page.read_text() != first
+    archive = next((bundled / "evidence").rglob("*.txt"))
+    before = archive.read_bytes()
+    assert main([*args, "-o", str(archive)]) == 2
+    assert "data files" in capsys.readouterr().err
+    assert archive.read_bytes() == before
+    assert main([*args, "--format", "md", "-o", str(bundled / "evidence")]) == 2

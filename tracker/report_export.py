@@ -74,14 +74,36 @@ def emit(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from tracker.cli import UsageError
-    from tracker.store import atomic_write
+    from tracker.cli import DataError, UsageError
+    from tracker.store import FileChangedError, atomic_write, file_sha256
 
     path = Path(output)
     if not path.parent.is_dir():
         raise UsageError(f"-o {output}: no such folder {str(path.parent)!r}")
-    atomic_write(path, text.encode("utf-8"), expected_sha256=None)
+    if path.is_dir():
+        raise UsageError(f"-o {output}: that is a folder; name the report's file")
+    if _project_data(path):
+        raise UsageError(
+            f"-o {output}: that is one of the project's data files; write reports elsewhere"
+        )
+    # A report replaces the previous one of that name (a nightly job writes the same file).
+    try:
+        atomic_write(path, text.encode("utf-8"), expected_sha256=file_sha256(path))
+    except FileChangedError as err:  # it changed between the check and the write
+        raise DataError(f"-o {output}: {err}") from None
     print(f"wrote {output}", file=sys.stderr)
+
+
+def _project_data(path: Path) -> bool:
+    """True for a file a tracking project keeps its data in (or git its history)."""
+    from tracker.scan import RECOMMENDATIONS
+
+    target = path.resolve()
+    for folder in target.parents:
+        if (folder / RECOMMENDATIONS).is_file():
+            parts = target.relative_to(folder).parts
+            return parts[0] in (RECOMMENDATIONS, "tracker.toml", "evidence", "drafts", ".git")
+    return False
 
 
 # --- escaping -------------------------------------------------------------------------------
