@@ -139,3 +139,16 @@ def test_reading_some_files_keeps_the_others_cached(mini):
     assert sorted(cache._read(cache.cache_path(mini))) == rels
     cache.load_files(mini, rels[:1], load_evidence_file)  # complete: the others are gone
     assert sorted(cache._read(cache.cache_path(mini))) == rels[:1]
+
+
+def test_items_from_the_cache_behave_as_validated_ones(mini):
+    for n in (1, 2):
+        age(write_evidence(mini, evidence_toml(f"2025-03-0{n}-item", date=f"2025-03-0{n}")))
+    fresh = load_project(mini, use_cache=False).items
+    load_project(mini).items  # fills the load cache
+    first, second = load_project(mini).items  # rebuilt from it
+    assert [first, second] == fresh
+    changed = first.model_copy(update={"title": "Another title"})
+    assert changed.title == "Another title" and first.title == "An event"
+    assert fresh[1].model_fields_set <= second.model_fields_set  # all of its fields are set
+    assert second.model_dump() == fresh[1].model_dump()
