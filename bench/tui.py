@@ -60,7 +60,13 @@ async def ready_only(root: Path, use_cache: bool) -> None:
         while app.session.project is None or not app.main.query_one("#tree").root.children:
             await asyncio.sleep(0.005)
         await pilot.pause()
-        print(f"interactive after {time.perf_counter() - PROCESS_START:.3f} s in-process")
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"interactive after {time.perf_counter() - PROCESS_START:.3f} s in-process, "
+            f"own peak {peak:.0f} MB"
+        )
         app.exit()
 
 
