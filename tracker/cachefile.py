@@ -7,8 +7,9 @@ import contextlib
 import gc
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 @contextlib.contextmanager
@@ -24,9 +25,10 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def write_cache_file(path: Path, data: bytes, prefix: str) -> None:
+def write_cache_file(path: Path, data: bytes | Callable[[BinaryIO], None], prefix: str) -> None:
     """Replace a cache file atomically, in a folder that git ignores; a read-only project is
-    no error (it is only slower next time)."""
+    no error (it is only slower next time). `data`: the bytes, or a function that writes
+    them to the open file (a large file in pieces, without a second copy in memory)."""
     tmp = None
     try:
         path.parent.mkdir(exist_ok=True)
@@ -35,7 +37,10 @@ def write_cache_file(path: Path, data: bytes, prefix: str) -> None:
             ignore.write_text("*\n")
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                data(handle)
         os.replace(tmp, path)
     except OSError:
         if tmp is not None:

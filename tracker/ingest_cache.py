@@ -28,12 +28,12 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 import weakref
 import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -281,25 +281,16 @@ def write_cached(root: Path, key: str, index: SimilarityIndex) -> None:
         entries.append([name, COLUMN_TYPES[name], offset, data.nbytes, zlib.crc32(data)])
         offset = _aligned(offset + data.nbytes)
     toc = json.dumps(entries).encode()
-    tmp = None
-    try:
-        path.parent.mkdir(exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n")
-        fd, tmp = tempfile.mkstemp(prefix=".similarity-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(header)
-            handle.write(len(toc).to_bytes(8, "little") + zlib.crc32(toc).to_bytes(4, "little"))
-            handle.write(toc)
-            for name, _, start, _, _ in entries:
-                handle.write(b"\0" * (start - handle.tell()))
-                handle.write(memoryview(columns[name]).cast("B"))
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(header)
+        handle.write(len(toc).to_bytes(8, "little") + zlib.crc32(toc).to_bytes(4, "little"))
+        handle.write(toc)
+        for name, _, start, _, _ in entries:
+            handle.write(b"\0" * (start - handle.tell()))
+            handle.write(memoryview(columns[name]).cast("B"))
+
+    write_cache_file(path, write, ".similarity-")
 
 
 def _aligned(offset: int) -> int:
