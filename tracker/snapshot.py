@@ -159,7 +159,7 @@ def prepared(project: Project, config: ScoringConfig) -> Prepared:
     """The date-free part of scoring for this project: from the snapshot when nothing changed,
     else from the facts the load gathered (or from the items), and then stored. Either way the
     items are read only for what an explanation shows (`LazyItems`)."""
-    from tracker.scoring import Prepared, canonical_order, prepare, prepare_facts
+    from tracker.scoring import Prepared, canonical_order, prepare_facts
 
     state = project.state
     key = f"{state.digest} {_config_key(config)}" if state is not None else ""
@@ -171,15 +171,13 @@ def prepared(project: Project, config: ScoringConfig) -> Prepared:
                 return Prepared.unpack(payload["readings"], LazyItems(project, rels))
             except Exception:  # not what we wrote: compute afresh
                 pass
-    if project.loaded is None:  # a warm load whose readings were weighed otherwise
-        paths = {id(ev.item): ev.path for ev in project.evidence}
-        result = prepare(project.items, config)
-        order = [paths[id(item)] for item in result.items]
-    else:
-        facts = [f.facts for f in project.loaded]
-        ranks = canonical_order(facts)
-        order = [project.loaded[i].path for i in ranks]
-        result = prepare_facts([facts[i] for i in ranks], LazyItems(project, order), config)
+    # After a warm load whose readings were weighed otherwise, the files' facts come from
+    # the load cache; no item is unpacked either way.
+    loaded = project.loaded_files()
+    facts = [f.facts for f in loaded]
+    ranks = canonical_order(facts)
+    order = [loaded[i].path for i in ranks]
+    result = prepare_facts([facts[i] for i in ranks], LazyItems(project, order), config)
     if state is not None and state.settled:
         payload = {"order": order, "readings": result.pack()}
         _write(project.root, READINGS_FILE, "readings", key, payload)

@@ -58,7 +58,7 @@ CONFIG = "tracker.toml"
 DRAFTS_DIR = "drafts"
 CACHE_DIR = ".tracker-cache"
 
-READ_ONE_BY_ONE = 200  # past this many items to read, worker processes read them
+READ_ONE_BY_ONE = 200  # past this many items to read, they are read as a batch (see cache)
 MAX_TOML_BYTES = 1 << 20  # an evidence file; full texts belong in the archived .txt
 MAX_RECOMMENDATIONS_BYTES = 8 << 20
 MAX_ARCHIVE_BYTES = 16 << 20
@@ -411,18 +411,24 @@ class Project:
         if self._evidence is not None:
             yield from self._evidence
             return
-        if self.loaded is None:
-            results = _read_results(self.root, self.paths, self.state, self._use_cache)
-            self.loaded = [LoadedFile(p, r) for p, r in zip(self.paths, results, strict=True)]
         batch: list[str] = []
-        for f in self.loaded:
+        for f in self.loaded_files():
             item = f.result.peek_item()
             if item is not None:
                 yield EvidenceFile(item, f.path, f.result.sha256, f.result.url_key)
-            else:  # loaded without the item: read it again (in batches, in file order)
+            else:  # loaded without the item: read those again, after the others, together
                 batch.append(f.path)
         if batch:
             yield from _read_evidence(self.root, batch, None, False)
+
+    def loaded_files(self) -> list[LoadedFile]:
+        """This load's result for each file (its facts, its item packed); after a warm load
+        they are read through the load cache, once."""
+        if self.loaded is None:
+            results = _read_results(self.root, self.paths, self.state, self._use_cache)
+            pairs = zip(self.paths, results, strict=True)
+            self.loaded = [LoadedFile(p, r) for p, r in pairs if r.facts is not None]
+        return self.loaded
 
     @property
     def evidence_loaded(self) -> bool:
