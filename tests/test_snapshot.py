@@ -239,3 +239,11 @@ def test_a_head_start_never_outlives_its_command(project, capsys):
     capsys.readouterr()
     assert main(["check", "-C", root]) == 0
     assert "ok: 0 errors" in capsys.readouterr().out
+
+
+def test_a_head_start_sees_what_the_load_would(project):
+    from tracker import scan
+
+    started = scan._HeadStart(project)  # a child process on Linux, else a thread
+    assert started.take() == scan.evidence_state(project)
+    assert started.take() is None  # taken once

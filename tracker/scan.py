@@ -7,8 +7,11 @@ changed, and `lstat` releases the interpreter lock, so that work overlaps the im
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import pickle
+import sys
 import threading
 import time
 from array import array
@@ -135,34 +138,83 @@ def evidence_state(root: Path) -> EvidenceState:
 
 
 # --- a head start ---------------------------------------------------------------------------
+# A command that loads the project starts the scan before its imports. Where processes can be
+# forked (Linux), a child process does it: a thread would share the interpreter lock with the
+# imports, a process runs beside them on the other core. The child sends the state back
+# pickled through a pipe and exits without running any of the parent's exit handlers.
 
-_started: dict[str, tuple[threading.Thread, list]] = {}
+
+class _HeadStart:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pid = 0
+        self.pipe = -1
+        self.thread: threading.Thread | None = None
+        self.box: list[EvidenceState] = []
+        if sys.platform == "linux" and threading.active_count() == 1:
+            self._fork()
+        else:
+            self.thread = threading.Thread(target=self._compute, daemon=True)
+            self.thread.start()
+
+    def _compute(self) -> None:
+        self.box.append(evidence_state(self.root))
+
+    def _fork(self) -> None:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send, and leave at once
+            try:
+                os.close(read_end)
+                data = pickle.dumps(evidence_state(self.root), pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(data)
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        self.pid, self.pipe = pid, read_end
+
+    def take(self) -> EvidenceState | None:
+        """The state, once; None if the head start failed (the caller computes it)."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+            return self.box.pop() if self.box else None
+        if self.pid == 0:
+            return None
+        try:
+            with os.fdopen(self.pipe, "rb") as source:
+                data = source.read()
+            result = pickle.loads(data) if data else None
+        except Exception:  # a child that failed or was killed: compute here instead
+            result = None
+        finally:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        return result if isinstance(result, EvidenceState) else None
+
+
+_started: dict[str, _HeadStart] = {}
 
 
 def prefetch(root: Path) -> None:
-    """Start computing `evidence_state(root)` in a thread; `state(root)` picks it up."""
+    """Start computing `evidence_state(root)` beside the caller; `state(root)` picks it up."""
     key = os.fspath(root)
-    if key in _started:
-        return
-    box: list = []
-    thread = threading.Thread(target=lambda: box.append(evidence_state(root)), daemon=True)
-    _started[key] = (thread, box)
-    thread.start()
+    if key not in _started:
+        with contextlib.suppress(OSError):  # no process or thread to spare: the load does it
+            _started[key] = _HeadStart(root)
 
 
 def state(root: Path) -> EvidenceState:
     """The evidence's state: the prefetched one (taken once), else computed now."""
     started = _started.pop(os.fspath(root), None)
-    if started is not None:
-        thread, box = started
-        thread.join()
-        if box:
-            return box[0]
-    return evidence_state(root)
+    found = started.take() if started is not None else None
+    return found if found is not None else evidence_state(root)
 
 
 def forget() -> None:
     """Drop head starts not taken (the command ended before loading)."""
-    for thread, _ in _started.values():
-        thread.join()
+    for started in _started.values():
+        started.take()
     _started.clear()
