@@ -315,8 +315,8 @@ class Project:
 
     The evidence items are materialised when `evidence` is first asked for: a table of scores
     and a list of findings need none. A fresh load holds each file's facts (what the checks
-    and scores need) and the items as plain data, or not at all (`load_project(items=False)`);
-    a warm load from the snapshot (`tracker.snapshot`) holds only which files to read.
+    and scores need) and the items packed, or not at all (`load_project(items=False)`); a
+    warm load from the snapshot (`tracker.snapshot`) holds only which files to read.
     """
 
     def __init__(
