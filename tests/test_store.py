@@ -463,3 +463,19 @@ def test_any_title_survives_save_and_load(mini, title):
     assert saved.sha256 == sha256_bytes(path.read_bytes())
     path.unlink()
     del item
+
+
+@given(
+    st.from_regex(
+        r"evidence/[0-9a-z#.~]{0,6}/[0-9a-zA-Z#.~_-]{0,12}(\.(toml|txt|swp|tmp|orig))?",
+        fullmatch=True,
+    )
+    | st.from_regex(r"evidence/\d{4}/[a-z0-9-]{1,12}\.(toml|txt)", fullmatch=True)
+)
+def test_the_quick_path_for_plain_entries_agrees_with_the_full_rules(rel):
+    from tracker.store import _PLAIN_ENTRY, _classify, classify_entry
+
+    if _PLAIN_ENTRY.fullmatch(rel):  # what the quick path lets through, the rules accept too
+        assert _classify(rel, False) is None
+    assert (classify_entry(rel, False) is None) == (_classify(rel, False) is None)
+    assert classify_entry(rel, True) is not None  # a link is always reported
