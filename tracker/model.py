@@ -92,6 +92,8 @@ _FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def check_text(value: str) -> str:
     """Reject control characters: in a data file they are damage, and on a terminal, an attack."""
+    if value.isprintable():  # the common case, answered without a search: no control at all
+        return value
     found = _FORBIDDEN_CONTROL.search(value)
     if found:
         ch = found.group()

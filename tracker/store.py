@@ -140,7 +140,7 @@ def parse_toml_bytes(raw: bytes, rel: str, max_bytes: int = MAX_TOML_BYTES) -> P
     conflicts = conflict_problems(text, rel)
     if conflicts:
         return ParsedFile(None, text, digest, conflicts)
-    if not text.strip():
+    if not text or text.isspace():
         return ParsedFile(None, text, digest, [Problem(path=rel, line=1, message="file is empty")])
     try:
         data = toml_parser.loads(text)
