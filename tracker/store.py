@@ -674,13 +674,13 @@ def item_from_plain(plain: dict) -> EvidenceItem:
 
 def load_evidence_file(
     root: Path,
-    path: Path,
+    path: Path | str,
     raw: bytes | None = None,
     *,
     check_archive: bool = True,
     rel: str | None = None,
 ) -> FileResult:
-    rel = rel or _rel(root, path)
+    rel = rel or _rel(root, Path(path))
     if raw is None:
         try:
             with open(path, "rb") as handle:
@@ -962,7 +962,7 @@ def _normalize_ws(text: str) -> str:
 
 
 def _archive_problems(
-    root: Path, path: Path, rel: str, item: EvidenceItem, text: str
+    root: Path, path: Path | str, rel: str, item: EvidenceItem, text: str
 ) -> list[Problem]:
     # Plain strings and one lstat: this runs for every file of a cold load.
     name = os.fspath(path)
