@@ -4,8 +4,10 @@ Floors: `python -c pass` (interpreter start), reading every data file's bytes, a
 parsing every file with the fastest TOML parser available. Each command is timed cold (no load
 cache) and warm (cache filled), best of N runs, with its peak resident memory: "RSS MB" the
 largest of the command and its worker processes (a forked worker counts the pages it shares
-with the command), "own MB" the command's own. The table shows seconds and ratios to the floors. The workbench's as-of change, a keystroke rather than a
-process, is timed inside the app by bench/tui.py (the median of five changes).
+with the command), "own MB" the command's own. The table shows seconds and ratios to the floors.
+tracker's modules are byte-compiled first, as an install does. The workbench's as-of change, a
+keystroke rather than a process, is timed inside the app by bench/tui.py (the median of five
+changes).
 
     python bench/generate.py 10000 /tmp/bench-10k
     python bench/run.py /tmp/bench-10k
@@ -123,6 +125,14 @@ def main() -> None:
     args = parser.parse_args()
     root = args.root.resolve()
     env = {**os.environ, "TRACKER_TODAY": TODAY, "NO_COLOR": "1", "COLUMNS": "120"}
+    # tracker's modules compiled once, as `pip install` does: with an editable install and
+    # PYTHONDONTWRITEBYTECODE set, every run would otherwise compile them anew (~65 ms).
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("tracker")
+    if spec is not None and spec.origin:
+        compileall.compile_dir(Path(spec.origin).parent, quiet=1)
     rec, measure_id = first_ids(root)
     article = next((HERE.parent.parent / "shared" / "dev-articles").glob("008-*.txt"), None)
     article = article or HERE / "README.md"
