@@ -358,13 +358,21 @@ class Project:
         again: dict[str, EvidenceFile] = {}
         if missing:  # loaded without the items: read those files again
             again = {ev.path: ev for ev in _read_evidence(self.root, missing, None, False)}
+        # Once the items are here, the facts are not needed (the scores were prepared from
+        # them first): each is dropped as its item is unpacked, so the two are never held
+        # whole at once (100,000 items' facts are a tenth of their memory).
+        self.loaded = None
+        self._by_path = None
         with no_gc():
             out = []
             for f in loaded:
-                if f.result.has_item:
-                    item = f.result.item
+                result = f.result
+                url_key = result.url_key
+                result.facts = None
+                if result.has_item:
+                    item = result.item
                     assert item is not None
-                    out.append(EvidenceFile(item, f.path, f.result.sha256, f.result.url_key))
+                    out.append(EvidenceFile(item, f.path, result.sha256, url_key))
                 elif f.path in again:
                     out.append(again[f.path])
         return out

@@ -93,6 +93,11 @@ class Session:
 
     def _load(self, progress: Callable[[int, int], None] | None = None) -> None:
         self.project = load_project(self.root, use_cache=self.use_cache, progress=progress)
+        self._similarity = self._nodes_index = self._prepared = None
+        self._load_config()
+        # Scores first, from the files' facts; then the items, which the store unpacks while
+        # it lets go of the facts (never both whole at once).
+        self.prepared()
         self.children = {}
         for node in self.project.nodes:
             self.children.setdefault(node.parent, []).append(node)
@@ -102,11 +107,8 @@ class Session:
                 self.by_node.setdefault(assessment.recommendation, []).append(Entry(ev, assessment))
         for entries in self.by_node.values():
             entries.sort(key=lambda e: (e.file.item.date, e.file.item.id), reverse=True)
-        self._similarity = self._nodes_index = self._prepared = None
         self._explained = {}
         self.scores = None
-        self._load_config()
-        self.prepared()  # here, in the loading worker, rather than on the first keystroke
 
     def _load_config(self) -> None:
         try:
