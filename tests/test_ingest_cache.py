@@ -169,15 +169,21 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rebuilt(project_root: Pa
     assert read_cached(project_root, key) is not None  # a good cache replaced the damaged one
 
 
+def _stored(project_root: Path):
+    """The project, its index built afresh, and the key under which the same index is stored."""
+    project = load_project(project_root)
+    cold = similarity_index(project_root, project, use_cache=False)
+    similarity_index(project_root, project)  # builds and stores
+    key, _ = index_key(project_root, project)
+    return project, cold, key
+
+
 def _flip(raw: bytes, at: int) -> bytes:
     return raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1 :]
 
 
 def test_a_damaged_column_or_table_of_contents_is_never_trusted(project_root: Path):
-    project = load_project(project_root)
-    cold = similarity_index(project_root, project, use_cache=False)
-    similarity_index(project_root, project)
-    key, _ = index_key(project_root, project)
+    project, cold, key = _stored(project_root)
     path = cache_path(project_root)
     good = path.read_bytes()
     header_end = good.index(key.encode()) + len(key) + 1
@@ -210,10 +216,7 @@ def test_well_checksummed_columns_that_do_not_fit_together_are_ignored(project_r
 
 
 def test_a_suggestion_reads_only_its_columns_and_the_rest_on_demand(project_root: Path):
-    project = load_project(project_root)
-    cold = similarity_index(project_root, project, use_cache=False)
-    similarity_index(project_root, project)
-    key, _ = index_key(project_root, project)
+    project, cold, key = _stored(project_root)
     lean = read_cached(project_root, key, same_event=False)
     assert lean is not None
     assert not set(EVENT_COLUMNS) & set(lean.columns)
@@ -323,10 +326,7 @@ def test_a_term_run_damaged_after_opening_is_refused_and_the_cli_rebuilds(
 ):
     from tracker.ingest_similar import DamagedIndex
 
-    project = load_project(project_root)
-    cold = similarity_index(project_root, project, use_cache=False)
-    similarity_index(project_root, project)
-    key, _ = index_key(project_root, project)
+    project, cold, key = _stored(project_root)
     path = cache_path(project_root)
     good = path.read_bytes()
     article = extract_file(FIXTURES / "seed-004.txt")

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from tracker.cachefile import write_cache_file
+from tracker.cachefile import read_cache_file, write_cache_file
 from tracker.store import FileResult, load_evidence_file
 
 CACHE_FILE = "evidence.pickle"
@@ -44,18 +44,7 @@ def cache_path(root: Path) -> Path:
 
 
 def _read(path: Path) -> dict[str, tuple[Key, object]]:
-    # Unpickled from the open file: reading it whole first would hold the file's bytes twice
-    # (read, then sliced past the magic) beside what they become, 500 MB more at 100,000 items.
-    try:
-        with open(path, "rb") as handle:
-            if handle.read(len(MAGIC)) != MAGIC:
-                return {}
-            try:
-                payload = pickle.load(handle)
-            except Exception:  # a corrupt or foreign cache is ignored, never trusted
-                return {}
-    except OSError:
-        return {}
+    payload = read_cache_file(path, MAGIC)
     if not isinstance(payload, dict) or payload.get("version") != _version_tag():
         return {}
     entries = payload.get("entries")
@@ -107,7 +96,7 @@ def load_files(
     """One loader result per path (relative, posix), in order; cached where unchanged.
 
     `stats`: each entry's size and modification time as a scan found them (see
-    `snapshot.evidence_state`), to key the files without a second stat each. `items=False`
+    `scan.evidence_state`), to key the files without a second stat each. `items=False`
     (only without the cache): worker processes need not send the items back, only findings
     and facts. `complete=False`: `rels` are some of the files, not all, so the entries of the
     others stay in the cache (a complete load drops those of files that are gone).

@@ -1,11 +1,12 @@
-"""What the two caches (evidence load, same-event index) share: writing a cache file safely,
-and pausing the garbage collector while many acyclic objects are made."""
+"""What the caches in `.tracker-cache/` share: reading and writing a cache file safely, and
+pausing the garbage collector while many acyclic objects are made."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import os
+import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,22 @@ def no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def read_cache_file(path: Path, header: bytes) -> object | None:
+    """What `write_cache_file` stored after `header`, unpickled straight from the open file
+    (reading it whole first would hold its bytes twice); None when absent, stale (another
+    header), corrupt or foreign: a cache is ignored, never trusted."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(header)) != header:
+                return None
+            try:
+                return pickle.load(handle)
+            except Exception:  # damaged, cut short, or not a pickle of ours
+                return None
+    except OSError:
+        return None
 
 
 def write_cache_file(path: Path, data: bytes | Callable[[BinaryIO], None], prefix: str) -> None:

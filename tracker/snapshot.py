@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracker.cachefile import write_cache_file
+from tracker.cachefile import read_cache_file, write_cache_file
 from tracker.model import EvidenceItem, Problem
 from tracker.scan import EvidenceState
 from tracker.store import CACHE_DIR
@@ -44,9 +44,6 @@ if TYPE_CHECKING:
 PROJECT_FILE = "project.pickle"
 READINGS_FILE = "readings.pickle"
 FORMAT = 1  # bump when what is stored changes meaning
-
-Stat = tuple[int, int]  # size, modification time in ns; (-1, -1) when it cannot be read
-
 
 # --- the files -------------------------------------------------------------------------------
 
@@ -68,18 +65,7 @@ def _header(kind: str, key: str) -> bytes:
 
 
 def _read(root: Path, name: str, kind: str, key: str) -> Any:
-    header = _header(kind, key)
-    try:
-        with open(root / CACHE_DIR / name, "rb") as handle:
-            if handle.read(len(header)) != header:
-                return None
-            raw = handle.read()
-    except OSError:
-        return None
-    try:
-        return pickle.loads(raw)
-    except Exception:  # a damaged snapshot is rebuilt, never trusted
-        return None
+    return read_cache_file(root / CACHE_DIR / name, _header(kind, key))
 
 
 def _write(root: Path, name: str, kind: str, key: str, payload: object) -> None:
@@ -127,7 +113,8 @@ def write_project(root: Path, key: str, outcome: LoadOutcome) -> None:
 
 class LazyItems:
     """Evidence items by canonical rank, read only when an explanation shows them
-    (`Project.items_at` decides how: from memory, file by file, or through the load cache)."""
+    (`Project.items_at` decides how: from memory, or from their files, a few one by one and
+    many as a batch)."""
 
     def __init__(self, project: Project, rels: list[str]) -> None:
         self._project = project
@@ -157,8 +144,8 @@ def _config_key(config: ScoringConfig) -> str:
 
 def prepared(project: Project, config: ScoringConfig) -> Prepared:
     """The date-free part of scoring for this project: from the snapshot when nothing changed,
-    else from the facts the load gathered (or from the items), and then stored. Either way the
-    items are read only for what an explanation shows (`LazyItems`)."""
+    else from the files' facts (`Project.loaded_files`), and then stored. Either way the items
+    are read only for what an explanation shows (`LazyItems`)."""
     from tracker.scoring import Prepared, canonical_order, prepare_facts
 
     state = project.state
