@@ -13,8 +13,6 @@ import datetime as dt
 import re
 import socket
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -529,17 +527,22 @@ def extract_file(path: Path) -> Article:
     return extract_bytes(data, filename=path.name)
 
 
-class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
-    max_redirections = 5
-    max_repeats = 1
+MAX_REDIRECTS = 5
 
 
 def fetch_url(url: str, *, timeout: float = 15, max_bytes: int = MAX_FILE_BYTES) -> Article:
     """Fetch one page with a timeout, a size limit and at most five redirects."""
+    import urllib.error  # here, not at the top: only a URL import needs the network modules
+    import urllib.request
+
+    class LimitedRedirects(urllib.request.HTTPRedirectHandler):
+        max_redirections = MAX_REDIRECTS
+        max_repeats = 1
+
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise IngestError(f"{url!r} is not an http(s) address")
-    opener = urllib.request.build_opener(_LimitedRedirects())
+    opener = urllib.request.build_opener(LimitedRedirects())
     request = urllib.request.Request(
         url,
         headers={
@@ -589,8 +592,7 @@ def fetch_url(url: str, *, timeout: float = 15, max_bytes: int = MAX_FILE_BYTES)
     except urllib.error.HTTPError as err:
         if 300 <= err.code < 400:
             raise IngestError(
-                f"{url} redirects in a loop or too often (more than "
-                f"{_LimitedRedirects.max_redirections} redirects)"
+                f"{url} redirects in a loop or too often (more than {MAX_REDIRECTS} redirects)"
             ) from None
         reason = f" {err.reason}" if err.reason else ""
         raise IngestError(f"{url}: the server answered HTTP {err.code}{reason}") from None

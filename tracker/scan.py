@@ -88,13 +88,62 @@ def scan_evidence(root: Path, *, stat: bool = False) -> Scan:
         scan.files = [path[prefix:].replace(os.sep, "/") for path in paths]
         scan.links = {path[prefix:].replace(os.sep, "/") for path in links}
     if stat:
-        try:
-            stats = list(map(os.lstat, paths))
-        except OSError:  # an entry vanished since the listing: take the others one by one
-            stats = [_lstat_or_none(path) for path in paths]
-        scan.sizes = [st.st_size if st else -1 for st in stats]
-        scan.times = [st.st_mtime_ns if st else -1 for st in stats]
+        scan.sizes, scan.times = _stat_all(paths)
     return scan
+
+
+SPLIT_AT = 20_000  # entries from which a second process shares the `lstat` calls
+
+
+def _stat_all(paths: list[str]) -> tuple[list[int], list[int]]:
+    """Each path's size and modification time, (-1, -1) for one that cannot be read.
+
+    Each `lstat` is a few microseconds in the kernel, so on large trees it is most of a warm
+    run. Where a process can be forked safely (Linux, one thread), a child takes the second
+    half; threads do not help, since each call takes the interpreter lock again.
+    """
+    half = len(paths) // 2
+    if len(paths) < SPLIT_AT or sys.platform != "linux" or threading.active_count() != 1:
+        return _stat_part(paths)
+    try:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return _stat_part(paths)
+    if pid == 0:  # the child: the second half, sent as two arrays of int64
+        try:
+            os.close(read_end)
+            sizes, times = _stat_part(paths[half:])
+            with os.fdopen(write_end, "wb") as out:
+                out.write(array("q", sizes).tobytes() + array("q", times).tobytes())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        sizes, times = _stat_part(paths[:half])
+        with os.fdopen(read_end, "rb") as source:
+            data = source.read()
+    finally:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    rest = len(paths) - half
+    if len(data) != 16 * rest:  # the child failed: do its half here
+        more_sizes, more_times = _stat_part(paths[half:])
+    else:
+        numbers = array("q")
+        numbers.frombytes(data)
+        more_sizes, more_times = numbers[:rest].tolist(), numbers[rest:].tolist()
+    return sizes + more_sizes, times + more_times
+
+
+def _stat_part(paths: list[str]) -> tuple[list[int], list[int]]:
+    try:
+        stats = list(map(os.lstat, paths))
+    except OSError:  # an entry vanished since the listing: take the others one by one
+        stats = [_lstat_or_none(path) for path in paths]
+    return [st.st_size if st else -1 for st in stats], [
+        st.st_mtime_ns if st else -1 for st in stats
+    ]
 
 
 def _lstat_or_none(path: str) -> os.stat_result | None:
@@ -104,14 +153,39 @@ def _lstat_or_none(path: str) -> os.stat_result | None:
         return None
 
 
-@dataclass(frozen=True)
 class EvidenceState:
     """Every entry below `evidence/` with its size and modification time, and one digest
-    over them all: equal digests mean no file was added, removed, renamed or edited."""
+    over them all: equal digests mean no file was added, removed, renamed or edited.
 
-    scan: Scan
-    digest: str
-    newest: float  # the most recent modification time, in seconds
+    It pickles as a few flat byte strings, and the entries are decoded only when asked for:
+    a warm run that finds its snapshot needs the digest alone.
+    """
+
+    def __init__(self, scan: Scan | None, digest: str, newest: float, packed: bytes = b"") -> None:
+        self.digest = digest
+        self.newest = newest  # the most recent modification time, in seconds
+        self._packed = packed
+        if scan is not None:
+            self.__dict__["scan"] = scan
+
+    @cached_property
+    def scan(self) -> Scan:
+        return _unpack_scan(self._packed)
+
+    def __reduce__(self) -> tuple:
+        packed = self._packed or _pack_scan(self.scan)
+        return (EvidenceState, (None, self.digest, self.newest, packed))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EvidenceState):
+            return NotImplemented
+        return (self.digest, self.newest) == (other.digest, other.newest)
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __repr__(self) -> str:
+        return f"EvidenceState(digest={self.digest!r}, newest={self.newest!r})"
 
     @property
     def settled(self) -> bool:
@@ -122,6 +196,33 @@ class EvidenceState:
     def stats(self) -> dict[str, Stat]:
         scan = self.scan
         return dict(zip(scan.files, zip(scan.sizes, scan.times, strict=True), strict=True))
+
+
+def _pack_scan(scan: Scan) -> bytes:
+    """Paths and links joined by NUL (never in a file name), sizes and times as int64."""
+    files = "\0".join(scan.files).encode("utf-8", "surrogateescape")
+    links = "\0".join(sorted(scan.links)).encode("utf-8", "surrogateescape")
+    numbers = array("q", [len(scan.files), len(files), len(links)])
+    numbers.extend(scan.sizes)
+    numbers.extend(scan.times)
+    return numbers.tobytes() + files + links
+
+
+def _unpack_scan(packed: bytes) -> Scan:
+    head = array("q")
+    head.frombytes(packed[:24])
+    count, files_len, links_len = head
+    numbers = array("q")
+    numbers.frombytes(packed[24 : 24 + 16 * count])
+    start = 24 + 16 * count
+    files = packed[start : start + files_len].decode("utf-8", "surrogateescape")
+    links = packed[start + files_len : start + files_len + links_len]
+    return Scan(
+        files=files.split("\0") if count else [],
+        links=set(links.decode("utf-8", "surrogateescape").split("\0")) if links_len else set(),
+        sizes=numbers[:count].tolist(),
+        times=numbers[count:].tolist(),
+    )
 
 
 def evidence_state(root: Path) -> EvidenceState:
