@@ -32,7 +32,12 @@ def findings(root, use_cache=True) -> list[str]:
 
 
 def snapshot_files(root):
-    return [root / CACHE_DIR / snapshot.PROJECT_FILE, root / CACHE_DIR / snapshot.READINGS_FILE]
+    names = (snapshot.PROJECT_FILE, snapshot.READINGS_FILE, snapshot.CATALOGUE_FILE)
+    return [root / CACHE_DIR / name for name in names]
+
+
+def catalogue_of(root, use_cache=True):
+    return snapshot.catalogue(load_project(root, use_cache=use_cache))
 
 
 def scored(root, config: ScoringConfig, use_cache: bool = True):
@@ -40,6 +45,7 @@ def scored(root, config: ScoringConfig, use_cache: bool = True):
     project = load_project(root, use_cache=use_cache)
     prepared = snapshot.prepared(project, config)
     scores = score_all(project.nodes, prepared.items, AS_OF, config, prepared=prepared)
+    snapshot.catalogue(project)  # what the workbench lists: stored too
     return {k: v.model_dump(mode="json") for k, v in scores.items()}, project
 
 
@@ -111,6 +117,7 @@ def test_every_change_to_the_evidence_is_seen(project, change):
         (folder / "2025-03-01-a.txt").write_text("an archived copy without a hash")
     assert findings(project) == findings(project, use_cache=False)
     assert scored(project, config)[0] == scored(project, config, use_cache=False)[0]
+    assert catalogue_of(project) == catalogue_of(project, use_cache=False)
 
 
 def test_a_change_to_the_tree_the_config_or_the_date_is_seen(project, monkeypatch):
@@ -139,11 +146,13 @@ def test_corrupt_or_foreign_snapshots_are_ignored_and_rebuilt(project):
             path.write_bytes(junk)
         assert findings(project) == expected_findings
         assert scored(project, config)[0] == expected
+        assert catalogue_of(project) == catalogue_of(project, use_cache=False)
     for path in snapshot_files(project):  # our header, then damage: refused, not trusted
         data = path.read_bytes()
         header = data[: data.index(b"\n", data.index(b"\n", data.index(b"\n") + 1) + 1) + 1]
         path.write_bytes(header + b"\x80\x05not a pickle")
     assert findings(project) == expected_findings
+    assert catalogue_of(project) == catalogue_of(project, use_cache=False)
     assert scored(project, config)[0] == expected
     assert load_project(project).loaded is None  # rebuilt: the next run is warm
 

@@ -9,7 +9,9 @@ the *outcome* of a whole load instead:
   key over every entry below `evidence/` (path, size, modification time), the sha256 of
   `recommendations.toml`, and today's date (a date "in the future" depends on it);
 - `readings.pickle`: the scoring readings (`scoring.Prepared.pack`), under the same evidence
-  key and the scoring parameters they were weighed with.
+  key and the scoring parameters they were weighed with;
+- `catalogue.pickle`: each loaded item's file, date, id, address, event and assessed nodes
+  (`tracker.catalogue`), under the evidence key: what the workbench lists without the items.
 
 On a hit the evidence items themselves are not read at all: `Project.evidence` loads them
 (through the load cache) when a command asks for them, and explanations read only the items
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.cachefile import read_cache_file, write_cache_file
+from tracker.catalogue import Catalogue
 from tracker.model import EvidenceItem, Problem
 from tracker.scan import EvidenceState
 from tracker.store import CACHE_DIR
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 
 PROJECT_FILE = "project.pickle"
 READINGS_FILE = "readings.pickle"
+CATALOGUE_FILE = "catalogue.pickle"
 FORMAT = 1  # bump when what is stored changes meaning
 
 # --- the files -------------------------------------------------------------------------------
@@ -168,4 +172,23 @@ def prepared(project: Project, config: ScoringConfig) -> Prepared:
     if state is not None and state.settled:
         payload = {"order": order, "readings": result.pack()}
         _write(project.root, READINGS_FILE, "readings", key, payload)
+    return result
+
+
+def catalogue(project: Project) -> Catalogue:
+    """Every loaded item's row data (`tracker.catalogue`): from the snapshot when nothing
+    changed, else from the files' facts (`Project.file_facts`), and then stored."""
+    state = project.state
+    if state is not None:
+        payload = _read(project.root, CATALOGUE_FILE, "catalogue", state.digest)
+        if payload is not None:
+            try:
+                found = Catalogue.unpack(payload)
+            except Exception:  # not what we wrote: derive it afresh
+                found = None
+            if found is not None and found.paths == project.paths:
+                return found
+    result = Catalogue.of(project.file_facts())
+    if state is not None and state.settled:
+        _write(project.root, CATALOGUE_FILE, "catalogue", state.digest, result.pack())
     return result

@@ -16,7 +16,7 @@ import pickle
 import re
 import tempfile
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
@@ -429,6 +429,32 @@ class Project:
         if batch:
             yield from _read_evidence(self.root, batch, None, False)
 
+    def file_facts(self) -> list[tuple[str, ItemFacts]]:
+        """Each loaded file's path and facts, in load order: from this load's results, or
+        from the items if they are out, or through the load cache after a warm load."""
+        if self.loaded is None and self._evidence is not None:
+            return [(ev.path, ev.facts) for ev in self._evidence]
+        return [(f.path, f.facts) for f in self.loaded_files()]
+
+    def release(self) -> None:
+        """Let go of every item and per-file result held: a long-lived caller (the
+        workbench) keeps what it derived and reads items from their files when shown."""
+        self.loaded = None
+        self._evidence = None
+        self._by_path = None
+
+    def file_at(self, path: str) -> EvidenceFile | None:
+        """One evidence file read afresh (its item and the sha256 an edit is checked
+        against); None when it no longer yields an item."""
+        if self._evidence is not None:
+            found = next((ev for ev in self._evidence if ev.path == path), None)
+            if found is not None:
+                return found
+        result = load_evidence_file(self.root, self.root / path, check_archive=False)
+        if result.item is None:
+            return None
+        return EvidenceFile(result.item, path, result.sha256, result.url_key)
+
     def loaded_files(self) -> list[LoadedFile]:
         """This load's result for each file (its facts, its item packed); after a warm load
         they are read through the load cache, once."""
@@ -772,19 +798,38 @@ def _classify(rel: str, is_link: bool) -> Problem | None:
 
 
 def load_project(
-    root: Path, *, use_cache: bool = True, progress=None, items: bool = True
+    root: Path,
+    *,
+    use_cache: bool = True,
+    progress=None,
+    items: bool = True,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Project:
     """Load and validate everything under `root`; every problem is reported, none is fatal.
 
     `items=False`: the command will not read the items (a table of scores, a list of
     findings), so a load without the cache need not carry them back from worker processes;
-    `Project.evidence` still reads them if asked.
+    `Project.evidence` still reads them if asked. `meanwhile` runs once, while the load
+    waits (for the scan of a warm run, for worker processes of a cold one) or else at its end:
+    a command's own imports, which then cost no time of their own.
     """
+    pending = [meanwhile] if meanwhile is not None else []
+
+    def run_meanwhile() -> None:
+        while pending:
+            pending.pop()()
+
     with no_gc():
-        return _load_project(root, use_cache=use_cache, progress=progress, items=items)
+        project = _load_project(
+            root, use_cache=use_cache, progress=progress, items=items, meanwhile=run_meanwhile
+        )
+    run_meanwhile()
+    return project
 
 
-def _load_project(root: Path, *, use_cache: bool, progress, items: bool) -> Project:
+def _load_project(
+    root: Path, *, use_cache: bool, progress, items: bool, meanwhile: Callable[[], None]
+) -> Project:
     from tracker import cache as load_cache
     from tracker import scan, snapshot
 
@@ -794,6 +839,8 @@ def _load_project(root: Path, *, use_cache: bool, progress, items: bool) -> Proj
     paper = doc.paper if doc else None
     nodes = doc.nodes if doc else []
 
+    if use_cache:
+        meanwhile()  # the scan is under way in another process (see `scan.prefetch`)
     state = scan.state(root) if use_cache else None
     key = ""
     if state is not None:
@@ -831,6 +878,7 @@ def _load_project(root: Path, *, use_cache: bool, progress, items: bool) -> Proj
         progress=progress,
         stats=state.stats if state else None,
         items=items,
+        meanwhile=meanwhile,
     )
     loaded: list[LoadedFile] = []
     for rel, result in zip(toml_rels, results, strict=True):
@@ -885,14 +933,9 @@ def cross_file_problems(
 
     for ev in evidence:
         item = ev.facts
-        if item.id in seen_ids:
-            problems.append(
-                Problem(
-                    path=ev.path,
-                    line=at(ev, "id"),
-                    message=f"duplicate evidence id '{item.id}' (also in {seen_ids[item.id]})",
-                )
-            )
+        taken = duplicate_id(item.id, seen_ids)
+        if taken:
+            problems.append(Problem(path=ev.path, line=at(ev, "id"), message=taken))
         else:
             seen_ids[item.id] = ev.path
         if doc is not None:
@@ -942,14 +985,9 @@ def cross_file_problems(
                 )
         key = item.url_key
         if key is not None:
-            if key in seen_urls:
-                problems.append(
-                    Problem(
-                        path=ev.path,
-                        line=at(ev, "source", "url"),
-                        message=f"the same URL is already evidence in {seen_urls[key]}",
-                    )
-                )
+            taken = duplicate_url(key, seen_urls)
+            if taken:
+                problems.append(Problem(path=ev.path, line=at(ev, "source", "url"), message=taken))
             else:
                 seen_urls[key] = ev.path
 
@@ -963,6 +1001,20 @@ def cross_file_problems(
                 )
             )
     return problems
+
+
+def duplicate_id(evidence_id: str, taken: typing.Mapping[str, str]) -> str | None:
+    """The finding for an id another file already has (`taken`: id -> that file), or None."""
+    if evidence_id in taken:
+        return f"duplicate evidence id '{evidence_id}' (also in {taken[evidence_id]})"
+    return None
+
+
+def duplicate_url(url_key: str, taken: typing.Mapping[str, str]) -> str | None:
+    """The finding for a normalised URL another file already has, or None."""
+    if url_key in taken:
+        return f"the same URL is already evidence in {taken[url_key]}"
+    return None
 
 
 def _normalize_ws(text: str) -> str:

@@ -143,8 +143,8 @@ def _assert_screen_shows(app, project: Path, as_of: dt.date) -> None:
     assert f"evidence {current.evidence_count}," in shown
     assert f"… {as_of.isoformat()}" in text_of(app, "#chart-label")
     rows, _ = app.session.entries(app.main.current)
-    assert timeline_ids(app) == [e.file.item.id for e in rows]
-    assert all(e.file.item.date <= as_of for e in rows)
+    assert timeline_ids(app) == [row.evidence_id for row in rows]
+    assert all(row.date <= as_of for row in rows)
 
 
 @pytest.mark.parametrize("inline_history", [True, False])
@@ -601,3 +601,75 @@ def test_cli_commands_do_not_import_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def timeline_cells(app, column: int) -> list[str]:
+    table = app.screen.query_one("#timeline", DataTable)
+    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+
+
+async def test_the_workbench_holds_no_item_only_the_rows_it_shows(project: Path) -> None:
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        loaded = app.session.project
+        assert loaded.loaded is None and not loaded.evidence_loaded
+        await select_node(pilot, "reboot")
+        assert timeline_ids(app) == ["2026-02-01-later", "2025-03-01-an-event"]
+        assert timeline_cells(app, 1) == ["Outlet", "Outlet"]
+        assert timeline_cells(app, 4) == ["An event", "An event"]
+        assert set(app.session._items) == {
+            "evidence/2026/2026-02-01-later.toml",
+            "evidence/2025/2025-03-01-an-event.toml",
+        }
+        assert not loaded.evidence_loaded
+
+
+async def test_a_row_whose_file_went_away_says_so(project: Path) -> None:
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        (project / "evidence/2025/2025-06-10-west-talks.toml").unlink()  # not shown yet
+        await select_node(pilot, "balance-west")
+        assert timeline_ids(app) == ["2025-06-10-west-talks"]
+        assert timeline_cells(app, 4)[0].startswith("(changed on disk")
+        app.screen.query_one("#timeline", DataTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MainScreen"  # told, not crashed
+
+
+async def test_the_form_finds_a_taken_id_and_url(mini: Path) -> None:
+    write_evidence(mini, evidence_toml(url="https://example.org/news/1"))
+    app = make_app(mini)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_form(pilot)
+        await fill_form(app)
+        set_input(app, "#f-id", "2025-03-01-an-event")  # filed under 2025-03-12's folder
+        set_input(app, "#f-date", "2026-03-12")
+        set_input(app, "#f-url", "https://www.example.org/news/1?utm_source=x")
+        await pilot.pause(0.3)
+        errors = text_of(app, "#errors")
+        where = "evidence/2025/2025-03-01-an-event.toml"
+        assert f"duplicate evidence id '2025-03-01-an-event' (also in {where})" in errors
+        assert f"the same URL is already evidence in {where}" in errors
+
+
+async def test_the_evidence_screen_lists_the_other_reports_of_its_event(mini: Path) -> None:
+    write_evidence(mini, evidence_toml("2025-03-01-first", event="2025-03-amnesty"))
+    write_evidence(
+        mini,
+        evidence_toml(
+            "2025-03-02-retold", date="2025-03-02", event="2025-03-amnesty", impact=1
+        ).replace('title = "An event"', 'title = "Retold"'),
+    )
+    write_evidence(mini, evidence_toml("2025-03-03-other", date="2025-03-03"))
+    app = make_app(mini)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main.open_evidence("2025-03-01-first")
+        await pilot.pause()
+        same = text_of(app, "#same-event")
+        assert "Retold" in same and "2025-03-02" in same
+        assert "2025-03-03" not in same

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracker.catalogue import Catalogue, Row
 from tracker.clock import today
-from tracker.model import Assessment, Node
-from tracker.store import EvidenceFile, Project, load_project
+from tracker.model import EvidenceItem, Node
+from tracker.store import EvidenceFile, FileChangedError, Project, load_project
 
 
 def shift_months(date: dt.date, months: int) -> dt.date:
@@ -39,14 +40,6 @@ def parse_as_of(text: str) -> dt.date:
 
 
 @dataclass
-class Entry:
-    """One assessment of one evidence item, as a row of a node's timeline."""
-
-    file: EvidenceFile
-    assessment: Assessment
-
-
-@dataclass
 class Session:
     root: Path
     project: Project | None = None
@@ -55,7 +48,8 @@ class Session:
     scoring_note: str = ""
     config: Any = None
     children: dict[str | None, list[Node]] = field(default_factory=dict)
-    by_node: dict[str, list[Entry]] = field(default_factory=dict)
+    catalogue: Catalogue = field(default_factory=Catalogue)
+    by_node: dict[str, list[Row]] = field(default_factory=dict)
     history: dict[str, list[float]] = field(default_factory=dict)
     history_dates: list[dt.date] = field(default_factory=list)
     use_cache: bool = True
@@ -64,6 +58,8 @@ class Session:
     _prepared: Any = None  # scoring.prepare(): what does not change with the as-of date
     _weights: dict[tuple[str, str], float] = field(default_factory=dict)
     _explained: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
+    _items: dict[str, EvidenceItem | None] = field(default_factory=dict)  # by path, as shown
+    _haystacks: list[str] | None = None  # what search matches, one per item (built when asked)
 
     def load(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Read every file afresh (slow for big projects: the app runs this in a worker).
@@ -92,22 +88,26 @@ class Session:
         gc.freeze()
 
     def _load(self, progress: Callable[[int, int], None] | None = None) -> None:
-        self.project = load_project(self.root, use_cache=self.use_cache, progress=progress)
+        # No item is kept: the scores and the timelines come from the files' facts (or the
+        # snapshot), and the items of the rows on screen are read when shown. 100,000 items
+        # held whole would be most of a gigabyte.
+        self.project = load_project(
+            self.root, use_cache=self.use_cache, progress=progress, items=False
+        )
         self._similarity = self._nodes_index = self._prepared = None
         self._load_config()
-        # Scores first, from the files' facts; then the items, which the store unpacks while
-        # it lets go of the facts (never both whole at once).
         self.prepared()
+        from tracker.snapshot import catalogue
+
+        self.catalogue = catalogue(self.project)
+        self.project.release()
         self.children = {}
         for node in self.project.nodes:
             self.children.setdefault(node.parent, []).append(node)
-        self.by_node = {}
-        for ev in self.project.evidence:
-            for assessment in ev.item.assessments:
-                self.by_node.setdefault(assessment.recommendation, []).append(Entry(ev, assessment))
-        for entries in self.by_node.values():
-            entries.sort(key=lambda e: (e.file.item.date, e.file.item.id), reverse=True)
+        self.by_node = self.catalogue.timelines()
         self._explained = {}
+        self._items = {}
+        self._haystacks = None
         self.scores = None
 
     def _load_config(self) -> None:
@@ -167,9 +167,17 @@ class Session:
         if key not in self._explained and self.project is not None and self.config is not None:
             from tracker.scoring import explain_node
 
-            self._explained[key] = explain_node(
-                self.project.nodes, node_id, self.as_of, self.config, self.prepared(), limit=limit
-            )
+            try:
+                self._explained[key] = explain_node(
+                    self.project.nodes,
+                    node_id,
+                    self.as_of,
+                    self.config,
+                    self.prepared(),
+                    limit=limit,
+                )
+            except FileChangedError:  # an item it lists is gone from disk: the screen says so
+                self._explained[key] = None
         return self._explained.get(key)
 
     def compute_history(self, node_id: str, months: int = 24) -> None:
@@ -199,13 +207,43 @@ class Session:
         ids = [node_id, *self.descendants(node_id)]
         return sum(len(prepared.readings.get(i, ())) for i in ids)
 
-    def entries(self, node_id: str, limit: int = 100) -> tuple[list[Entry], int]:
+    def entries(self, node_id: str, limit: int = 100) -> tuple[list[Row], int]:
         """The node's evidence up to the as-of date, newest first (at most `limit`), and a count."""
         ids = [node_id, *self.descendants(node_id)]
-        rows = [e for i in ids for e in self.by_node.get(i, ()) if e.file.item.date <= self.as_of]
+        rows = [r for i in ids for r in self.by_node.get(i, ()) if r.date <= self.as_of]
         if len(ids) > 1:
-            rows.sort(key=lambda e: (e.file.item.date, e.file.item.id), reverse=True)
+            rows.sort(key=lambda r: (r.date, r.evidence_id), reverse=True)
         return rows[:limit], len(rows)
+
+    def items_at(self, paths: list[str]) -> dict[str, EvidenceItem | None]:
+        """The items of these files, read once per load; None for a file that changed on disk
+        since the load and no longer yields an item (a reload shows it as it is now)."""
+        missing = [p for p in dict.fromkeys(paths) if p not in self._items]
+        if missing and self.project is not None:
+            if len(self._items) > 5000:  # rows browsed long ago: read again if shown again
+                self._items.clear()
+            try:
+                self._items.update(self.project.items_at(missing))
+            except FileChangedError:
+                for path in missing:
+                    try:
+                        self._items.update(self.project.items_at([path]))
+                    except FileChangedError:
+                        self._items[path] = None
+        return {p: self._items.get(p) for p in paths}
+
+    def evidence_file(self, evidence_id: str) -> EvidenceFile | None:
+        """An item as the evidence screen and the form need it: read afresh from its file."""
+        if self.project is None:
+            return None
+        path = self.catalogue.path_of(evidence_id)
+        return self.project.file_at(path) if path is not None else None
+
+    def same_event(self, ev: EvidenceFile) -> list[EvidenceItem]:
+        """The other items recorded as reports of this item's event, newest first."""
+        paths = self.catalogue.same_event(ev.path)
+        found = [item for item in self.items_at(paths).values() if item is not None]
+        return sorted(found, key=lambda item: (item.date, item.id), reverse=True)
 
     def descendants(self, node_id: str) -> list[str]:
         out: list[str] = []
@@ -219,15 +257,34 @@ class Session:
     def node(self, node_id: str) -> Node | None:
         return self.project.node(node_id) if self.project else None
 
-    def search(self, query: str, limit: int = 200) -> list[EvidenceFile]:
-        """Evidence whose title, quote or source matches every word of the query."""
+    @property
+    def search_ready(self) -> bool:
+        """Whether search has its texts (else the first search reads every item once)."""
+        return self._haystacks is not None or self.project is None
+
+    def search(self, query: str, limit: int = 200) -> list[EvidenceItem]:
+        """Evidence whose title, quote or source matches every word of the query, newest first.
+
+        The first search reads every item once (in one pass, keeping none) for the texts it
+        matches; later ones only compare strings.
+        """
         if self.project is None:
             return []
+        if self._haystacks is None:
+            self._haystacks = self._search_texts()
         words = query.casefold().split()
-        found = []
-        for ev in self.project.evidence:
+        hits = [i for i, hay in enumerate(self._haystacks) if all(w in hay for w in words)]
+        cat = self.catalogue
+        hits.sort(key=lambda i: (cat.dates[i], cat.ids[i]), reverse=True)
+        paths = [cat.paths[i] for i in hits[:limit]]
+        return [item for item in self.items_at(paths).values() if item is not None]
+
+    def _search_texts(self) -> list[str]:
+        assert self.project is not None
+        texts = dict.fromkeys(self.catalogue.paths, "")
+        for ev in self.project.iter_evidence():
             item = ev.item
-            hay = " ".join(
+            texts[ev.path] = " ".join(
                 [
                     item.title,
                     item.source.quote,
@@ -237,10 +294,8 @@ class Session:
                     item.id,
                 ]
             ).casefold()
-            if all(w in hay for w in words):
-                found.append(ev)
-        found.sort(key=lambda e: (e.item.date, e.item.id), reverse=True)
-        return found[:limit]
+        self.project.release()  # what the pass read is not kept
+        return list(texts.values())
 
     @property
     def similarity_ready(self) -> bool:

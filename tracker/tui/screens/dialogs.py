@@ -131,12 +131,12 @@ class SearchScreen(ModalScreen[str | None]):
             self.query_one("#count", Static).update("")
             return
         found = self.session.search(event.value)
-        for ev in found:
-            prompt = Text(f"{ev.item.date.isoformat()}  ")
-            prompt.append_text(literal(ev.item.title[:70]))
+        for item in found:
+            prompt = Text(f"{item.date.isoformat()}  ")
+            prompt.append_text(literal(item.title[:70]))
             prompt.append("  ")
-            prompt.append_text(literal(ev.item.source.publisher[:24]))
-            results.add_option(Option(prompt, id=ev.item.id))
+            prompt.append_text(literal(item.source.publisher[:24]))
+            results.add_option(Option(prompt, id=item.id))
         self.query_one("#count", Static).update(f"{len(found)} found (↓ then enter opens)")
 
     @on(Input.Submitted, "#query")

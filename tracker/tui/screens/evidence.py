@@ -107,25 +107,15 @@ class EvidenceScreen(Screen[None]):
             )
 
     def _same_event(self) -> Text:
-        item = self.ev.item
-        project = self.session.project
-        others = (
-            [
-                e
-                for e in project.evidence
-                if e.item.event_key == item.event_key and e.item.id != item.id
-            ]
-            if project
-            else []
-        )
+        others = self.session.same_event(self.ev)
         if not others:
             return Text("No other report of this event.", style="dim")
         out = Text()
         for other in others:
-            out.append(f"{other.item.date.isoformat()}  ")
-            out.append_text(literal(other.item.title))
+            out.append(f"{other.date.isoformat()}  ")
+            out.append_text(literal(other.title))
             out.append("  ")
-            out.append_text(literal(other.item.source.publisher))
+            out.append_text(literal(other.source.publisher))
             out.append("\n")
         return out
 

@@ -34,6 +34,8 @@ from tracker.store import (
     UnsafeWriteError,
     atomic_write,
     cross_file_problems,
+    duplicate_id,
+    duplicate_url,
     evidence_path,
     file_sha256,
     save_evidence,
@@ -316,15 +318,21 @@ class EvidenceForm(Screen[bool]):
             return []
         path = evidence_path(self.session.root, item).relative_to(self.session.root).as_posix()
         own = self.ev.path if self.ev else None
-        others = [e for e in project.evidence if e.path != own and e.path != path]
         mine = EvidenceFile(item, path, "")
         doc = RecommendationsFile(paper=project.paper, node=project.nodes)
-        found = cross_file_problems(self.session.root, doc, [*others, mine], set())
-        return [
+        found = cross_file_problems(self.session.root, doc, [mine], set())
+        messages = [
             ("warning: " if p.severity == "warning" else "") + p.message
             for p in found
             if p.path == path and "archive" not in p.message
         ]
+        # What the other files already use: from the catalogue, not from their items.
+        ids, urls = self.session.catalogue.taken(exclude=(own or path, path))
+        facts = mine.facts
+        taken = [duplicate_id(facts.id, ids)]
+        if facts.url_key is not None:
+            taken.append(duplicate_url(facts.url_key, urls))
+        return [message for message in taken if message] + messages
 
     # --- assessments ----------------------------------------------------------------------------
 

@@ -64,15 +64,16 @@ def run_import(
     def job() -> None:
         try:
             article = extract()
-            items = session.project.items if session.project else []
+            count = session.project.evidence_count if session.project else 0
             nodes = session.project.nodes if session.project else []
             if not session.similarity_ready:  # built once per load; on a cold cache, slow
-                step(f"indexing {len(items):,} items and their archived texts…")
+                step(f"indexing {count:,} items and their archived texts…")
             index = session.similarity_index(ingest)
             step("looking for the same event, suggesting recommendations…")
-            same = ingest.find_same_event(article, items, index=index)
+            # The index holds what both need of the items: none is read here.
+            same = ingest.find_same_event(article, (), index=index)
             suggestions = ingest.suggest(
-                article, nodes, items, top=5, index=index, node_index=session.node_index(ingest)
+                article, nodes, (), top=5, index=index, node_index=session.node_index(ingest)
             )
         except (ingest.IngestError, OSError) as err:
             form.app.call_from_thread(

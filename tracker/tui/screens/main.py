@@ -30,6 +30,7 @@ from tracker.tui.widgets import (
 )
 
 STATUS_CYCLE = [None, *STATUS]
+CHANGED_ON_DISK = "(changed on disk since the load: r reloads)"
 # A chart whose subtree has at most this many readings is swept at once (~15 ms at most), so
 # it is drawn with the scores; a bigger one in a worker, the chart following when it is done.
 INLINE_HISTORY = 10_000
@@ -358,7 +359,7 @@ class MainScreen(Screen[None]):
                 "(tracker check lists the problems).\n",
                 style="bold",
             )
-        elif not project.evidence:
+        elif not project.evidence_count:
             lines.append(GUIDANCE + "\n")
         if self.session.scoring_note:
             lines.append(self.session.scoring_note + "\n", style="italic")
@@ -452,6 +453,8 @@ class MainScreen(Screen[None]):
         out.append_text(literal(score.status_reason))
         explanation = session.explanation(node.id)
         contributions = explanation.contributions if explanation else []
+        if explanation is None and score.evidence_count:
+            out.append(f"\n{CHANGED_ON_DISK}", style="dim")
         if explanation and explanation.excluded_count:
             out.append(
                 f"\n{explanation.excluded_count} item(s) not counted (tracker explain lists why)",
@@ -521,23 +524,24 @@ class MainScreen(Screen[None]):
         label_widget = self.query_one("#timeline-label", Static)
         if label_widget.content != label:
             label_widget.update(label)
-        shown = (node.id, tuple(id(entry) for entry in rows))
+        shown = (node.id, tuple(rows))
         if shown == self._timeline_of:
             return
         self._timeline_of = shown
         table.clear()
         self.row_ids = []
-        for entry in rows:
-            item = entry.file.item
-            weight = self.session.weight(entry.assessment.recommendation, item.id)
+        items = self.session.items_at([row.path for row in rows])  # only the rows shown
+        for row in rows:
+            item = items[row.path]
+            weight = self.session.weight(row.node_id, row.evidence_id)
             table.add_row(
-                item.date.isoformat(),
-                literal(item.source.publisher[:24]),
-                direction(entry.assessment.impact),
+                row.date.isoformat(),
+                literal(item.source.publisher[:24]) if item else "",
+                direction(row.impact),
                 f"{weight:.2f}" if weight is not None else "–",
-                literal(item.title[:60]),
+                literal(item.title[:60]) if item else CHANGED_ON_DISK,
             )
-            self.row_ids.append(item.id)
+            self.row_ids.append(row.evidence_id)
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -548,9 +552,11 @@ class MainScreen(Screen[None]):
     def open_evidence(self, evidence_id: str) -> None:
         from tracker.tui.screens.evidence import EvidenceScreen
 
-        ev = self.session.project.evidence_file(evidence_id) if self.session.project else None
-        if ev is not None:
-            self.app.push_screen(EvidenceScreen(self.session, ev))
+        ev = self.session.evidence_file(evidence_id)
+        if ev is None:
+            self.notify(CHANGED_ON_DISK, title=evidence_id, severity="warning")
+            return
+        self.app.push_screen(EvidenceScreen(self.session, ev))
 
     def action_open(self) -> None:
         table = self.query_one("#timeline", DataTable)
