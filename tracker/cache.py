@@ -92,6 +92,7 @@ def load_files(
     stats: Mapping[str, tuple[int, int]] | None = None,
     items: bool = True,
     complete: bool = True,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[FileResult]:
     """One loader result per path (relative, posix), in order; cached where unchanged.
 
@@ -100,9 +101,10 @@ def load_files(
     (only without the cache): worker processes need not send the items back, only findings
     and facts. `complete=False`: `rels` are some of the files, not all, so the entries of the
     others stay in the cache (a complete load drops those of files that are gone).
+    `meanwhile`: work of the caller's to do while worker processes read (see `_load_all`).
     """
     if not enabled:
-        return _load_all(root, rels, loader, progress, items)
+        return _load_all(root, rels, loader, progress, items, meanwhile)
     location = cache_path(root)
     old = _read(location)
     fresh: dict[str, tuple[Key, tuple]] = {}
@@ -124,7 +126,7 @@ def load_files(
         else:
             misses.append(index)
     now = time.time()
-    loaded = _load_all(root, [rels[i] for i in misses], loader, progress, True)
+    loaded = _load_all(root, [rels[i] for i in misses], loader, progress, True, meanwhile)
     for index, result in zip(misses, loaded, strict=True):
         results[index] = result
         key = keys[index]
@@ -142,14 +144,18 @@ CHUNK = 500
 
 
 def _load_all(
-    root: Path, rels: list[str], loader: Callable, progress, items: bool
+    root: Path, rels: list[str], loader: Callable, progress, items: bool, meanwhile=None
 ) -> list[FileResult]:
-    """Read and validate files: in worker processes for a large cold load, else here."""
+    """Read and validate files: in worker processes for a large cold load, else here.
+
+    `meanwhile` runs once the workers have their files: the caller's own imports then use
+    the time this process would spend waiting, instead of following the load.
+    """
     total = len(rels)
     workers = min(os.cpu_count() or 1, 8)
     if total >= PARALLEL_FROM and workers > 1 and loader is load_evidence_file:
         try:
-            return _load_parallel(root, rels, workers, progress, items)
+            return _load_parallel(root, rels, workers, progress, items, meanwhile)
         except (OSError, RuntimeError, ImportError):  # no worker processes here: do it alone
             pass
     results = []
@@ -169,7 +175,7 @@ def _load_chunk(root: Path, rels: list[str], items: bool) -> list[tuple]:
 
 
 def _load_parallel(
-    root: Path, rels: list[str], workers: int, progress, items: bool
+    root: Path, rels: list[str], workers: int, progress, items: bool, meanwhile=None
 ) -> list[FileResult]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -180,7 +186,10 @@ def _load_parallel(
     results: list[FileResult] = []
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for chunk in pool.map(_load_chunk, [root] * len(chunks), chunks, [items] * len(chunks)):
+        done = pool.map(_load_chunk, [root] * len(chunks), chunks, [items] * len(chunks))
+        if meanwhile is not None:  # with fork, the first submit started every worker
+            meanwhile()
+        for chunk in done:
             results.extend(FileResult.from_plain(plain) for plain in chunk)
             if progress is not None:
                 progress(len(results), len(rels))

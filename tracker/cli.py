@@ -217,12 +217,25 @@ def date_options() -> argparse.ArgumentParser:
     return clocks
 
 
-def load(args: argparse.Namespace, *, progress: bool = True, items: bool = True):
+def load(
+    args: argparse.Namespace,
+    *,
+    progress: bool = True,
+    items: bool = True,
+    then: tuple[str, ...] = (),
+):
     """Load the project for a command: from the work tree, or from git for --known-as-of.
 
     `items=False`: the command shows no item's text (only findings or figures), which spares
-    a cold load carrying every item back from its worker processes."""
+    a cold load carrying every item back from its worker processes. `then`: modules the
+    command uses after the load, imported while the load waits on other processes."""
     from tracker.store import load_project
+
+    def import_then() -> None:
+        import importlib
+
+        for name in then:
+            importlib.import_module(name)
 
     root = project_root(args)
     known_as_of = getattr(args, "known_as_of", None)
@@ -236,7 +249,9 @@ def load(args: argparse.Namespace, *, progress: bool = True, items: bool = True)
     bar = LoadProgress() if progress else None
     try:
         use_cache = not getattr(args, "no_cache", False)
-        return load_project(root, use_cache=use_cache, progress=bar, items=items)
+        return load_project(
+            root, use_cache=use_cache, progress=bar, items=items, meanwhile=import_then
+        )
     finally:
         if bar is not None:
             bar.close()

@@ -10,6 +10,7 @@ from tracker.commands.scoring import (
     commit_of,
     console,
     output_format,
+    report_modules,
     scored,
 )
 
@@ -68,7 +69,9 @@ def run_history(args: argparse.Namespace) -> int:
     from tracker.scoring import score_history
 
     fmt = output_format(args)
-    project, config, as_of, scores, prepared = scored(args, detail=(), items=False)
+    project, config, as_of, scores, prepared = scored(
+        args, detail=(), items=False, then=report_modules(args, fmt)
+    )
     end = args.end or as_of
     start = args.start or rx.shift_months(end, -24)
     if start > end:
@@ -101,7 +104,7 @@ def run_changes(args: argparse.Namespace) -> int:
     if args.since >= until:
         raise UsageError(f"--since {args.since} must be before --until {until}")
     args.as_of = until
-    project, config, _, after, prepared = scored(args, detail=())
+    project, config, _, after, prepared = scored(args, detail=(), then=report_modules(args, fmt))
     before = score_all(
         project.nodes, prepared.items, args.since, config, detail=(), prepared=prepared
     )

@@ -122,17 +122,35 @@ def output_format(args: argparse.Namespace) -> str:
     return "text"
 
 
-def scored(args: argparse.Namespace, *, detail=None, items: bool = True, detail_limit=None):
+SCORING_MODULES = ("tracker.scoring", "tracker.snapshot", "tracker.config")
+
+
+def report_modules(args: argparse.Namespace, fmt: str) -> tuple[str, ...]:
+    """What a report command imports after its load: the terminal's views or the exports."""
+    if fmt == "text" and not getattr(args, "output", None):
+        return ("tracker.report", "rich.console")
+    return ("tracker.report_export",)
+
+
+def scored(
+    args: argparse.Namespace,
+    *,
+    detail=None,
+    items: bool = True,
+    detail_limit=None,
+    then: tuple[str, ...] = (),
+):
     """Load, warn about data problems on stderr, and score: what every report starts from.
 
     `detail`: the nodes whose explanation (contributions, exclusions) the report shows; None
-    for all. Returns the project, config, as-of date, scores and the date-free preparation.
+    for all. `then`: the modules the report needs after scoring, imported while the load
+    waits. Returns the project, config, as-of date, scores and the date-free preparation.
     """
+    project = load(args, items=items, then=(*SCORING_MODULES, *then))
     from tracker import scoring, snapshot
     from tracker.clock import today
     from tracker.config import load_config
 
-    project = load(args, items=items)
     config, config_problems = load_config(project.root)
     problems = [*project.problems, *config_problems]
     errors = [p for p in problems if p.severity == "error"]
@@ -207,7 +225,7 @@ def run_status(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     explained = fmt == "html" or args.evidence
     project, config, as_of, scores, prepared = scored(
-        args, detail=None if explained else (), items=explained
+        args, detail=None if explained else (), items=explained, then=report_modules(args, fmt)
     )
     chosen = select(scores, project, args)
     if fmt == "text" and not args.output:
@@ -239,7 +257,8 @@ EXPLAIN_ROWS = 40  # on a terminal; --all and JSON list every row
 def run_explain(args: argparse.Namespace) -> int:
     # On the terminal without --all, only the rows shown are built (and their items read).
     limit = None if args.all or args.format == "json" else EXPLAIN_ROWS
-    project, config, _, scores, _ = scored(args, detail=(args.id,), detail_limit=limit)
+    shows = () if args.format == "json" else ("tracker.report", "rich.console")
+    project, config, _, scores, _ = scored(args, detail=(args.id,), detail_limit=limit, then=shows)
     if args.id not in scores:
         import difflib
 
