@@ -216,11 +216,11 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
     project, index = _project_for_import(args)
-    items = project.items
-    candidates = find_same_event(article, items, index)
+    # The index holds what both need of the items: none is read.
+    candidates = find_same_event(article, (), index)
     nodes = node_index(project.root, project, use_cache=not getattr(args, "no_cache", False))
     suggestions = suggest(
-        article, project.nodes, items, top=args.top, index=index, node_index=nodes
+        article, project.nodes, (), top=args.top, index=index, node_index=nodes
     )
     draft = make_draft(article, suggestions, candidates, root=project.root)
     written = None
