@@ -415,12 +415,20 @@ class Project:
 
     def iter_evidence(self) -> typing.Iterator[EvidenceFile]:
         """Every evidence file in load order, each item unpacked as it is reached and not kept:
-        one pass over 100,000 items (an index build) without holding them all."""
+        one pass over 100,000 items (an index build, the workbench's search texts) without
+        holding them all. After a warm load, what the pass reads is not kept either, and the
+        project's own state is left as it was (a pass in a worker thread may run beside the
+        reads of the rows on screen)."""
         if self._evidence is not None:
             yield from self._evidence
             return
+        files = self.loaded
+        if files is None:
+            results = _read_results(self.root, self.paths, self.state, self._use_cache)
+            pairs = zip(self.paths, results, strict=True)
+            files = [LoadedFile(p, r) for p, r in pairs if r.facts is not None]
         batch: list[str] = []
-        for f in self.loaded_files():
+        for f in files:
             item = f.result.peek_item()
             if item is not None:
                 yield EvidenceFile(item, f.path, f.result.sha256, f.result.url_key)

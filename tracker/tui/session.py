@@ -262,6 +262,11 @@ class Session:
         """Whether search has its texts (else the first search reads every item once)."""
         return self._haystacks is not None or self.project is None
 
+    def prepare_search(self) -> None:
+        """Read the texts search matches (run in a worker: seconds for 100,000 items)."""
+        if self._haystacks is None and self.project is not None:
+            self._haystacks = self._search_texts()
+
     def search(self, query: str, limit: int = 200) -> list[EvidenceItem]:
         """Evidence whose title, quote or source matches every word of the query, newest first.
 
@@ -294,7 +299,6 @@ class Session:
                     item.id,
                 ]
             ).casefold()
-        self.project.release()  # what the pass read is not kept
         return list(texts.values())
 
     @property

@@ -123,14 +123,32 @@ class SearchScreen(ModalScreen[str | None]):
             yield Static("", id="count")
             yield OptionList(id="results")
 
+    def on_mount(self) -> None:
+        if not self.session.search_ready:  # the first search of a load reads every item once
+            count = self.session.project.evidence_count if self.session.project else 0
+            self.query_one("#count", Static).update(f"reading {count:,} items for search…")
+            self.run_worker(self._prepare, thread=True, group="search", exclusive=True)
+
+    def _prepare(self) -> None:
+        self.session.prepare_search()
+        self.app.call_from_thread(self._ready)
+
+    def _ready(self) -> None:
+        if self.is_attached:
+            self._show(self.query_one("#query", Input).value)
+
     @on(Input.Changed, "#query")
     def changed(self, event: Input.Changed) -> None:
+        if self.session.search_ready:
+            self._show(event.value)
+
+    def _show(self, query: str) -> None:
         results = self.query_one("#results", OptionList)
         results.clear_options()
-        if not event.value.strip():
+        if not query.strip():
             self.query_one("#count", Static).update("")
             return
-        found = self.session.search(event.value)
+        found = self.session.search(query)
         for item in found:
             prompt = Text(f"{item.date.isoformat()}  ")
             prompt.append_text(literal(item.title[:70]))
