@@ -219,9 +219,7 @@ def run_import(args: argparse.Namespace) -> int:
     # The index holds what both need of the items: none is read.
     candidates = find_same_event(article, (), index)
     nodes = node_index(project.root, project, use_cache=not getattr(args, "no_cache", False))
-    suggestions = suggest(
-        article, project.nodes, (), top=args.top, index=index, node_index=nodes
-    )
+    suggestions = suggest(article, project.nodes, (), top=args.top, index=index, node_index=nodes)
     draft = make_draft(article, suggestions, candidates, root=project.root)
     written = None
     if not args.dry_run:
