@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from conftest import evidence_toml, write_evidence
 
 from tracker import cache
@@ -152,3 +153,20 @@ def test_items_from_the_cache_behave_as_validated_ones(mini):
     assert changed.title == "Another title" and first.title == "An event"
     assert fresh[1].model_fields_set <= second.model_fields_set  # all of its fields are set
     assert second.model_dump() == fresh[1].model_dump()
+
+
+@pytest.mark.parametrize("way", ["serial", "parallel", "warm"])
+def test_the_callers_own_work_runs_once_whatever_the_load(mini, monkeypatch, way):
+    for n in range(8):
+        age(write_evidence(mini, evidence_toml(f"2025-03-0{n + 1}-item", date=f"2025-03-0{n + 1}")))
+    expected = load_project(mini, use_cache=False)
+    if way == "parallel":
+        monkeypatch.setattr(cache, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(cache, "CHUNK", 1)  # the workers and this process share the chunks
+    if way == "warm":
+        load_project(mini)
+    calls: list[int] = []
+    loaded = load_project(mini, use_cache=way == "warm", meanwhile=lambda: calls.append(1))
+    assert calls == [1]
+    assert loaded.items == expected.items
+    assert loaded.problems == expected.problems

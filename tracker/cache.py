@@ -140,7 +140,7 @@ def load_files(
 
 
 PARALLEL_FROM = 3000  # below this many files, starting workers costs more than it saves
-CHUNK = 500
+CHUNK = 250  # small enough that the two ends meet evenly
 
 
 def _load_all(
@@ -177,23 +177,46 @@ def _load_chunk(root: Path, rels: list[str], items: bool) -> list[tuple]:
 def _load_parallel(
     root: Path, rels: list[str], workers: int, progress, items: bool, meanwhile=None
 ) -> list[FileResult]:
+    """The files in chunks, read by `workers - 1` worker processes and by this one.
+
+    The workers take chunks from the first; this process, once `meanwhile` is done, takes
+    them from the last, each one no worker has started (its future is cancelled there), until
+    the two meet. It would otherwise only wait, and what it reads itself is never pickled.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
+    total = len(rels)
+    done = 0
     if progress is not None:
-        progress(0, len(rels))  # a bar can show before the first chunk comes back
-    results: list[FileResult] = []
+        progress(0, total)  # a bar can show before the first chunk comes back
+    read: list[list[FileResult] | None] = [None] * len(chunks)
+    base = os.path.join(root, "")
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        done = pool.map(_load_chunk, [root] * len(chunks), chunks, [items] * len(chunks))
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+        futures = [pool.submit(_load_chunk, root, chunk, items) for chunk in chunks]
         if meanwhile is not None:  # with fork, the first submit started every worker
             meanwhile()
-        for chunk in done:
-            results.extend(FileResult.from_plain(plain) for plain in chunk)
+        for index in range(len(chunks) - 1, -1, -1):
+            if not futures[index].cancel():  # a worker has it: the rest are theirs
+                break
+            read[index] = [
+                FileResult.from_plain(
+                    load_evidence_file(root, base + rel, rel=rel).to_plain(with_item=items)
+                )
+                for rel in chunks[index]
+            ]
+            done += len(chunks[index])
             if progress is not None:
-                progress(len(results), len(rels))
-    return results
+                progress(done, total)
+        for index, future in enumerate(futures):
+            if read[index] is None:
+                read[index] = [FileResult.from_plain(plain) for plain in future.result()]
+                done += len(chunks[index])
+                if progress is not None:
+                    progress(done, total)
+    return [result for chunk in read for result in chunk or ()]
 
 
 def clear(root: Path) -> bool:
