@@ -52,10 +52,14 @@ def floor(root: Path, use_cache: bool, collect: bool = True) -> float:
 
 
 async def ready_only(root: Path, use_cache: bool) -> None:
-    """Start the app and stop as soon as the tree is shown: timed as a whole process."""
+    """Start the app as `tracker tui` does (the project loaded while Textual is imported) and
+    stop as soon as the tree is shown: timed as a whole process."""
+    from tracker.commands.tui import preloaded_session
+
+    session = preloaded_session(root.resolve(), use_cache=use_cache)
     from tracker.tui.app import WorkbenchApp
 
-    app = WorkbenchApp(root, use_cache=use_cache)
+    app = WorkbenchApp(root, session=session)
     async with app.run_test(size=(120, 36)) as pilot:
         while app.session.project is None or not app.main.query_one("#tree").root.children:
             await asyncio.sleep(0.005)

@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Commands that load the project: checking that no evidence file changed (a scan and a stat
 # of each) starts in a thread while the command imports what it needs.
-READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest", "import"}
+READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest", "import", "tui"}
 
 
 def _head_start(args: argparse.Namespace) -> None:

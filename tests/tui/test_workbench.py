@@ -673,3 +673,18 @@ async def test_the_evidence_screen_lists_the_other_reports_of_its_event(mini: Pa
         same = text_of(app, "#same-event")
         assert "Retold" in same and "2025-03-02" in same
         assert "2025-03-03" not in same
+
+
+async def test_tracker_tui_opens_a_session_loaded_before_the_app(project: Path) -> None:
+    from tracker.commands.tui import preloaded_session
+    from tracker.tui.app import WorkbenchApp
+
+    session = preloaded_session(project)
+    assert session.project is not None and session.project.evidence_count == 3
+    app = WorkbenchApp(project, session=session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not [w for w in app.workers if w.group == "load"]  # nothing loaded again
+        assert tree_ids(app)[:2] == ["precondition", "reboot"]
+        await select_node(pilot, "reboot")
+        assert timeline_ids(app) == ["2026-02-01-later", "2025-03-01-an-event"]

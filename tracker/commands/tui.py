@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from tracker.cli import Exit, UsageError, add_command, parse_date, project_root
 
@@ -34,7 +35,33 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             "the workbench needs a terminal; for scripts use 'tracker status' or 'tracker check'"
         )
+    session = preloaded_session(root.resolve(), use_cache=not args.no_cache)
     from tracker.tui.app import WorkbenchApp
 
-    WorkbenchApp(root, as_of=args.as_of, use_cache=not args.no_cache).run()
+    WorkbenchApp(root, as_of=args.as_of, session=session).run()
     return Exit.OK
+
+
+def preloaded_session(root: Path, *, use_cache: bool = True):
+    """The workbench's session, loaded before the app starts, while Textual is imported: a
+    start costs the longer of the two, not their sum. A long load shows its bar on stderr, as
+    the CLI's loads do. If the load fails, the session comes back unloaded: the app then
+    loads again in its own worker and shows what went wrong."""
+    from tracker import scan
+    from tracker.cli import LoadProgress
+    from tracker.tui.session import Session
+
+    def import_workbench() -> None:
+        import tracker.tui.app  # noqa: F401
+
+    if use_cache:
+        scan.prefetch(root)  # started already when `tracker` itself runs (cli.READS_EVIDENCE)
+    session = Session(root, use_cache=use_cache)
+    bar = LoadProgress()
+    try:
+        session.load(progress=bar, meanwhile=import_workbench)
+    except Exception:
+        session.project = None
+    finally:
+        bar.close()
+    return session

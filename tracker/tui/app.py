@@ -24,9 +24,17 @@ class WorkbenchApp(App[None]):
         Binding("q", "quit", "Quit", tooltip="Leave the workbench"),
     ]
 
-    def __init__(self, root: Path, as_of: dt.date | None = None, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        as_of: dt.date | None = None,
+        use_cache: bool = True,
+        session: Session | None = None,
+    ) -> None:
+        """`session`: one already loaded (`tracker tui` loads while Textual is imported); else
+        the main screen loads the project in a worker once it shows."""
         super().__init__()
-        self.session = Session(root.resolve(), use_cache=use_cache)
+        self.session = session or Session(root.resolve(), use_cache=use_cache)
         if as_of is not None:
             self.session.as_of = as_of
 

@@ -61,11 +61,17 @@ class Session:
     _items: dict[str, EvidenceItem | None] = field(default_factory=dict)  # by path, as shown
     _haystacks: list[str] | None = None  # what search matches, one per item (built when asked)
 
-    def load(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Read every file afresh (slow for big projects: the app runs this in a worker).
+    def load(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
+        """Read every file afresh (slow for big projects: the app runs this in a worker, or
+        `tracker tui` before the app starts).
 
         `progress(done, total)` is called from this thread while files are read (see
-        `store.load_project`); not at all when nothing needs reading.
+        `store.load_project`); not at all when nothing needs reading. `meanwhile` runs once
+        while the load waits on other processes (`store.load_project`).
         """
         reload = self.project is not None
         # A load makes hundreds of thousands of objects that all stay alive: collecting cycles
@@ -73,7 +79,7 @@ class Session:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self._load(progress)
+            self._load(progress, meanwhile)
         finally:
             if enabled:
                 gc.enable()
@@ -87,12 +93,16 @@ class Session:
             gc.collect()
         gc.freeze()
 
-    def _load(self, progress: Callable[[int, int], None] | None = None) -> None:
+    def _load(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
         # No item is kept: the scores and the timelines come from the files' facts (or the
         # snapshot), and the items of the rows on screen are read when shown. 100,000 items
         # held whole would be most of a gigabyte.
         self.project = load_project(
-            self.root, use_cache=self.use_cache, progress=progress, items=False
+            self.root, use_cache=self.use_cache, progress=progress, items=False, meanwhile=meanwhile
         )
         self._similarity = self._nodes_index = self._prepared = None
         self._load_config()

@@ -151,7 +151,10 @@ class MainScreen(Screen[None]):
         table.add_columns("date", "source", "direction", "weight", "title")
         self._update_title()
         tree.focus()
-        self.load()
+        if self.session.project is None:
+            self.load()
+        else:  # loaded before the app started
+            self.loaded()
 
     # --- loading and scoring ----------------------------------------------------------------
 
