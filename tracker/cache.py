@@ -140,7 +140,7 @@ def load_files(
 
 
 PARALLEL_FROM = 3000  # below this many files, starting workers costs more than it saves
-CHUNK = 250  # small enough that the two ends meet evenly
+CHUNK = 500  # the most files in one chunk; fewer when there are few files (`_chunk_size`)
 
 
 def _load_all(
@@ -186,7 +186,8 @@ def _load_parallel(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
+    size = _chunk_size(len(rels), workers)
+    chunks = [rels[i : i + size] for i in range(0, len(rels), size)]
     total = len(rels)
     done = 0
     if progress is not None:
@@ -217,6 +218,12 @@ def _load_parallel(
                 if progress is not None:
                     progress(done, total)
     return [result for chunk in read for result in chunk or ()]
+
+
+def _chunk_size(total: int, workers: int) -> int:
+    """About forty chunks a process, so that the two ends meet evenly (a worker may hold two
+    chunks when they do), and at most CHUNK files each, so that little is sent at once."""
+    return max(1, min(CHUNK, total // (workers * 40)))
 
 
 def clear(root: Path) -> bool:
