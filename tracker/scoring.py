@@ -493,22 +493,33 @@ def _direct(prepared: Prepared, nid: str, as_of: dt.date, config: ScoringConfig)
     for r in prepared.verdicts.get(nid, ()):
         if r.ref <= as_of and (out.verdict is None or r.rank > out.verdict.rank):
             out.verdict = r
-    events: dict[str, list[_Reading]] = defaultdict(list)
+    # Most events have one report: those need no grouping, and keep the window's rank order.
+    first: dict[str, _Reading] = {}
+    shared: dict[str, list[_Reading]] = {}
     for r in window:
-        events[r.event].append(r)
+        seen = first.setdefault(r.event, r)
+        if seen is not r:
+            group = shared.get(r.event)
+            if group is None:
+                shared[r.event] = [seen, r]
+            else:
+                group.append(r)
     chosen: list[tuple[_Reading, list[_Reading]]] = []
-    for event, group in events.items():
+    none: list[_Reading] = []  # shared by the singletons; never appended to
+    for event, r in first.items():
+        group = shared.get(event)
+        if group is None:
+            out.best_of[event] = r
+            chosen.append((r, none))
+            continue
         best = _pick(group)
         out.best_of[event] = best
-        if len(group) == 1:
-            chosen.append((best, []))
-            continue
-        others = sorted((r for r in group if r is not best), key=lambda r: r.rank)
-        chosen.append((best, others))
-    chosen.sort(key=lambda pair: pair[0].rank)
+        chosen.append((best, sorted((x for x in group if x is not best), key=_rank)))
+    if shared:  # a group's best may stand later than its first report
+        chosen.sort(key=_first_rank)
     half_life = config.half_life_days
     ages = [(as_of - r.ref).days for r, _ in chosen]
-    decays = [decay(age, half_life) for age in ages]
+    decays = [2.0 ** (-(age if age > 0 else 0) / half_life) for age in ages]  # `decay`
     denominator = config.prior_weight + math.fsum(
         r.weight * d * abs(r.impact) / SCALE for (r, _), d in zip(chosen, decays, strict=True)
     )
@@ -520,6 +531,14 @@ def _direct(prepared: Prepared, nid: str, as_of: dt.date, config: ScoringConfig)
             out.overturned_by += r.weight * d * r.impact
     out.score = math.fsum(p.value for p in out.parts)
     return out
+
+
+def _rank(r: _Reading) -> int:
+    return r.rank
+
+
+def _first_rank(pair: tuple[_Reading, list[_Reading]]) -> int:
+    return pair[0].rank
 
 
 def _exclusion(skip: _Skip, item: EvidenceItem) -> Exclusion:
