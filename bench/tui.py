@@ -29,6 +29,7 @@ def floor(root: Path, use_cache: bool, collect: bool = True) -> float:
     """`collect=False`: the load runs with the cyclic GC off, as the workbench loads."""
     import gc
 
+    from tracker import snapshot
     from tracker.config import load_config
     from tracker.scoring import score_all
     from tracker.store import load_project
@@ -37,16 +38,18 @@ def floor(root: Path, use_cache: bool, collect: bool = True) -> float:
     if not collect:
         gc.disable()
     try:
-        project = load_project(root, use_cache=use_cache)
+        project = load_project(root, use_cache=use_cache, items=False)
     finally:
         gc.enable()
     config, _ = load_config(root)
+    prepared = snapshot.prepared(project, config)  # as the workbench scores: no item read
     score_all(
         project.nodes,
-        project.items,
+        prepared.items,
         __import__("tracker.clock").clock.today(),
         config,
         detail=(),
+        prepared=prepared,
     )
     return time.perf_counter() - start
 
@@ -117,7 +120,7 @@ async def measure(root: Path, use_cache: bool) -> dict[str, float]:
         "select_max": max(times),
         "as_of_median": statistics.median(as_of),
         "as_of_max": max(as_of),
-        "items": len(app.session.project.evidence),
+        "items": app.session.project.evidence_count,
         "nodes": len(nodes),
     }
 
