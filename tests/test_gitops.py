@@ -246,6 +246,11 @@ def test_known_as_of_reproduces_an_earlier_state(repo, monkeypatch):
     assert sorted(e.item.id for e in now.evidence) == [ITEM, "2025-05-30-later"]
     assert now.evidence_file(ITEM).item.assessments[0].impact == -4
     assert store.load_project(repo).evidence_file(ITEM).item.assessments[0].impact == 5
+    # One item looked up, none materialised: still the committed version, not the work tree's.
+    fresh = gitops.project_known_as_of(repo, dt.date(2025, 12, 31))
+    assert fresh.evidence_file(ITEM).item.assessments[0].impact == -4
+    assert sorted(fresh.evidence_ids()) == ["2025-03-01-an-event", "2025-05-30-later"]
+    assert not fresh.evidence_loaded
 
 
 def test_known_as_of_before_any_commit_is_a_usage_error(repo, monkeypatch, capsys):

@@ -255,3 +255,14 @@ def test_a_head_start_sees_what_the_load_would(project):
     started = scan._HeadStart(project)  # a child process on Linux, else a thread
     assert started.take() == scan.evidence_state(project)
     assert started.take() is None  # taken once
+
+
+def test_one_item_is_found_by_id_without_reading_the_others(project):
+    scored(project, ScoringConfig())  # fills the snapshot and the catalogue
+    cold = load_project(project, use_cache=False)
+    warm = load_project(project)
+    assert warm.evidence_ids() == cold.evidence_ids() == ["2025-03-01-a", "2025-04-01-b"]
+    found = warm.evidence_file("2025-04-01-b")
+    assert found == cold.evidence_file("2025-04-01-b")
+    assert warm.evidence_file("2025-05-01-c") is None  # the broken one loads no item
+    assert not warm.evidence_loaded

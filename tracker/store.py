@@ -492,8 +492,31 @@ class Project:
     def node(self, node_id: str) -> Node | None:
         return next((n for n in self.nodes if n.id == node_id), None)
 
+    def evidence_ids(self) -> list[str]:
+        """Every loaded item's id, in load order, without reading the items."""
+        if self._evidence is not None:
+            return [ev.item.id for ev in self._evidence]
+        if self.loaded is not None:
+            return [f.facts.id for f in self.loaded]
+        from tracker.snapshot import catalogue
+
+        return catalogue(self).ids
+
     def evidence_file(self, evidence_id: str) -> EvidenceFile | None:
-        return next((f for f in self.evidence if f.item.id == evidence_id), None)
+        """The file of the item with this id (the first, if an id is duplicated); only that
+        item is read when the evidence is not out already."""
+        if self._evidence is not None:
+            return next((f for f in self._evidence if f.item.id == evidence_id), None)
+        if self.loaded is not None:  # this load's own results (a past commit's, perhaps)
+            found = next((f for f in self.loaded if f.facts.id == evidence_id), None)
+            if found is None:
+                return None
+            item = self.items_at([found.path])[found.path]
+            return EvidenceFile(item, found.path, found.result.sha256, found.result.url_key)
+        from tracker.snapshot import catalogue
+
+        path = catalogue(self).path_of(evidence_id)
+        return self.file_at(path) if path is not None else None
 
 
 def _read_results(

@@ -263,7 +263,7 @@ def run_log(args: argparse.Namespace) -> int:
         elif project.evidence_file(args.id) is not None or args.id[:4].isdigit():
             result = history.evidence_history(project, args.id)
         else:
-            known = [n.id for n in project.nodes] + [e.item.id for e in project.evidence]
+            known = [n.id for n in project.nodes] + project.evidence_ids()
             raise UsageError(
                 f"{args.id}: no recommendation or evidence item has this id"
                 + _did_you_mean(args.id, known)
@@ -329,7 +329,7 @@ def run_blame(args: argparse.Namespace) -> int:
     if evidence is None:
         raise UsageError(
             f"{args.evidence_id}: no such evidence item"
-            + _did_you_mean(args.evidence_id, [e.item.id for e in project.evidence])
+            + _did_you_mean(args.evidence_id, project.evidence_ids())
         )
     try:
         blamed = history.blame_assessments(project.root, evidence)
