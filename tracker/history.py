@@ -121,7 +121,7 @@ def _local_author(root: Path) -> str:
 def ratings(project: store.Project) -> list[Rating]:
     """Every assessment as a rating; a missing `analyst` falls back to git's author (blame)."""
     out: list[Rating] = []
-    for evidence in project.evidence:
+    for evidence in project.iter_evidence():  # one pass: no item is kept
         blamed: list[AssessmentBlame] | None = None
         for index, assessment in enumerate(evidence.item.assessments):
             analyst, source = assessment.analyst, "field"

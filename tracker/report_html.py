@@ -130,7 +130,6 @@ def page(
     history: tuple[list[dt.date], dict[str, list[float]]] | None = None,
 ) -> str:
     dates, series = history if history else ([], {})
-    items = {f.item.id: f.item for f in project.evidence} if project else {}
     shown = {s.node_id for s in scores}
     bears_on: dict[str, list[str]] = {}
     for s in scores:
@@ -139,6 +138,12 @@ def page(
                 bears_on.setdefault(c.evidence_id, []).append(s.node_id)
                 for other in c.corroborated_by:
                     bears_on.setdefault(other, []).append(s.node_id)
+    # Only the items the page lists are kept, from one pass over the evidence.
+    items = (
+        {ev.item.id: ev.item for ev in project.iter_evidence() if ev.item.id in bears_on}
+        if project
+        else {}
+    )
     out: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
