@@ -422,11 +422,7 @@ class Project:
         if self._evidence is not None:
             yield from self._evidence
             return
-        files = self.loaded
-        if files is None:
-            results = _read_results(self.root, self.paths, self.state, self._use_cache)
-            pairs = zip(self.paths, results, strict=True)
-            files = [LoadedFile(p, r) for p, r in pairs if r.facts is not None]
+        files = self.loaded if self.loaded is not None else self._read_loaded()
         batch: list[str] = []
         for f in files:
             item = f.result.peek_item()
@@ -467,10 +463,13 @@ class Project:
         """This load's result for each file (its facts, its item packed); after a warm load
         they are read through the load cache, once."""
         if self.loaded is None:
-            results = _read_results(self.root, self.paths, self.state, self._use_cache)
-            pairs = zip(self.paths, results, strict=True)
-            self.loaded = [LoadedFile(p, r) for p, r in pairs if r.facts is not None]
+            self.loaded = self._read_loaded()
         return self.loaded
+
+    def _read_loaded(self) -> list[LoadedFile]:
+        results = _read_results(self.root, self.paths, self.state, self._use_cache)
+        pairs = zip(self.paths, results, strict=True)
+        return [LoadedFile(p, r) for p, r in pairs if r.facts is not None]
 
     @property
     def evidence_loaded(self) -> bool:
