@@ -47,6 +47,7 @@ from tracker.scan import find_root as find_root  # re-exported: where it was
 from tracker.urls import normalize_url
 
 if typing.TYPE_CHECKING:
+    from tracker.catalogue import Catalogue
     from tracker.scan import EvidenceState
 
 try:  # the faster parser where installed; the standard library's otherwise
@@ -342,6 +343,7 @@ class Project:
         self.paths = [f.path for f in loaded] if loaded is not None else list(pending or [])
         self._evidence: list[EvidenceFile] | None = None
         self._by_path: dict[str, LoadedFile] | None = None
+        self._catalogue: Catalogue | None = None
         self._use_cache = use_cache
 
     @property
@@ -440,6 +442,15 @@ class Project:
             return [(ev.path, ev.facts) for ev in self._evidence]
         return [(f.path, f.facts) for f in self.loaded_files()]
 
+    def catalogue(self) -> Catalogue:
+        """Each item's file, date, id, address, event and assessed nodes (`tracker.catalogue`):
+        from the snapshot, else from the files' facts; kept after `release`."""
+        if self._catalogue is None:
+            from tracker.snapshot import catalogue
+
+            self._catalogue = catalogue(self)
+        return self._catalogue
+
     def release(self) -> None:
         """Let go of every item and per-file result held: a long-lived caller (the
         workbench) keeps what it derived and reads items from their files when shown."""
@@ -497,9 +508,7 @@ class Project:
             return [ev.item.id for ev in self._evidence]
         if self.loaded is not None:
             return [f.facts.id for f in self.loaded]
-        from tracker.snapshot import catalogue
-
-        return catalogue(self).ids
+        return self.catalogue().ids
 
     def evidence_file(self, evidence_id: str) -> EvidenceFile | None:
         """The file of the item with this id (the first, if an id is duplicated); only that
@@ -512,9 +521,7 @@ class Project:
                 return None
             item = self.items_at([found.path])[found.path]
             return EvidenceFile(item, found.path, found.result.sha256, found.result.url_key)
-        from tracker.snapshot import catalogue
-
-        path = catalogue(self).path_of(evidence_id)
+        path = self.catalogue().path_of(evidence_id)
         return self.file_at(path) if path is not None else None
 
 

@@ -107,9 +107,7 @@ class Session:
         self._similarity = self._nodes_index = self._prepared = None
         self._load_config()
         self.prepared()
-        from tracker.snapshot import catalogue
-
-        self.catalogue = catalogue(self.project)
+        self.catalogue = self.project.catalogue()
         self.project.release()
         self.children = {}
         for node in self.project.nodes:
@@ -244,10 +242,7 @@ class Session:
 
     def evidence_file(self, evidence_id: str) -> EvidenceFile | None:
         """An item as the evidence screen and the form need it: read afresh from its file."""
-        if self.project is None:
-            return None
-        path = self.catalogue.path_of(evidence_id)
-        return self.project.file_at(path) if path is not None else None
+        return self.project.evidence_file(evidence_id) if self.project is not None else None
 
     def same_event(self, ev: EvidenceFile) -> list[EvidenceItem]:
         """The other items recorded as reports of this item's event, newest first."""
