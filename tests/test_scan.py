@@ -33,18 +33,42 @@ def test_two_processes_stat_what_one_does(tmp_path, monkeypatch):
     assert scan._stat_all(paths) == alone
 
 
+def odd_tree(root) -> None:
+    """Top-level names whose order is subtle: a folder sorts as its name and a slash."""
+    make_tree(root, 60)
+    evidence = root / "evidence"
+    (evidence / "2021-notes.toml").write_text("x")  # '-' sorts before '/': before 2021/*
+    (evidence / "2021" / "sub").mkdir()
+    (evidence / "2021" / "sub" / "deep.toml").write_text("deeper")
+    (evidence / ".gitkeep").write_text("")
+    (evidence / "zz-link.toml").symlink_to(evidence / "loose.toml")
+    (evidence / "2022" / "link.txt").symlink_to(evidence / "loose.toml")
+
+
+def as_plain(state: scan.EvidenceState) -> tuple:
+    found = state.scan
+    return found.files, sorted(found.links), found.sizes, found.times
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="the second process is forked on Linux")
-def test_a_split_state_equals_a_plain_one(tmp_path, monkeypatch):
-    make_tree(tmp_path, 60)
+@pytest.mark.parametrize("split", ["the lstat calls", "the folders"])
+def test_a_split_state_equals_a_plain_one(tmp_path, monkeypatch, split):
+    odd_tree(tmp_path)
+    monkeypatch.setattr(scan, "SPLIT_BYTES", 10**12)
+    monkeypatch.setattr(scan, "SPLIT_AT", 10**9)
     plain = scan.evidence_state(tmp_path)
-    monkeypatch.setattr(scan, "SPLIT_AT", 10)
-    split = scan.evidence_state(tmp_path)
-    assert split == plain
-    assert (split.scan.files, split.scan.sizes, split.scan.times) == (
-        plain.scan.files,
-        plain.scan.sizes,
-        plain.scan.times,
-    )
+    assert plain.scan.files == sorted(plain.scan.files)
+    assert "evidence/.gitkeep" not in plain.scan.files
+    assert plain.scan.links == {"evidence/zz-link.toml", "evidence/2022/link.txt"}
+    if split == "the lstat calls":
+        monkeypatch.setattr(scan, "SPLIT_AT", 10)
+    else:
+        monkeypatch.setattr(scan, "SPLIT_BYTES", 0)
+        top = sorted(os.scandir(tmp_path / "evidence"), key=scan._order)
+        assert 0 < scan._cut(top) < len(top)
+    found = scan.evidence_state(tmp_path)
+    assert found == plain
+    assert as_plain(found) == as_plain(plain)
 
 
 @given(

@@ -58,14 +58,70 @@ def scan_evidence(root: Path, *, stat: bool = False) -> Scan:
 
     Symbolic links are recorded, never followed: a link could point outside the project.
     Plain strings and `os.scandir`, not pathlib: this runs once per file on every command,
-    and with `stat` it is the whole cost of a warm run's check that nothing changed.
+    and with `stat` it is the whole cost of a warm run's check that nothing changed. On a
+    large tree a second process lists and stats the later half of `evidence/`'s folders.
     """
-    scan = Scan()
     base = os.path.join(root, EVIDENCE_DIR)
     prefix = len(os.fspath(root)) + 1
+    try:
+        with os.scandir(base) as listing:
+            top = sorted(listing, key=_order)
+    except OSError:
+        return Scan()
+    cut = _cut(top) if stat else 0
+    if cut and _can_fork():
+        return _scan_split(top[:cut], top[cut:], prefix)
+    return _scan_part(top, prefix, stat)
+
+
+def _order(entry: os.DirEntry) -> str:
+    """Where a top-level entry's paths fall in the sorted list: a folder's all start with
+    its name and a slash. Blocks in this order, each sorted, are the whole list sorted."""
+    return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
+
+
+SPLIT_BYTES = 256 * 1024  # folder sizes (about 10,000 entries on ext4) worth a second process
+
+
+def _cut(top: list[os.DirEntry]) -> int:
+    """Where to split the top-level entries in two halves of about equal size, or 0 when the
+    folders are too small to be worth a second process (a folder's size grows with its
+    entries on every common file system; a wrong guess costs time, never correctness)."""
+    sizes = []
+    for entry in top:
+        try:
+            folder = entry.is_dir(follow_symlinks=False)
+            sizes.append(entry.stat(follow_symlinks=False).st_size if folder else 0)
+        except OSError:
+            sizes.append(0)
+    total = sum(sizes)
+    if len(top) < 2 or total < SPLIT_BYTES:
+        return 0
+    running = 0
+    for index, size in enumerate(sizes):
+        running += size
+        if running * 2 >= total:
+            return min(max(index + 1, 1), len(top) - 1)
+    return len(top) - 1
+
+
+def _can_fork() -> bool:
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+def _scan_part(top: list[os.DirEntry], prefix: int, stat: bool) -> Scan:
+    """The entries below these top-level entries, sorted, with their stats if asked."""
+    scan = Scan()
     paths: list[str] = []
     links: list[str] = []
-    stack = [base]
+    stack: list[str] = []
+    for entry in reversed(top):
+        if entry.is_dir(follow_symlinks=False):
+            stack.append(entry.path)
+        elif entry.name != ".gitkeep":  # keeps an empty evidence/ in git; not data
+            paths.append(entry.path)
+            if entry.is_symlink():
+                links.append(entry.path)
     while stack:
         folder = stack.pop()
         try:
@@ -76,7 +132,7 @@ def scan_evidence(root: Path, *, stat: bool = False) -> Scan:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
-            elif entry.name != ".gitkeep":  # keeps an empty evidence/ in git; not data
+            elif entry.name != ".gitkeep":
                 paths.append(entry.path)
                 if entry.is_symlink():
                     links.append(entry.path)
@@ -92,6 +148,42 @@ def scan_evidence(root: Path, *, stat: bool = False) -> Scan:
     return scan
 
 
+def _scan_split(first: list[os.DirEntry], second: list[os.DirEntry], prefix: int) -> Scan:
+    """`_scan_part` of the first half here, of the second in a child process: its result
+    comes back packed through a pipe. If the child fails, its half is scanned here."""
+    try:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return _scan_part([*first, *second], prefix, True)
+    if pid == 0:  # the child: the second half, sent packed, and leave at once
+        try:
+            os.close(read_end)
+            data = _pack_scan(_scan_part(second, prefix, True))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        mine = _scan_part(first, prefix, True)
+        with os.fdopen(read_end, "rb") as source:
+            data = source.read()
+    finally:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    try:
+        theirs = _unpack_scan(data)
+    except Exception:  # nothing, or not all of it, came back
+        theirs = _scan_part(second, prefix, True)
+    return Scan(
+        files=mine.files + theirs.files,
+        links=mine.links | theirs.links,
+        sizes=mine.sizes + theirs.sizes,
+        times=mine.times + theirs.times,
+    )
+
+
 SPLIT_AT = 20_000  # entries from which a second process shares the `lstat` calls
 
 
@@ -103,7 +195,7 @@ def _stat_all(paths: list[str]) -> tuple[list[int], list[int]]:
     half; threads do not help, since each call takes the interpreter lock again.
     """
     half = len(paths) // 2
-    if len(paths) < SPLIT_AT or sys.platform != "linux" or threading.active_count() != 1:
+    if len(paths) < SPLIT_AT or not _can_fork():
         return _stat_part(paths)
     try:
         read_end, write_end = os.pipe()
