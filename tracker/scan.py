@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -109,33 +110,62 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
+def _in_child(produce: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
+    """Run `produce` in a forked child process, which sends its bytes back through a pipe
+    and leaves at once (no exit handler of this process runs there). Returns the function
+    that waits for those bytes (None if the child failed), or None if no child could start.
+    """
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child
+        try:
+            os.close(read_end)
+            data = produce()
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+
+    def collect() -> bytes | None:
+        try:
+            with os.fdopen(read_end, "rb") as source:
+                return source.read() or None
+        except OSError:
+            return None
+        finally:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+    return collect
+
+
 def _scan_part(top: list[os.DirEntry], prefix: int, stat: bool) -> Scan:
     """The entries below these top-level entries, sorted, with their stats if asked."""
     scan = Scan()
     paths: list[str] = []
     links: list[str] = []
-    stack: list[str] = []
-    for entry in reversed(top):
+    entries = list(top)
+    while entries:
+        entry = entries.pop()
         if entry.is_dir(follow_symlinks=False):
-            stack.append(entry.path)
+            try:
+                with os.scandir(entry.path) as listing:
+                    entries.extend(listing)
+            except OSError:
+                continue
         elif entry.name != ".gitkeep":  # keeps an empty evidence/ in git; not data
             paths.append(entry.path)
             if entry.is_symlink():
                 links.append(entry.path)
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.name != ".gitkeep":
-                paths.append(entry.path)
-                if entry.is_symlink():
-                    links.append(entry.path)
     paths.sort()
     if os.sep == "/":
         scan.files = [path[prefix:] for path in paths]
@@ -151,29 +181,12 @@ def _scan_part(top: list[os.DirEntry], prefix: int, stat: bool) -> Scan:
 def _scan_split(first: list[os.DirEntry], second: list[os.DirEntry], prefix: int) -> Scan:
     """`_scan_part` of the first half here, of the second in a child process: its result
     comes back packed through a pipe. If the child fails, its half is scanned here."""
+    collect = _in_child(lambda: _pack_scan(_scan_part(second, prefix, True)))
+    mine = _scan_part(first if collect else [*first, *second], prefix, True)
+    if collect is None:
+        return mine
     try:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return _scan_part([*first, *second], prefix, True)
-    if pid == 0:  # the child: the second half, sent packed, and leave at once
-        try:
-            os.close(read_end)
-            data = _pack_scan(_scan_part(second, prefix, True))
-            with os.fdopen(write_end, "wb") as out:
-                out.write(data)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    try:
-        mine = _scan_part(first, prefix, True)
-        with os.fdopen(read_end, "rb") as source:
-            data = source.read()
-    finally:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-    try:
-        theirs = _unpack_scan(data)
+        theirs = _unpack_scan(collect() or b"")
     except Exception:  # nothing, or not all of it, came back
         theirs = _scan_part(second, prefix, True)
     return Scan(
@@ -197,27 +210,16 @@ def _stat_all(paths: list[str]) -> tuple[list[int], list[int]]:
     half = len(paths) // 2
     if len(paths) < SPLIT_AT or not _can_fork():
         return _stat_part(paths)
-    try:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-    except OSError:
+
+    def second_half() -> bytes:  # sent as two arrays of int64
+        sizes, times = _stat_part(paths[half:])
+        return array("q", sizes).tobytes() + array("q", times).tobytes()
+
+    collect = _in_child(second_half)
+    if collect is None:
         return _stat_part(paths)
-    if pid == 0:  # the child: the second half, sent as two arrays of int64
-        try:
-            os.close(read_end)
-            sizes, times = _stat_part(paths[half:])
-            with os.fdopen(write_end, "wb") as out:
-                out.write(array("q", sizes).tobytes() + array("q", times).tobytes())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    try:
-        sizes, times = _stat_part(paths[:half])
-        with os.fdopen(read_end, "rb") as source:
-            data = source.read()
-    finally:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+    sizes, times = _stat_part(paths[:half])
+    data = collect() or b""
     rest = len(paths) - half
     if len(data) != 16 * rest:  # the child failed: do its half here
         more_sizes, more_times = _stat_part(paths[half:])
@@ -320,14 +322,10 @@ def _unpack_scan(packed: bytes) -> Scan:
 def evidence_state(root: Path) -> EvidenceState:
     """One `lstat` per entry (links are not followed): the cost of a warm run's check."""
     scan = scan_evidence(root, stat=True)
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{EVIDENCE_DIR}\n{len(scan.files)}\n".encode())
-    digest.update("\0".join(scan.files).encode("utf-8", "surrogateescape"))
-    digest.update("\0".join(sorted(scan.links)).encode("utf-8", "surrogateescape"))
-    digest.update(array("q", scan.sizes).tobytes())
-    digest.update(array("q", scan.times).tobytes())
+    packed = _pack_scan(scan)  # every path, link, size and time: what the digest covers
+    digest = hashlib.blake2b(f"{EVIDENCE_DIR}\n".encode() + packed, digest_size=20)
     newest = max(scan.times, default=0) / 1e9
-    return EvidenceState(scan, digest.hexdigest(), newest)
+    return EvidenceState(scan, digest.hexdigest(), newest, packed)
 
 
 # --- a head start ---------------------------------------------------------------------------
@@ -340,32 +338,19 @@ def evidence_state(root: Path) -> EvidenceState:
 class _HeadStart:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.pid = 0
-        self.pipe = -1
         self.thread: threading.Thread | None = None
         self.box: list[EvidenceState] = []
-        if sys.platform == "linux" and threading.active_count() == 1:
-            self._fork()
-        else:
+        self.collect: Callable[[], bytes | None] | None = None
+        if _can_fork():
+            self.collect = _in_child(
+                lambda: pickle.dumps(evidence_state(root), pickle.HIGHEST_PROTOCOL)
+            )
+        if self.collect is None:
             self.thread = threading.Thread(target=self._compute, daemon=True)
             self.thread.start()
 
     def _compute(self) -> None:
         self.box.append(evidence_state(self.root))
-
-    def _fork(self) -> None:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: compute, send, and leave at once
-            try:
-                os.close(read_end)
-                data = pickle.dumps(evidence_state(self.root), pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(data)
-            finally:
-                os._exit(0)
-        os.close(write_end)
-        self.pid, self.pipe = pid, read_end
 
     def take(self) -> EvidenceState | None:
         """The state, once; None if the head start failed (the caller computes it)."""
@@ -373,18 +358,14 @@ class _HeadStart:
             self.thread.join()
             self.thread = None
             return self.box.pop() if self.box else None
-        if self.pid == 0:
+        collect, self.collect = self.collect, None
+        if collect is None:
             return None
         try:
-            with os.fdopen(self.pipe, "rb") as source:
-                data = source.read()
+            data = collect()
             result = pickle.loads(data) if data else None
         except Exception:  # a child that failed or was killed: compute here instead
             result = None
-        finally:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
-            self.pid = 0
         return result if isinstance(result, EvidenceState) else None
 
 
