@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -183,19 +184,27 @@ class ImportWatch:
                 self.labels.append(panel.label)
 
 
+@contextlib.asynccontextmanager
+async def form_watched(root: Path, monkeypatch):
+    """The workbench on `root` with the evidence form open, its import panel watched (shown
+    however fast an import is): yields the app, the pilot and the watch."""
+    monkeypatch.setattr(progress, "SHOW_AFTER", 0.0)
+    watch = ImportWatch()
+    app = watch.app = WorkbenchApp(root)
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        yield app, pilot, watch
+
+
 ARTICLE = """Minsk releases political prisoners
 
 BELTA, 12 March 2025. The president pardoned 23 political prisoners on Tuesday."""
 
 
 async def test_an_import_says_what_it_does_then_the_indicator_goes(many: Path, monkeypatch) -> None:
-    monkeypatch.setattr(progress, "SHOW_AFTER", 0.0)  # show it however fast the import is
-    watch = ImportWatch()
-    app = watch.app = WorkbenchApp(many)
-    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+    async with form_watched(many, monkeypatch) as (app, pilot, watch):
         app.post_message(events.Paste(ARTICLE))  # as the terminal delivers a paste
         await settle(pilot)
         await settle(pilot)
@@ -221,13 +230,7 @@ async def test_a_failed_import_takes_its_indicator_away(mini: Path, monkeypatch)
     from tracker import ingest
     from tracker.tui.screens.importing import run_import
 
-    monkeypatch.setattr(progress, "SHOW_AFTER", 0.0)
-    watch = ImportWatch()
-    app = watch.app = WorkbenchApp(mini)
-    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+    async with form_watched(mini, monkeypatch) as (app, pilot, watch):
         missing = mini / "no-such-article.html"
         run_import(app.screen, lambda: ingest.extract_file(missing), ingest)
         await settle(pilot)
