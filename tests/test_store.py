@@ -287,6 +287,41 @@ def test_archive_hash_and_quote(mini):
     assert "is missing" in only(mini)
 
 
+def test_archive_longer_than_one_read(mini):
+    """A copy of several read chunks is read whole: its quote stands at the very end."""
+    text = "Слово " * 40_000 + "Something happened."
+    sha = sha256_bytes(text.encode())
+    write_evidence(
+        mini,
+        GOOD.replace(
+            'quote = "Something happened."',
+            f'quote = "Something happened."\narchive_sha256 = "{sha}"',
+        ),
+    )
+    (mini / "evidence/2025/2025-03-01-an-event.txt").write_text(text)
+    assert len(text.encode()) > 4 * 65536
+    assert findings(mini) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_is_reported(mini):
+    path = write_evidence(mini, GOOD)
+    path.chmod(0)
+    try:
+        assert only(mini) == f"{REL}: cannot read: Permission denied"
+    finally:
+        path.chmod(0o644)
+
+
+def test_folder_named_like_an_item_is_not_read_as_one(mini):
+    (mini / REL).mkdir(parents=True)
+    (mini / REL / "notes.toml").write_text(GOOD)
+    assert only(mini) == (
+        f"{REL}/notes.toml: outside the expected layout: evidence files live in "
+        "evidence/YYYY/ID.toml"
+    )
+
+
 def test_orphan_archive(mini):
     (mini / "evidence/2025").mkdir(parents=True)
     (mini / "evidence/2025/lonely.txt").write_text("x")
