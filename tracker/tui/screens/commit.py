@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
+from tracker.tui.footer import Footer
 from tracker.tui.widgets import literal
 
 MARK = {"added": "+ added   ", "modified": "~ modified", "deleted": "- deleted "}

@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tracker.model import CREDIBILITY_MEANING, IMPACT_MEANING, RELIABILITY_MEANING
 from tracker.store import EvidenceFile, FileChangedError, delete_evidence
+from tracker.tui.footer import Footer
 from tracker.tui.session import Session
 from tracker.tui.widgets import direction, literal
 

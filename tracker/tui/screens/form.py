@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Button, Header, Input, Label, Static, TextArea
 
 from tracker.model import (
     CREDIBILITY_MEANING,
@@ -43,6 +43,7 @@ from tracker.store import (
     validation_problems,
 )
 from tracker.textclean import strip_controls
+from tracker.tui.footer import Footer
 from tracker.tui.session import Session
 from tracker.tui.widgets import article_area, literal
 

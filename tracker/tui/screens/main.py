@@ -14,10 +14,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
+from textual.widgets import DataTable, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tracker.model import Node
+from tracker.tui.footer import Footer
 from tracker.tui.progress import Progress, ProgressPanel, Reporter, count_label
 from tracker.tui.session import Session, shift_months
 from tracker.tui.widgets import (
