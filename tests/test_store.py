@@ -194,6 +194,28 @@ def test_future_date_is_an_error(mini):
     assert "date 2027-03-01 is in the future" in only(mini)
 
 
+def test_future_publication_date_is_an_error(mini):
+    write_evidence(
+        mini, GOOD.replace('publisher = "Outlet"', 'publisher = "Outlet"\npublished = 2027-01-02')
+    )
+    assert only(mini) == f"{REL}:8: source.published 2027-01-02 is in the future"
+
+
+def test_node_assessed_twice_in_one_item(mini):
+    again = (
+        '\n[[assessment]]\nrecommendation = "reboot"\nimpact = -1\nconfidence = "low"\n'
+        'rationale = "Again."\n'
+    )
+    write_evidence(mini, evidence_toml(extra=again))
+    assert only(mini) == (
+        f"{REL}:19: 'reboot' is assessed twice in one item; "
+        "merge the two assessments, or name each analyst"
+    )
+    named = again + 'analyst = "ana"\n'
+    write_evidence(mini, evidence_toml(extra=named.replace("-1", "1") + named))
+    assert "'reboot' is assessed twice by 'ana' in one item" in only(mini)
+
+
 def test_date_before_the_paper_is_a_warning(mini):
     write_evidence(mini, evidence_toml("2021-03-01-earlier", date="2021-03-01"))
     project = load_project(mini, use_cache=False)
