@@ -147,13 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             scan.forget()  # a head start is for this command only, never a later one
 
 
-# Commands that load the project: checking that no evidence file changed (a scan and a stat
-# of each) starts in a thread while the command imports what it needs.
+# Commands that load the project: the scan of evidence/ (every entry listed and stat'ed, which
+# tells a warm run that nothing changed) starts beside the command (a forked process, else a
+# thread) while it imports.
 READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest", "import", "tui"}
 
 
 def _head_start(args: argparse.Namespace) -> None:
-    if getattr(args, "no_cache", False) or getattr(args, "known_as_of", None) is not None:
+    if getattr(args, "known_as_of", None) is not None:
         return
     from pathlib import Path
 

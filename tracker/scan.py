@@ -387,6 +387,14 @@ def state(root: Path) -> EvidenceState:
     return found if found is not None else evidence_state(root)
 
 
+def listing(root: Path) -> Scan:
+    """The entries below `evidence/` for a load without the cache: the head start's when one
+    was started (it ran beside the imports), else a scan now, without sizes and times."""
+    started = _started.pop(os.fspath(root), None)
+    found = started.take() if started is not None else None
+    return found.scan if found is not None else scan_evidence(root)
+
+
 def forget() -> None:
     """Drop head starts not taken (the command ended before loading)."""
     for started in _started.values():

@@ -40,7 +40,6 @@ from tracker.model import (
 from tracker.scan import (
     EVIDENCE_DIR,
     RECOMMENDATIONS,
-    scan_evidence,
 )
 from tracker.scan import ProjectNotFound as ProjectNotFound  # re-exported: where it was
 from tracker.scan import find_root as find_root  # re-exported: where it was
@@ -889,41 +888,46 @@ def _load_project(
     from tracker import scan, snapshot
 
     problems: list[Problem] = []
-    doc, rec_problems, rec_sha = load_recommendations(root)
-    problems.extend(rec_problems)
-    paper = doc.paper if doc else None
-    nodes = doc.nodes if doc else []
-
-    if use_cache:
-        meanwhile()  # the scan is under way in another process (see `scan.prefetch`)
-    state = scan.state(root) if use_cache else None
+    recommendations: tuple[RecommendationsFile | None, list[Problem], str | None] | None = None
+    state = None
     key = ""
-    if state is not None:
-        key = snapshot.project_key(state, rec_sha, today().isoformat())
+    if use_cache:
+        recommendations = load_recommendations(root)  # its digest is part of the key
+        meanwhile()  # the scan is under way in another process (see `scan.prefetch`)
+        state = scan.state(root)
+        key = snapshot.project_key(state, recommendations[2], today().isoformat())
         outcome = snapshot.read_project(root, key)
         if outcome is not None:
+            doc, rec_problems, rec_sha = recommendations
             return Project(
                 root,
-                paper,
-                nodes,
+                doc.paper if doc else None,
+                doc.nodes if doc else [],
                 None,
                 outcome.problems,
                 rec_sha,
                 state=state,
                 pending=outcome.loaded,
             )
-    scan = state.scan if state is not None else scan_evidence(root)
+    listing = state.scan if state is not None else scan.listing(root)
 
     toml_rels: list[str] = []
     archives: set[str] = set()
-    for rel in scan.files:
-        finding = classify_entry(rel, rel in scan.links)
+    for rel in listing.files:
+        finding = classify_entry(rel, rel in listing.links)
         if finding:
             problems.append(finding)
         elif rel.endswith(".toml"):
             toml_rels.append(rel)
         else:
             archives.add(rel)
+
+    def read_recommendations_meanwhile() -> None:
+        # Without the cache, the paper is read while worker processes read the evidence.
+        nonlocal recommendations
+        if recommendations is None:
+            recommendations = load_recommendations(root)
+        meanwhile()
 
     results = load_cache.load_files(
         root,
@@ -933,8 +937,12 @@ def _load_project(
         progress=progress,
         stats=state.stats if state else None,
         items=items,
-        meanwhile=meanwhile,
+        meanwhile=read_recommendations_meanwhile,
     )
+    if recommendations is None:  # a load too small for worker processes
+        recommendations = load_recommendations(root)
+    doc, rec_problems, rec_sha = recommendations
+    problems[:0] = rec_problems
     loaded: list[LoadedFile] = []
     for rel, result in zip(toml_rels, results, strict=True):
         problems.extend(result.problems)
@@ -945,6 +953,7 @@ def _load_project(
     if state is not None and state.settled:
         outcome = snapshot.LoadOutcome(problems, [f.path for f in loaded])
         snapshot.write_project(root, key, outcome)
+    paper, nodes = (doc.paper, doc.nodes) if doc else (None, [])
     return Project(root, paper, nodes, loaded, problems, rec_sha, state=state, use_cache=use_cache)
 
 

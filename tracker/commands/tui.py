@@ -54,8 +54,7 @@ def preloaded_session(root: Path, *, use_cache: bool = True):
     def import_workbench() -> None:
         import tracker.tui.app  # noqa: F401
 
-    if use_cache:
-        scan.prefetch(root)  # started already when `tracker` itself runs (cli.READS_EVIDENCE)
+    scan.prefetch(root)  # started already when `tracker` itself runs (cli.READS_EVIDENCE)
     session = Session(root, use_cache=use_cache)
     bar = LoadProgress()
     try:
