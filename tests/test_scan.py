@@ -100,3 +100,14 @@ def test_surrogate_escaped_names_survive_the_trip(tmp_path):
     state = scan.evidence_state(tmp_path)
     back = pickle.loads(pickle.dumps(state))
     assert back.scan.files == state.scan.files == [f"evidence/2024/{odd}"]
+
+
+def test_a_listing_is_the_head_starts_else_a_scan_now(tmp_path):
+    """A load without the cache lists the entries the head start found, or scans itself."""
+    odd_tree(tmp_path)
+    plain = scan.scan_evidence(tmp_path)
+    scan.prefetch(tmp_path)
+    taken = scan.listing(tmp_path)
+    again = scan.listing(tmp_path)  # the head start is taken once: this one scans
+    for found in (taken, again):
+        assert (found.files, found.links) == (plain.files, plain.links)
