@@ -4,6 +4,7 @@ hostile text, golden files for md and csv, and the page in a real browser where 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -344,3 +345,33 @@ def test_a_report_file_is_replaced_but_never_a_data_file(bundled, tmp_path, caps
     assert "data files" in capsys.readouterr().err
     assert archive.read_bytes() == before
     assert main([*args, "--format", "md", "-o", str(bundled / "evidence")]) == 2
+
+
+@pytest.mark.parametrize("width", [200, 120, 100, 80, 60])
+def test_status_table_fits_the_terminal_and_says_what_it_left_out(bundled, width):
+    """Every recommendation stays readable: the least needed columns go first, and the
+    caption names them; nothing is cut at the edge."""
+    from rich.console import Console
+
+    from tracker import report, scoring
+    from tracker.config import load_config
+    from tracker.store import load_project
+
+    project = load_project(bundled, use_cache=False)
+    config, _ = load_config(bundled)
+    scores = scoring.score_all(project.nodes, project.items, dt.date(2026, 11, 24), config)
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(report.status_table(list(scores.values()), title="T", width=width))
+    lines = console.file.getvalue().splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= width
+    text = " ".join(" ".join(line.replace("│", " ").split()) for line in lines)
+    for node in project.nodes:  # each title's first word is shown, however narrow
+        assert node.title.split()[0] in text, node.title
+    header = lines[2]
+    shown = [name for name in report.FIGURE_COLUMNS if name in header]
+    left_out = [name for name in report.FIGURE_COLUMNS if name not in shown]
+    assert shown[:2] == ["score", "status"] or shown[:3] == ["id", "score", "status"]
+    if left_out:
+        assert f"{', '.join(left_out)}: left out to fit the terminal" in text
+    else:
+        assert width >= 160 and "left out" not in text

@@ -72,34 +72,102 @@ def status_text(score: NodeScore) -> Text:
     return Text(f"{STATUS_SYMBOL[score.status]} {score.status}", style=STATUS_STYLE[score.status])
 
 
-def status_table(scores: Sequence[NodeScore], *, title: str | None = None) -> Table:
-    """The tree with score, status, trend and evidence count: what `tracker status` prints."""
-    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
-    table.add_column("recommendation", overflow="fold", min_width=36)
-    table.add_column("id", style="dim", no_wrap=True)
-    table.add_column("score", justify="right")
-    table.add_column("status", no_wrap=True)
-    table.add_column("trend", justify="right", no_wrap=True)
-    table.add_column("evidence", justify="right")
-    table.add_column("weight", justify="right")
-    table.add_column("coverage", justify="right")
+def status_table(
+    scores: Sequence[NodeScore], *, title: str | None = None, width: int | None = None
+) -> Table:
+    """The tree with score, status, trend and evidence count: what `tracker status` prints.
+
+    `width`: the terminal's; when the table does not fit, the least needed columns are left
+    out (the caption says which) and then the ids fold, so that the recommendations keep
+    room to be read.
+    """
+    rows = []
     for s in scores:
         label = Text("  " * s.depth)
         label.append_text(data(s.title, "bold" if s.kind == "section" else ""))
         coverage = f"{s.children_scored}/{s.children_total}" if s.children_total is not None else ""
         trend = f"{s.trend_arrow} {s.trend:+.2f}" if s.trend_arrow else ""
         trend_style = {"↑": "green", "↓": "red"}.get(s.trend_arrow, "")
-        table.add_row(
-            label,
-            s.node_id,
-            Text(f"{s.score:+.2f}", style=STATUS_STYLE[s.status]),
-            status_text(s),
-            Text(trend, style=trend_style),
-            str(s.evidence_count) if s.evidence_count else Text("0", style="dim"),
-            f"{s.total_weight:.2f}",
-            coverage,
+        rows.append(
+            {
+                "recommendation": label,
+                "id": Text(s.node_id),
+                "score": Text(f"{s.score:+.2f}", style=STATUS_STYLE[s.status]),
+                "status": status_text(s),
+                "trend": Text(trend, style=trend_style),
+                "evidence": Text(str(s.evidence_count))
+                if s.evidence_count
+                else Text("0", style="dim"),
+                "weight": Text(f"{s.total_weight:.2f}"),
+                "coverage": Text(coverage),
+            }
         )
+    # Each column of figures is as wide as its widest cell, set here so that rich need not
+    # measure every cell again (that was most of the time the table took to draw).
+    widths = {
+        name: max([len(name), *(row[name].cell_len for row in rows)]) for name in FIGURE_COLUMNS
+    }
+    shown, id_width = _fit(widths, width)
+    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+    table.add_column("recommendation", overflow="fold", min_width=TITLE_MIN_WIDTH)
+    for name in shown:
+        folds = name == "id" and id_width < widths["id"]
+        table.add_column(
+            name,
+            justify=FIGURE_COLUMNS[name],
+            no_wrap=name in ("id", "status", "trend") and not folds,
+            overflow="fold",
+            width=id_width if name == "id" else widths[name],
+            style="dim" if name == "id" else "",
+        )
+    left_out = [name for name in FIGURE_COLUMNS if name not in shown]
+    if left_out:
+        table.caption = (
+            f"{', '.join(left_out)}: left out to fit the terminal "
+            "(a wider one shows them, as does --format json)"
+        )
+        table.caption_justify = "left"
+    for row in rows:
+        table.add_row(row["recommendation"], *(row[name] for name in shown))
     return table
+
+
+TITLE_MIN_WIDTH = 28  # the recommendation column's least width, before columns are left out
+ID_MIN_WIDTH = 12  # an id folded narrower than this is hard to copy: leave the column out
+FIGURE_COLUMNS = {
+    "id": "left",
+    "score": "right",
+    "status": "left",
+    "trend": "right",
+    "evidence": "right",
+    "weight": "right",
+    "coverage": "right",
+}
+LEAVE_OUT = ("coverage", "weight", "evidence", "trend")  # in this order, as room runs out
+
+
+def _fit(widths: dict[str, int], width: int | None) -> tuple[list[str], int]:
+    """The figure columns that fit beside the recommendations, and the ids' width."""
+    shown = list(FIGURE_COLUMNS)
+
+    def room(columns: list[str]) -> int:
+        # Each column has a space either side but at the table's edges, and a rule between.
+        count = len(columns) + 1
+        return TITLE_MIN_WIDTH + sum(widths[c] for c in columns) + 2 * count - 2 + count + 1
+
+    if width is None:
+        return shown, widths["id"]
+    for name in LEAVE_OUT:
+        if room(shown) <= width:
+            break
+        shown.remove(name)
+    over = room(shown) - width
+    if over <= 0:
+        return shown, widths["id"]
+    if widths["id"] - over >= ID_MIN_WIDTH:
+        return shown, widths["id"] - over
+    shown.remove("id")
+    return shown, 0
 
 
 def explain(score: NodeScore, config: ScoringConfig, limit: int | None = None) -> RenderableType:

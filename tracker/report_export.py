@@ -304,8 +304,10 @@ def status_plain(scores: Sequence[NodeScore], meta: Meta) -> str:
     from rich.console import Console
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=140, color_system=None, highlight=False, emoji=False)
-    console.print(report.status_table(scores, title=report.clean(meta.line(), one_line=True)))
+    width = 200  # a file has no terminal to fit: room for every column
+    console = Console(file=buffer, width=width, color_system=None, highlight=False, emoji=False)
+    title = report.clean(meta.line(), one_line=True)
+    console.print(report.status_table(scores, title=title, width=width))
     return buffer.getvalue()
 
 

@@ -236,7 +236,8 @@ def run_status(args: argparse.Namespace) -> int:
         if not chosen:
             out.print("No recommendation matches the filters.", style="italic")
             return Exit.OK
-        out.print(report.status_table(chosen, title=report.clean(title, one_line=True)))
+        title = report.clean(title, one_line=True)
+        out.print(report.status_table(chosen, title=title, width=out.width))
         return Exit.OK
     from tracker import report_export
 
