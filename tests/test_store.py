@@ -281,29 +281,27 @@ def test_symlinks_are_reported_not_followed(mini, tmp_path_factory):
     assert len(found) == 2 and all("symbolic link" in f for f in found), found
 
 
-def test_archive_hash_and_quote(mini):
-    text = "Full text.\nSomething\n   happened. More."
-    sha = sha256_bytes(text.encode())
+def with_archive(root: Path, text: str) -> Path:
+    """The item, declaring the hash of `text`, and `text` as its archived copy."""
     write_evidence(
-        mini,
+        root,
         GOOD.replace(
             'quote = "Something happened."',
-            f'quote = "Something happened."\narchive_sha256 = "{sha}"',
+            f'quote = "Something happened."\narchive_sha256 = "{sha256_bytes(text.encode())}"',
         ),
     )
-    archive = mini / "evidence/2025/2025-03-01-an-event.txt"
+    archive = root / "evidence/2025/2025-03-01-an-event.txt"
     archive.write_text(text)
+    return archive
+
+
+def test_archive_hash_and_quote(mini):
+    text = "Full text.\nSomething\n   happened. More."
+    archive = with_archive(mini, text)
     assert findings(mini) == []
     archive.write_text(text + " changed")
     assert "archive_sha256 does not match" in only(mini)
-    archive.write_text("Other words entirely.")
-    write_evidence(
-        mini,
-        GOOD.replace(
-            'quote = "Something happened."',
-            f'quote = "Something happened."\narchive_sha256 = "{sha256_bytes(b"Other words entirely.")}"',
-        ),
-    )
+    with_archive(mini, "Other words entirely.")
     assert "the quote does not occur in" in only(mini)
     archive.unlink()
     assert "is missing" in only(mini)
@@ -312,15 +310,7 @@ def test_archive_hash_and_quote(mini):
 def test_archive_longer_than_one_read(mini):
     """A copy of several read chunks is read whole: its quote stands at the very end."""
     text = "Слово " * 40_000 + "Something happened."
-    sha = sha256_bytes(text.encode())
-    write_evidence(
-        mini,
-        GOOD.replace(
-            'quote = "Something happened."',
-            f'quote = "Something happened."\narchive_sha256 = "{sha}"',
-        ),
-    )
-    (mini / "evidence/2025/2025-03-01-an-event.txt").write_text(text)
+    with_archive(mini, text)
     assert len(text.encode()) > 4 * 65536
     assert findings(mini) == []
 
