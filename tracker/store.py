@@ -999,9 +999,9 @@ def cross_file_problems(
     for ev in evidence:
         item = ev.facts
         path = ev.path
-        if item.id in seen_ids:
-            message = duplicate_id(item.id, seen_ids)
-            problems.append(Problem(path=path, line=at(ev, "id"), message=message))
+        taken = duplicate_id(item.id, seen_ids)
+        if taken:
+            problems.append(Problem(path=path, line=at(ev, "id"), message=taken))
         else:
             seen_ids[item.id] = path
         assessments = item.assessments
@@ -1046,9 +1046,9 @@ def cross_file_problems(
             )
         key = item.url_key
         if key is not None:
-            if key in seen_urls:
-                message = duplicate_url(key, seen_urls)
-                problems.append(Problem(path=path, line=at(ev, "source", "url"), message=message))
+            taken = duplicate_url(key, seen_urls)
+            if taken:
+                problems.append(Problem(path=path, line=at(ev, "source", "url"), message=taken))
             else:
                 seen_urls[key] = path
 
