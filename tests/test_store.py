@@ -325,6 +325,17 @@ def test_unreadable_file_is_reported(mini):
         path.chmod(0o644)
 
 
+def test_a_file_gone_since_the_listing_is_reported(mini):
+    """Deleted between the scan and its reading: a finding, not a crash (as root too)."""
+    from tracker.store import load_evidence_file
+
+    result = load_evidence_file(mini, mini / REL, rel=REL)
+    assert [p.render() for p in result.problems] == [
+        f"{REL}: cannot read: No such file or directory"
+    ]
+    assert result.facts is None
+
+
 def test_folder_named_like_an_item_is_not_read_as_one(mini):
     (mini / REL).mkdir(parents=True)
     (mini / REL / "notes.toml").write_text(GOOD)
