@@ -38,9 +38,14 @@ class WorkbenchApp(App[None]):
         if as_of is not None:
             self.session.as_of = as_of
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The workbench's own screen is the app's first: no blank screen is built, styled
+        and drawn before it."""
         from tracker.tui.screens.main import MainScreen
 
+        return MainScreen(self.session)
+
+    def on_mount(self) -> None:
         # Scoring a date leaves ~10,000 small objects alive per date it keeps (the scored tree
         # is memoized); with the default thresholds a full collection (~50 ms over what is not
         # frozen after the load) lands on every other as-of change. Collect the oldest
@@ -48,7 +53,6 @@ class WorkbenchApp(App[None]):
         self._gc_threshold = gc.get_threshold()
         gen0, gen1, gen2 = self._gc_threshold
         gc.set_threshold(gen0, gen1, gen2 * 10)
-        self.push_screen(MainScreen(self.session))
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)
