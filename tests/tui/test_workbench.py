@@ -686,5 +686,11 @@ async def test_tracker_tui_opens_a_session_loaded_before_the_app(project: Path) 
         await pilot.pause()
         assert not [w for w in app.workers if w.group == "load"]  # nothing loaded again
         assert tree_ids(app)[:2] == ["precondition", "reboot"]
-        await select_node(pilot, "reboot")
+        assert app.main.current == "precondition"
+        await pilot.press("down")  # the detail follows the cursor from the first key on
+        await pilot.pause()
+        assert app.main.current == "reboot"
         assert timeline_ids(app) == ["2026-02-01-later", "2025-03-01-an-event"]
+        await pilot.press("up")
+        await pilot.pause()
+        assert app.main.current == "precondition"

@@ -310,8 +310,16 @@ class MainScreen(Screen[None]):
         if tree.root.children:
             target = self._find(tree, self.current) or tree.root.children[0]
             self.current = self._pending = target.data
-            self.call_after_refresh(tree.move_cursor, target)
+            self.call_after_refresh(self._arrive, tree, target)
         self.show_detail()
+
+    def _arrive(self, tree: Tree, target: TreeNode) -> None:
+        """Put the cursor back on the node shown after a rebuild. A cursor already there
+        moves nowhere and announces nothing: then stop waiting for it here, or every later
+        move would be taken for the rebuild's and the detail would stop following."""
+        tree.move_cursor(target)
+        if tree.cursor_node is target:
+            self._pending = None
 
     def _find(self, tree: Tree, node_id: str | None):
         return self._items.get(node_id) if node_id is not None else None
@@ -386,6 +394,8 @@ class MainScreen(Screen[None]):
 
     @on(Tree.NodeHighlighted, "#tree")
     def highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node is not event.control.cursor_node:  # the cursor has moved on since
+            return
         if self._pending is not None:  # the tree was rebuilt: wait for the cursor to arrive
             if event.node.data == self._pending:
                 self._pending = None
