@@ -380,18 +380,22 @@ def prefetch(root: Path) -> None:
             _started[key] = _HeadStart(root)
 
 
+def _taken(root: Path) -> EvidenceState | None:
+    """The head start's state for `root`, once; None if none was started or it failed."""
+    started = _started.pop(os.fspath(root), None)
+    return started.take() if started is not None else None
+
+
 def state(root: Path) -> EvidenceState:
     """The evidence's state: the prefetched one (taken once), else computed now."""
-    started = _started.pop(os.fspath(root), None)
-    found = started.take() if started is not None else None
+    found = _taken(root)
     return found if found is not None else evidence_state(root)
 
 
 def listing(root: Path) -> Scan:
     """The entries below `evidence/` for a load without the cache: the head start's when one
     was started (it ran beside the imports), else a scan now, without sizes and times."""
-    started = _started.pop(os.fspath(root), None)
-    found = started.take() if started is not None else None
+    found = _taken(root)
     return found.scan if found is not None else scan_evidence(root)
 
 
