@@ -107,7 +107,9 @@ def test_a_listing_is_the_head_starts_else_a_scan_now(tmp_path):
     odd_tree(tmp_path)
     plain = scan.scan_evidence(tmp_path)
     scan.prefetch(tmp_path)
+    assert os.fspath(tmp_path) in scan._started
     taken = scan.listing(tmp_path)
+    assert os.fspath(tmp_path) not in scan._started  # the head start was taken, not left
     again = scan.listing(tmp_path)  # the head start is taken once: this one scans
     for found in (taken, again):
         assert (found.files, found.links) == (plain.files, plain.links)
