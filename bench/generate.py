@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tracker.model import Assessment, EvidenceItem, Source  # noqa: E402
+from tracker.domain.model import Assessment, EvidenceItem, Source  # noqa: E402
 from tracker.store import evidence_to_toml  # noqa: E402
 
 START = dt.date(2023, 1, 1)

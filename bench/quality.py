@@ -23,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tracker.domain.model import EvidenceItem, RecommendationsFile  # noqa: E402
 from tracker.ingest import (  # noqa: E402
     NodeIndex,
     SimilarityIndex,
@@ -30,7 +31,6 @@ from tracker.ingest import (  # noqa: E402
     find_same_event,
     suggest,
 )
-from tracker.model import EvidenceItem, RecommendationsFile  # noqa: E402
 
 FALLBACK_RCODES = {
     "R1": "reboot-political-system",

@@ -29,9 +29,9 @@ def floor(root: Path, use_cache: bool, collect: bool = True) -> float:
     """`collect=False`: the load runs with the cyclic GC off, as the workbench loads."""
     import gc
 
-    from tracker import snapshot
-    from tracker.config import load_config
-    from tracker.scoring import score_all
+    from tracker.domain.config import load_config
+    from tracker.domain.scoring import score_all
+    from tracker.speed import snapshot
     from tracker.store import load_project
 
     start = time.perf_counter()
@@ -57,7 +57,7 @@ def floor(root: Path, use_cache: bool, collect: bool = True) -> float:
 async def ready_only(root: Path, use_cache: bool) -> None:
     """Start the app as `tracker tui` does (the project loaded while Textual is imported) and
     stop as soon as the tree is shown: timed as a whole process."""
-    from tracker.commands.tui import preloaded_session
+    from tracker.cli.commands.tui import preloaded_session
 
     session = preloaded_session(root.resolve(), use_cache=use_cache)
     from tracker.tui.app import WorkbenchApp

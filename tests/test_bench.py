@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
-
+from tests.conftest import REPO
 from tracker.store import load_project
 
 

@@ -3,7 +3,7 @@ characters, and what is shown on a terminal cannot drive it.
 
 An imported article is untrusted input. A terminal escape sequence inside it could recolour,
 move or retitle the analyst's terminal when printed; a NUL or a stray control byte would make
-the evidence file invalid (`tracker.model.check_text` rejects them). So escape sequences are
+the evidence file invalid (`tracker.domain.model.check_text` rejects them). So escape sequences are
 removed as a whole (not just their ESC byte, which would leave `[31m` litter), other control
 characters are dropped, and markup (`[bold]`, `<b>`) is kept as the literal text it is.
 """

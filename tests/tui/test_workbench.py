@@ -116,8 +116,8 @@ async def test_as_of_date_changes_the_picture(project: Path) -> None:
 
 def _expected(project: Path, as_of: dt.date) -> dict:
     """Every node's score at `as_of`, straight from the scoring model."""
-    from tracker.config import load_config
-    from tracker.scoring import score_all
+    from tracker.domain.config import load_config
+    from tracker.domain.scoring import score_all
 
     loaded = load_project(project, use_cache=False)
     config, _ = load_config(project)
@@ -676,7 +676,7 @@ async def test_the_evidence_screen_lists_the_other_reports_of_its_event(mini: Pa
 
 
 async def test_tracker_tui_opens_a_session_loaded_before_the_app(project: Path) -> None:
-    from tracker.commands.tui import preloaded_session
+    from tracker.cli.commands.tui import preloaded_session
     from tracker.tui.app import WorkbenchApp
 
     session = preloaded_session(project)

@@ -1,6 +1,6 @@
 """What the workbench holds between keystrokes: the loaded project, the as-of date, the scores.
 
-Scores come from `tracker.scoring`, once per as-of date for the whole tree (never per row),
+Scores come from `tracker.domain.scoring`, once per as-of date for the whole tree (never per row),
 so moving through the tree only looks figures up.
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.catalogue import Catalogue, Row
 from tracker.clock import today
-from tracker.model import EvidenceItem, Node
+from tracker.domain.model import EvidenceItem, Node
+from tracker.speed.catalogue import Catalogue, Row
 from tracker.store import EvidenceFile, FileChangedError, Project, load_project
 
 
@@ -120,11 +120,11 @@ class Session:
 
     def _load_config(self) -> None:
         try:
-            from tracker import scoring  # noqa: F401  (both must be there to score)
-            from tracker.config import load_config
+            from tracker.domain import scoring  # noqa: F401  (both must be there to score)
+            from tracker.domain.config import load_config
         except ImportError:
             self.config = None
-            self.scoring_note = "scores unavailable: tracker.scoring is not installed yet"
+            self.scoring_note = "scores unavailable: tracker.domain.scoring is not installed yet"
             return
         self.config, problems = load_config(self.root)
         if self.project is not None:
@@ -140,7 +140,7 @@ class Session:
         if self.config is None or self.project is None:
             self.scores = None
             return
-        from tracker.scoring import score_all
+        from tracker.domain.scoring import score_all
 
         prepared = self.prepared()
         self.scores = score_all(
@@ -155,7 +155,7 @@ class Session:
     def prepared(self) -> Any:
         """The date-free part of scoring, once per load: an as-of change only re-sums."""
         if self._prepared is None and self.project is not None and self.config is not None:
-            from tracker.snapshot import prepared
+            from tracker.speed.snapshot import prepared
 
             self._prepared = prepared(self.project, self.config)
             self._weights = {
@@ -173,7 +173,7 @@ class Session:
         """A node's largest contributions at the as-of date (the figures of tracker explain)."""
         key = (node_id, self.as_of)
         if key not in self._explained and self.project is not None and self.config is not None:
-            from tracker.scoring import explain_node
+            from tracker.domain.scoring import explain_node
 
             try:
                 self._explained[key] = explain_node(
@@ -196,7 +196,7 @@ class Session:
         """
         if self.config is None or self.project is None or node_id in self.history:
             return
-        from tracker.scoring import score_history
+        from tracker.domain.scoring import score_history
 
         wanted = {node_id, *self.descendants(node_id)}
         nodes = [n for n in self.project.nodes if n.id in wanted]

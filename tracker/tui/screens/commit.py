@@ -39,7 +39,7 @@ class CommitScreen(ModalScreen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        from tracker.gitops import GitError, default_message, pending_changes
+        from tracker.git.gitops import GitError, default_message, pending_changes
 
         try:
             self.changes = pending_changes(self.root)
@@ -64,7 +64,7 @@ class CommitScreen(ModalScreen[bool]):
         self.query_one("#commit-error", Static).update(literal(prefix + message))
 
     def action_commit(self) -> None:
-        from tracker.gitops import GitError, commit
+        from tracker.git.gitops import GitError, commit
 
         message = self.query_one("#message", TextArea).text
         try:

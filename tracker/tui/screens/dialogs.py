@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tracker.model import Problem
+from tracker.domain.model import Problem
 from tracker.tui.session import Session, parse_as_of
 from tracker.tui.widgets import literal
 

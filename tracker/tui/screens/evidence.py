@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tracker.model import CREDIBILITY_MEANING, IMPACT_MEANING, RELIABILITY_MEANING
+from tracker.domain.model import CREDIBILITY_MEANING, IMPACT_MEANING, RELIABILITY_MEANING
 from tracker.store import EvidenceFile, FileChangedError, delete_evidence
 from tracker.tui.footer import Footer
 from tracker.tui.session import Session

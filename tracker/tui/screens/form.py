@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Header, Input, Label, Static, TextArea
 
-from tracker.model import (
+from tracker.domain.model import (
     CREDIBILITY_MEANING,
     IMPACT_MEANING,
     RELIABILITY_MEANING,

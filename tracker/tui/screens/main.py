@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Sparkline, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from tracker.model import Node
+from tracker.domain.model import Node
 from tracker.tui.footer import Footer
 from tracker.tui.progress import Progress, ProgressPanel, Reporter, count_label
 from tracker.tui.session import Session, shift_months

@@ -1,0 +1,229 @@
+"""Extraction from text, Markdown and HTML, and every bad input an analyst can paste."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker.domain.model import check_text
+from tracker.ingest import (
+    MAX_TEXT_CHARS,
+    IngestError,
+    extract_bytes,
+    extract_file,
+    extract_html,
+    extract_text,
+    find_date,
+)
+from tracker.textclean import clean_text, for_terminal, visible_controls
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_dev_article_format_title_url_dateline():
+    article = extract_file(FIXTURES / "dev-009.txt")
+    assert article.title == "Ryzhenkov announces major rotation in diplomatic corps"
+    assert article.url.startswith("https://eng.belta.by/politics/view/ryzhenkov")
+    assert article.publisher == "eng.belta.by"
+    # "MINSK, 4 November (BelTA)" has no year; the URL's "-2024" supplies it.
+    assert article.published == dt.date(2024, 11, 4)
+    assert article.text.startswith("MINSK, 4 November (BelTA)")
+    assert article.language == "en"
+
+
+def test_seed_raw_format_date_line_and_boilerplate_tail_removed():
+    article = extract_file(FIXTURES / "seed-001.txt")
+    assert article.title == "Lukashenko Regime Bets On Trade With TOT - Intel"
+    assert article.published == dt.date(2025, 9, 24)
+    assert article.text.rstrip().endswith("exports falling by 10%.")
+    for furniture in (
+        "Legal Disclaimer",
+        "Most popular stories",
+        "Kucoin",
+        "Read also",
+        "Illustrative photo",
+        "CommentsNo comment",
+    ):
+        assert furniture not in article.text
+    assert "toxic partner for most markets" in article.text
+
+
+def test_seed_without_title_or_date_uses_first_sentence_and_says_so():
+    article = extract_file(FIXTURES / "seed-004.txt")
+    assert article.title.startswith("The Belarusian regime bets on trade")
+    assert article.published is None
+    assert any("first sentence" in note for note in article.notes)
+
+
+def test_weekly_digest_dateline_gives_week_precision():
+    text = (
+        "by\nJanuary 20 – January 26, 2025\nBelarus-West relations\n\n"
+        "The Shift from West to East Turned into a Fiasco\n\n" + "Minsk failed again. " * 10
+    )
+    article = extract_text(text)
+    assert article.published == dt.date(2025, 1, 20)  # a Monday
+    assert article.date_precision == "week"
+    assert article.title == "The Shift from West to East Turned into a Fiasco"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Posted: 14.01.2025 15:15:00", dt.date(2025, 1, 14)),
+        ("28 Feb 2024 11:06", dt.date(2024, 2, 28)),
+        ("Published September 06, 2023 | 01:50 AM", dt.date(2023, 9, 6)),
+        ("Минск, 4 ноября 2024 года", dt.date(2024, 11, 4)),
+        ("Мінск, 15 верасня 2025", dt.date(2025, 9, 15)),
+        ("2025-09-24", dt.date(2025, 9, 24)),
+    ],
+)
+def test_find_date_formats(text, expected):
+    assert find_date(text)[0] == expected
+
+
+def test_markdown_headings_and_links_become_plain_text():
+    text = (
+        "# Belarus joins the SCO\n\nhttps://example.org/sco\n\n"
+        "Belarus became the **tenth member** of the [Shanghai Cooperation Organization]"
+        "(https://example.org/sco-wiki) at the Astana summit on 4 July 2024.\n"
+    )
+    article = extract_text(text, filename="sco.md")
+    assert article.title == "Belarus joins the SCO"
+    assert article.url == "https://example.org/sco"
+    assert article.source_kind == "markdown"
+    assert "tenth member of the Shanghai Cooperation Organization at" in article.text
+    assert "**" not in article.text and "](" not in article.text
+    assert article.published == dt.date(2024, 7, 4)
+
+
+def test_plain_paste_without_header():
+    article = extract_text(
+        "Лукашенко назначил новых послов в Казахстане и Турции. Они должны наращивать экспорт.",
+        kind="paste",
+    )
+    assert article.language == "ru"
+    assert article.title.startswith("Лукашенко назначил")
+    assert article.source_kind == "paste"
+
+
+def test_belarusian_language_guess():
+    article = extract_text(
+        "Лукашэнка прызначыў новых паслоў у Казахстане і Турцыі. "
+        "Яны павінны павялічваць экспарт беларускіх тавараў у свеце."
+    )
+    assert article.language == "be"
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t\n  ", "\x1b[2J\x1b[H"])
+def test_empty_paste_is_refused(text):
+    with pytest.raises(IngestError, match="empty"):
+        extract_text(text)
+
+
+def test_binary_paste_is_refused():
+    with pytest.raises(IngestError, match="binary"):
+        extract_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(IngestError, match="binary"):
+        extract_text("abc\x00\x01\x02\x03" * 100)
+    with pytest.raises(IngestError, match="PDF"):
+        extract_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+
+
+def test_huge_paste_is_cut_and_says_so():
+    text = "Big headline about Minsk\n\n" + (
+        "The ministry said the embassy would reopen. " * 10_000
+    )
+    article = extract_text(text)
+    assert len(article.text) <= MAX_TEXT_CHARS
+    assert any("cut" in note for note in article.notes)
+
+
+def test_too_short_text_is_refused():
+    with pytest.raises(IngestError, match="too short"):
+        extract_text("Hello\n\nhi")
+
+
+def test_markup_and_terminal_escapes_are_literal_text_without_controls():
+    text = (
+        "Evil [bold red]title[/] <script>alert(1)</script>\n\n"
+        "The minister \x1b[31msaid\x1b[0m the embassy \x1b]0;pwned\x07would reopen;\x07 "
+        "[link=https://evil.example]click[/link] and \x00more\x9b2J text here."
+    )
+    article = extract_text(text)
+    for value in (article.title, article.text):
+        check_text(value)  # the strict model accepts it: no control characters survive
+        assert "\x1b" not in value and "\x07" not in value and "\x9b" not in value
+    assert article.title == "Evil [bold red]title[/] <script>alert(1)</script>"
+    assert "[link=https://evil.example]click[/link]" in article.text
+    assert "said the embassy would reopen;" in article.text
+    assert "pwned" not in article.text  # an OSC title sequence is removed whole
+    assert for_terminal("[red]x[/red]") == "\\[red]x\\[/red]"
+    assert visible_controls("a\x1bb") == "a\\x1bb"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_clean_text_never_leaves_control_characters(value):
+    check_text(clean_text(value))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=0, max_size=400))
+def test_extract_text_either_succeeds_cleanly_or_raises_ingest_error(value):
+    try:
+        article = extract_text(value)
+    except IngestError as err:
+        assert "\n" not in str(err)
+        return
+    check_text(article.text)
+    check_text(article.title)
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+
+def test_html_file_main_text_and_metadata_without_navigation():
+    article = extract_file(FIXTURES / "article.html")
+    assert article.title == "Belarus stops embassies issuing passports"
+    assert article.published == dt.date(2023, 9, 6)
+    assert article.author == "Jane Reporter"
+    assert article.publisher == "Example News"
+    assert "must apply on Belarusian territory" in article.text
+    for furniture in ("Home", "Sport", "crypto", "All rights reserved", "Privacy"):
+        assert furniture not in article.text
+
+
+def test_html_without_article_is_refused():
+    with pytest.raises(IngestError, match="no article text"):
+        extract_file(FIXTURES / "no-article.html")
+
+
+def test_html_in_windows_1251_declared_in_meta():
+    article = extract_file(FIXTURES / "cp1251.html")
+    assert article.title == "Лукашенко назначил новых послов"
+    assert "наращивать экспорт белорусских товаров" in article.text
+    assert article.language == "ru"
+
+
+def test_html_string_paste_is_recognised():
+    html = (FIXTURES / "article.html").read_text("utf-8")
+    assert extract_text(html).source_kind == "html"
+    assert extract_html(html, url="https://www.example.org/a").url == "https://www.example.org/a"
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(IngestError, match="no such file"):
+        extract_file(tmp_path / "missing.txt")
+    with pytest.raises(IngestError, match="folder"):
+        extract_file(tmp_path)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n" + bytes(range(256)))
+    with pytest.raises(IngestError, match="PDF"):
+        extract_file(pdf)

@@ -1,0 +1,128 @@
+"""Recommendation suggestions: ranking, matched words, Russian and Belarusian, bears-on-none."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+from tests.conftest import MINI_RECOMMENDATIONS
+from tracker.domain.model import EvidenceItem, Node, RecommendationsFile
+from tracker.ingest import Article, extract_file, suggest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+NODES = [
+    Node(id="service", kind="section", title="Resource support"),
+    Node(
+        id="consular",
+        parent="service",
+        kind="recommendation",
+        title="Consular assistance to citizens abroad",
+        text="Embassies and consulates should help citizens abroad: issue and renew "
+        "passports, protect Belarusians in trouble, serve the diaspora.",
+        search_terms=[
+            "consular services",
+            "passports abroad",
+            "консульские услуги",
+            "паспорта за границей",
+            "консульская дапамога",
+            "пашпарты за мяжой",
+        ],
+    ),
+    Node(
+        id="rotation",
+        parent="service",
+        kind="recommendation",
+        title="Circulation of personnel between the MFA, government and business",
+        text="Professionals should rotate between the Ministry of Foreign Affairs, other "
+        "government bodies, enterprises and science.",
+        search_terms=["personnel rotation", "ротация кадров", "ратацыя кадраў"],
+    ),
+    Node(
+        id="neighbours",
+        parent="service",
+        kind="recommendation",
+        title="Nearest western neighbours: Poland, the Baltic states, Ukraine",
+        text="Normalize relations with Poland, Lithuania, Latvia and Ukraine; reopen border "
+        "crossings and cross-border programmes.",
+        search_terms=["border crossings", "Poland", "пункты пропуска", "пункты пропуску"],
+    ),
+]
+
+
+def test_consular_article_ranks_consular_first_with_matched_words():
+    got = suggest(extract_file(FIXTURES / "dev-026.txt"), NODES, [])
+    assert got[0].node_id == "consular"
+    assert "passports abroad" in got[0].matched
+    assert all(s.score > 0 for s in got)
+    assert [s.score for s in got] == sorted((s.score for s in got), reverse=True)
+    assert "service" not in [s.node_id for s in got]  # sections are context, not suggestions
+
+
+def test_tennis_report_bears_on_none():
+    assert suggest(extract_file(FIXTURES / "dev-029.txt"), NODES, []) == []
+
+
+def test_russian_and_belarusian_articles():
+    ru = Article(
+        title="Посольства перестали выдавать паспорта",
+        text="Белорусские посольства больше не оказывают консульские услуги: "
+        "паспорта за границей не выдают и не продлевают.",
+    )
+    be = Article(
+        title="Ратацыя кадраў у МЗС",
+        text="Міністр абвясціў маштабную ратацыю кадраў: паслы вернуцца ў Мінск "
+        "і будуць працаваць у іншых дзяржаўных органах.",
+    )
+    assert suggest(ru, NODES, [])[0].node_id == "consular"
+    assert suggest(be, NODES, [])[0].node_id == "rotation"
+
+
+def test_top_limits_and_empty_inputs():
+    article = extract_file(FIXTURES / "dev-026.txt")
+    assert len(suggest(article, NODES, [], top=1)) == 1
+    assert suggest(article, [], []) == []
+    assert suggest(article, NODES, [], top=0) == []
+
+
+def test_assessed_evidence_votes_for_its_recommendations():
+    # An article whose wording alone slightly favours "neighbours"; a near-identical past
+    # article was assessed against "rotation": its vote must show and lift "rotation".
+    article = Article(
+        title="Poland and the ministry",
+        text="Ryzhenkov met Poland's envoy; the Foreign Affairs ministry plans "
+        "border crossings talks and a rotation of staff in Warsaw and Vilnius.",
+    )
+    past = EvidenceItem.model_validate(
+        {
+            "id": "2024-11-04-past",
+            "title": "Ryzhenkov plans staff changes in Warsaw and Vilnius",
+            "date": dt.date(2024, 11, 4),
+            "source": {
+                "publisher": "P",
+                "reliability": "B",
+                "credibility": 2,
+                "quote": "Ryzhenkov met Poland's envoy in Warsaw and Vilnius; the Foreign "
+                "Affairs ministry plans a rotation of staff.",
+            },
+            "assessment": [
+                {"recommendation": "rotation", "impact": 1, "confidence": "high", "rationale": "r"}
+            ],
+        }
+    )
+    without = {s.node_id: s for s in suggest(article, NODES, [])}
+    with_vote = {s.node_id: s for s in suggest(article, NODES, [past])}
+    assert with_vote["rotation"].score > without["rotation"].score
+    assert any("2024-11-04-past" in m for m in with_vote["rotation"].matched)
+
+
+def test_mini_fixture_tree_works():
+    nodes = RecommendationsFile.model_validate(tomllib.loads(MINI_RECOMMENDATIONS)).nodes
+    article = Article(
+        title="Политзаключенные освобождены",
+        text="В Беларуси освобождены 52 политзаключенных; это может открыть диалог с Западом.",
+    )
+    got = suggest(article, nodes, [])
+    assert got and got[0].node_id == "reboot"
+    assert "политзаключенные" in got[0].matched

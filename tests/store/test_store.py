@@ -1,0 +1,539 @@
+"""Loading, validating and saving: every bad input gets a clear finding; no word is lost."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import chdir, evidence_toml, write_evidence
+from tracker.store import (
+    FileChangedError,
+    ProjectNotFound,
+    UnsafeWriteError,
+    atomic_write,
+    delete_evidence,
+    evidence_to_toml,
+    find_root,
+    load_project,
+    save_evidence,
+    sha256_bytes,
+)
+
+GOOD = evidence_toml()
+
+
+def findings(root: Path) -> list[str]:
+    return [p.render() for p in load_project(root, use_cache=False).problems]
+
+
+def only(root: Path) -> str:
+    found = findings(root)
+    assert len(found) == 1, found
+    return found[0]
+
+
+REL = "evidence/2025/2025-03-01-an-event.toml"
+
+# (what, file bytes, expected text in the finding, expected line)
+BAD_FILES = [
+    ("syntax", b'id = "x\n', "TOML error", 1),
+    (
+        "duplicate key",
+        GOOD.replace('title = "An event"', 'title = "An event"\ntitle = "again"').encode(),
+        "defined twice",
+        3,
+    ),
+    (
+        "impossible date",
+        GOOD.replace("date = 2025-03-01", "date = 2025-02-30").encode(),
+        "no such calendar date",
+        3,
+    ),
+    ("empty file", b"", "file is empty", 1),
+    ("only whitespace", b"\n\n  \n", "file is empty", 1),
+    ("byte-order mark", b"\xef\xbb\xbf" + GOOD.encode(), "byte-order mark", 1),
+    ("latin-1", GOOD.replace("Outlet", "Outl\u00e9t").encode("latin-1"), "not valid UTF-8", 7),
+    ("binary", b"\x89PNG\r\n\x1a\n\x00\x00", "binary content", 3),
+    ("deep nesting", b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", "", None),
+    ("many megabytes", b"# " + b"x" * (3 << 20) + b"\n", "limited to 1 MiB", None),
+    (
+        "wrong type",
+        GOOD.replace("impact = 2", 'impact = "2"').encode(),
+        "assessment[1].impact must be an integer, not the string '2'",
+        14,
+    ),
+    (
+        "bool for int",
+        GOOD.replace("credibility = 2", "credibility = true").encode(),
+        "source.credibility must be an integer, not the boolean true",
+        9,
+    ),
+    (
+        "out of range",
+        GOOD.replace("impact = 2", "impact = 9").encode(),
+        "assessment[1].impact: should be less than or equal to 5, not 9",
+        14,
+    ),
+    (
+        "datetime for date",
+        GOOD.replace("date = 2025-03-01", "date = 2025-03-01T10:00:00").encode(),
+        "date must be a date like 2025-09-15 (without a time)",
+        3,
+    ),
+    (
+        "misspelled key",
+        GOOD.replace("confidence =", "confidance =").encode(),
+        "unknown key 'assessment[1].confidance'; did you mean 'confidence'?",
+        15,
+    ),
+    (
+        "unknown key",
+        GOOD.replace('title = "An event"', 'title = "An event"\nflavour = "x"').encode(),
+        "unknown key 'flavour'",
+        3,
+    ),
+    (
+        "missing key",
+        GOOD.replace('rationale = "Because."\n', "").encode(),
+        "missing required key 'rationale' in assessment[1]",
+        12,
+    ),
+    (
+        "bad enum",
+        GOOD.replace('confidence = "high"', 'confidence = "sure"').encode(),
+        "must be 'high', 'moderate' or 'low', not the string 'sure'",
+        15,
+    ),
+    (
+        "terminal escape",
+        GOOD.replace("Something happened.", "red \\u001b[31m text").encode(),
+        "terminal escape sequence (U+001B",
+        10,
+    ),
+    (
+        "control character",
+        GOOD.replace("Something happened.", "bell \\u0007").encode(),
+        "control character (U+0007",
+        10,
+    ),
+    (
+        "path escape id",
+        GOOD.replace('id = "2025-03-01-an-event"', 'id = "../../etc/passwd"').encode(),
+        "an id uses only a-z, 0-9 and single hyphens",
+        1,
+    ),
+    (
+        "absolute id",
+        GOOD.replace('id = "2025-03-01-an-event"', 'id = "/etc/passwd"').encode(),
+        "an id uses only",
+        1,
+    ),
+    (
+        "look-alike id",
+        GOOD.replace('id = "2025-03-01-an-event"', 'id = "2025-03-01-\u0430n-event"').encode(),
+        "CYRILLIC SMALL LETTER A",
+        1,
+    ),
+    (
+        "unknown recommendation",
+        GOOD.replace('recommendation = "reboot"', 'recommendation = "rebot"').encode(),
+        "unknown recommendation 'rebot'; did you mean 'reboot'?",
+        13,
+    ),
+    (
+        "future date",
+        GOOD.replace("2025-03-01\n", "2027-03-01\n")
+        .encode()
+        .replace(b'"2025-03-01-an-event"', b'"2025-03-01-an-event"'),
+        "",
+        None,
+    ),
+    (
+        "conflict markers",
+        GOOD.replace(
+            'title = "An event"',
+            '<<<<<<< HEAD\ntitle = "An event"\n=======\ntitle = "Another"\n>>>>>>> other',
+        ).encode(),
+        "git merge conflict marker <<<",
+        2,
+    ),
+    (
+        "conflict in a multi-line string",
+        GOOD.replace(
+            'quote = "Something happened."', 'quote = """\nmine\n=======\ntheirs\n>>>>>>> b\n"""'
+        ).encode(),
+        "git merge conflict marker",
+        12,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "raw", "expected", "line"), BAD_FILES, ids=[b[0] for b in BAD_FILES]
+)
+def test_bad_file_gets_a_clear_finding(mini, what, raw, expected, line):
+    path = mini / REL
+    path.parent.mkdir(parents=True)
+    path.write_bytes(raw)
+    found = findings(mini)
+    assert found, f"{what}: no finding"
+    assert all(f.startswith(REL) for f in found), found
+    if expected:
+        assert any(expected in f for f in found), found
+    if line:
+        assert any(f.startswith(f"{REL}:{line}:") for f in found), found
+
+
+def test_future_date_is_an_error(mini):
+    write_evidence(mini, evidence_toml("2027-03-01-later", date="2027-03-01"))
+    assert "date 2027-03-01 is in the future" in only(mini)
+
+
+def test_future_publication_date_is_an_error(mini):
+    write_evidence(
+        mini, GOOD.replace('publisher = "Outlet"', 'publisher = "Outlet"\npublished = 2027-01-02')
+    )
+    assert only(mini) == f"{REL}:8: source.published 2027-01-02 is in the future"
+
+
+def test_node_assessed_twice_in_one_item(mini):
+    again = (
+        '\n[[assessment]]\nrecommendation = "reboot"\nimpact = -1\nconfidence = "low"\n'
+        'rationale = "Again."\n'
+    )
+    write_evidence(mini, evidence_toml(extra=again))
+    assert only(mini) == (
+        f"{REL}:19: 'reboot' is assessed twice in one item; "
+        "merge the two assessments, or name each analyst"
+    )
+    named = again + 'analyst = "ana"\n'
+    write_evidence(mini, evidence_toml(extra=named.replace("-1", "1") + named))
+    assert "'reboot' is assessed twice by 'ana' in one item" in only(mini)
+
+
+def test_date_before_the_paper_is_a_warning(mini):
+    write_evidence(mini, evidence_toml("2021-03-01-earlier", date="2021-03-01"))
+    project = load_project(mini, use_cache=False)
+    assert [p.severity for p in project.problems] == ["warning"]
+    assert "before the paper" in project.problems[0].message
+
+
+def test_duplicate_ids_and_urls(mini):
+    write_evidence(
+        mini, evidence_toml("2025-03-01-a", url="https://www.example.org/a/?utm_source=x")
+    )
+    write_evidence(
+        mini, evidence_toml("2025-03-02-b", date="2025-03-02", url="http://example.org/a")
+    )
+    assert "the same URL is already evidence in evidence/2025/2025-03-01-a.toml" in only(mini)
+
+
+def test_duplicate_id_in_two_folders(mini):
+    write_evidence(mini, evidence_toml("2025-03-01-a"))
+    write_evidence(mini, evidence_toml("2025-03-01-a"), "evidence/2024/2025-03-01-a.toml")
+    found = findings(mini)
+    assert any("belongs in evidence/2025/2025-03-01-a.toml" in f for f in found)
+    assert any("duplicate evidence id" in f for f in found)
+
+
+def test_file_name_must_match_id(mini):
+    write_evidence(mini, GOOD, "evidence/2025/other-name.toml")
+    assert "file name does not match its id" in only(mini)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("2025-03-01-an-event.toml~", "editor or merge leftover"),
+        (".2025-03-01-an-event.toml.swp", "editor or merge leftover"),
+        ("#2025-03-01-an-event.toml#", "editor or merge leftover"),
+        ("2025-03-01-an-event.toml.orig", "editor or merge leftover"),
+        (".tracker-abc123.tmp", "unfinished write"),
+        ("notes.md", "only ID.toml items"),
+    ],
+)
+def test_leftovers_are_reported(mini, name, expected):
+    write_evidence(mini, GOOD)
+    (mini / "evidence/2025" / name).write_text("x")
+    assert expected in only(mini)
+
+
+def test_files_outside_layout(mini):
+    write_evidence(mini, GOOD, "evidence/loose.toml")
+    write_evidence(mini, GOOD, "evidence/2025/deeper/x.toml")
+    found = findings(mini)
+    assert sum("outside the expected layout" in f for f in found) == 2
+
+
+def test_symlinks_are_reported_not_followed(mini, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.toml"
+    outside.write_text(GOOD)
+    folder = mini / "evidence/2025"
+    folder.mkdir(parents=True)
+    os.symlink(outside, folder / "2025-03-01-an-event.toml")
+    os.symlink(outside.parent, mini / "evidence/2026")
+    found = findings(mini)
+    assert len(found) == 2 and all("symbolic link" in f for f in found), found
+
+
+def with_archive(root: Path, text: str) -> Path:
+    """The item, declaring the hash of `text`, and `text` as its archived copy."""
+    write_evidence(
+        root,
+        GOOD.replace(
+            'quote = "Something happened."',
+            f'quote = "Something happened."\narchive_sha256 = "{sha256_bytes(text.encode())}"',
+        ),
+    )
+    archive = root / "evidence/2025/2025-03-01-an-event.txt"
+    archive.write_text(text)
+    return archive
+
+
+def test_archive_hash_and_quote(mini):
+    text = "Full text.\nSomething\n   happened. More."
+    archive = with_archive(mini, text)
+    assert findings(mini) == []
+    archive.write_text(text + " changed")
+    assert "archive_sha256 does not match" in only(mini)
+    with_archive(mini, "Other words entirely.")
+    assert "the quote does not occur in" in only(mini)
+    archive.unlink()
+    assert "is missing" in only(mini)
+
+
+def test_archive_longer_than_one_read(mini):
+    """A copy of several read chunks is read whole: its quote stands at the very end."""
+    text = "Слово " * 40_000 + "Something happened."
+    with_archive(mini, text)
+    assert len(text.encode()) > 4 * 65536
+    assert findings(mini) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_is_reported(mini):
+    path = write_evidence(mini, GOOD)
+    path.chmod(0)
+    try:
+        assert only(mini) == f"{REL}: cannot read: Permission denied"
+    finally:
+        path.chmod(0o644)
+
+
+def test_a_file_gone_since_the_listing_is_reported(mini):
+    """Deleted between the scan and its reading: a finding, not a crash (as root too)."""
+    from tracker.store import load_evidence_file
+
+    result = load_evidence_file(mini, mini / REL, rel=REL)
+    assert [p.render() for p in result.problems] == [
+        f"{REL}: cannot read: No such file or directory"
+    ]
+    assert result.facts is None
+
+
+def test_folder_named_like_an_item_is_not_read_as_one(mini):
+    (mini / REL).mkdir(parents=True)
+    (mini / REL / "notes.toml").write_text(GOOD)
+    assert only(mini) == (
+        f"{REL}/notes.toml: outside the expected layout: evidence files live in "
+        "evidence/YYYY/ID.toml"
+    )
+
+
+def test_orphan_archive(mini):
+    (mini / "evidence/2025").mkdir(parents=True)
+    (mini / "evidence/2025/lonely.txt").write_text("x")
+    assert "archived copy without an evidence item" in only(mini)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "file is empty"),
+        (
+            'schema = 1\n[paper]\ntitle = "T"\nyear = 2022\n\n[[node]]\nid = "a"\nkind = "measure"\ntitle = "A"\n',
+            "a measure needs a parent",
+        ),
+        (
+            'schema = 1\n[paper]\ntitle = "T"\nyear = 2022\n\n[[node]]\nid = "a"\nkind = "section"\ntitle = "A"\n'
+            '\n[[node]]\nid = "a"\nkind = "section"\ntitle = "B"\n',
+            "duplicate node id 'a'",
+        ),
+        (
+            'schema = 1\n[paper]\ntitle = "T"\nyear = 2022\n\n[[node]]\nid = "b"\nparent = "a"\n'
+            'kind = "recommendation"\ntitle = "B"\n\n[[node]]\nid = "a"\nkind = "section"\ntitle = "A"\n',
+            "it must come before its children",
+        ),
+        (
+            'schema = 1\n[paper]\ntitle = "T"\nyear = 2022\n\n[[node]]\nid = "a"\nkind = "section"\ntitle = "A"\n'
+            "importance = nan\n",
+            "importance must be a finite number, not nan",
+        ),
+        (
+            'schema = 1\n[paper]\ntitle = "T"\nyear = 2022\n\n[[node]]\nid = "a"\nkind = "chapter"\ntitle = "A"\n',
+            "must be 'section', 'recommendation' or 'measure'",
+        ),
+    ],
+)
+def test_bad_recommendations(tmp_path, text, expected):
+    (tmp_path / "recommendations.toml").write_text(text)
+    found = findings(tmp_path)
+    assert any(f.startswith("recommendations.toml") and expected in f for f in found), found
+
+
+def test_find_root_from_subfolder(mini):
+    sub = mini / "evidence" / "2025"
+    sub.mkdir(parents=True)
+    with chdir(sub):
+        assert find_root() == mini.resolve()
+
+
+def test_find_root_outside_a_project(tmp_path):
+    with pytest.raises(ProjectNotFound, match="tracker init"):
+        find_root(tmp_path)
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+
+def test_save_then_load_is_byte_identical(mini):
+    write_evidence(mini, GOOD)
+    project = load_project(mini, use_cache=False)
+    ev = project.evidence[0]
+    before = (mini / ev.path).read_bytes()
+    canonical = evidence_to_toml(ev.item).encode()
+    save_evidence(mini, ev.item, expected_sha256=ev.sha256)
+    again = load_project(mini, use_cache=False).evidence[0]
+    assert (mini / ev.path).read_bytes() == canonical
+    save_evidence(mini, again.item, expected_sha256=again.sha256)
+    assert (mini / ev.path).read_bytes() == canonical
+    assert before == canonical  # the fixture already writes the canonical layout
+
+
+def test_refuses_to_overwrite_a_changed_file(mini):
+    path = write_evidence(mini, GOOD)
+    ev = load_project(mini, use_cache=False).evidence[0]
+    path.write_text(GOOD.replace("Because.", "Another analyst's words."))
+    with pytest.raises(FileChangedError, match="changed on disk since it was read"):
+        save_evidence(mini, ev.item, expected_sha256=ev.sha256)
+    assert "Another analyst's words." in path.read_text()
+    with pytest.raises(FileChangedError):
+        delete_evidence(mini, ev)
+    assert path.exists()
+
+
+def test_refuses_to_create_over_an_existing_file(mini):
+    path = write_evidence(mini, GOOD)
+    ev = load_project(mini, use_cache=False).evidence[0]
+    path.write_text(GOOD + "\n# my note\n")
+    with pytest.raises(FileChangedError, match="already exists"):
+        save_evidence(mini, ev.item, expected_sha256=None)
+
+
+def test_refuses_to_write_over_conflict_markers(mini):
+    path = mini / REL
+    path.parent.mkdir(parents=True)
+    raw = b"<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> b\n"
+    path.write_bytes(raw)
+    with pytest.raises(UnsafeWriteError, match="conflict markers"):
+        atomic_write(path, b"x", expected_sha256=sha256_bytes(raw))
+    assert path.read_bytes() == raw
+
+
+def test_write_killed_midway_leaves_the_old_file(mini, monkeypatch):
+    path = write_evidence(mini, GOOD)
+    original = path.read_bytes()
+
+    def crash(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write(path, b"new", expected_sha256=sha256_bytes(original))
+    assert path.read_bytes() == original
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_two_edits_of_one_file_only_one_wins(mini):
+    path = write_evidence(mini, GOOD)
+    ev = load_project(mini, use_cache=False).evidence[0]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def edit(words: str) -> None:
+        item = ev.item.model_copy(update={"title": words})
+        barrier.wait()
+        try:
+            save_evidence(mini, item, expected_sha256=ev.sha256)
+            outcomes.append("saved")
+        except FileChangedError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=edit, args=(w,)) for w in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Both may pass the check before either renames; then the later rename wins whole.
+    text = path.read_text()
+    assert ('title = "first"' in text) != ('title = "second"' in text)
+    assert "saved" in outcomes
+
+
+def test_moving_an_item_to_another_year(mini):
+    write_evidence(mini, GOOD)
+    ev = load_project(mini, use_cache=False).evidence[0]
+    import datetime as dt
+
+    moved = ev.item.model_copy(update={"date": dt.date(2024, 12, 30)})
+    saved = save_evidence(mini, moved, expected_sha256=ev.sha256, previous_path=ev.path)
+    assert saved.path == "evidence/2024/2025-03-01-an-event.toml"
+    assert not (mini / ev.path).exists()
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.text(min_size=1, max_size=60).filter(
+        lambda s: (
+            s.strip()
+            and not any(
+                (ord(c) < 32 and c not in "\n\t\r")
+                or 127 <= ord(c) < 160
+                or 0xD800 <= ord(c) < 0xE000
+                for c in s
+            )
+        )
+    )
+)
+def test_any_title_survives_save_and_load(mini, title):
+    item = load_project(mini, use_cache=False).evidence
+    path = write_evidence(mini, GOOD)
+    ev = load_project(mini, use_cache=False).evidence[0]
+    saved = save_evidence(
+        mini, ev.item.model_copy(update={"title": title}), expected_sha256=ev.sha256
+    )
+    assert load_project(mini, use_cache=False).evidence[0].item.title == title
+    assert saved.sha256 == sha256_bytes(path.read_bytes())
+    path.unlink()
+    del item
+
+
+@given(
+    st.from_regex(
+        r"evidence/[0-9a-z#.~]{0,6}/[0-9a-zA-Z#.~_-]{0,12}(\.(toml|txt|swp|tmp|orig))?",
+        fullmatch=True,
+    )
+    | st.from_regex(r"evidence/\d{4}/[a-z0-9-]{1,12}\.(toml|txt)", fullmatch=True)
+)
+def test_the_quick_path_for_plain_entries_agrees_with_the_full_rules(rel):
+    from tracker.store import _PLAIN_ENTRY, _classify, classify_entry
+
+    if _PLAIN_ENTRY.fullmatch(rel):  # what the quick path lets through, the rules accept too
+        assert _classify(rel, False) is None
+    assert (classify_entry(rel, False) is None) == (_classify(rel, False) is None)
+    assert classify_entry(rel, True) is not None  # a link is always reported

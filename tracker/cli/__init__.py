@@ -1,0 +1,295 @@
+"""The command line: one parser, commands registered from `tracker.cli.commands`, lazy imports.
+
+Only argparse is imported at start-up; each command imports what it needs when it runs, so
+`tracker --help` and `tracker check` start fast and never load the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from enum import IntEnum
+
+# Modules under tracker/commands/, each with `register(subparsers, common)`.
+COMMAND_MODULES = ["check", "scoring", "reports", "ingest", "git", "tui"]
+
+
+class Exit(IntEnum):
+    OK = 0
+    DATA = 1  # the data has problems
+    USAGE = 2  # the command was used wrongly: bad flag, no project, missing file
+    INTERNAL = 3  # a bug in tracker
+
+
+class UsageError(Exception):
+    """Raised by a command for a wrong use; printed without a traceback, exit 2."""
+
+
+class DataError(Exception):
+    """Raised by a command when the data stops it; printed without a traceback, exit 1."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    *,
+    parents: Sequence[argparse.ArgumentParser] = (),
+    details: str = "",
+    examples: Sequence[str] = (),
+) -> argparse.ArgumentParser:
+    """A sub-command whose --help teaches: a one-line summary, details, then examples."""
+    epilog = ""
+    if examples:
+        epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples)
+    return subparsers.add_parser(
+        name,
+        help=summary,
+        description=summary + ("\n\n" + details if details else ""),
+        epilog=epilog,
+        parents=list(parents),
+        formatter_class=HelpFormatter,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-C",
+        "--root",
+        metavar="DIR",
+        help="the tracking project (default: the folder holding recommendations.toml, "
+        "at or above the current folder)",
+    )
+    common.add_argument(
+        "--no-cache", action="store_true", help="read every file afresh, bypassing the load cache"
+    )
+    parser = argparse.ArgumentParser(
+        prog="tracker",
+        description="Track whether reality moves toward or away from a policy paper's "
+        "recommendations, and show why.\n\nWith no command, opens the workbench (the TUI).",
+        epilog="examples:\n  tracker check            validate every data file\n"
+        "  tracker status           the tree with scores, statuses and trends\n"
+        "  tracker COMMAND --help   what a command does, with examples",
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tracker {_version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(f"tracker.cli.commands.{module_name}")
+        module.register(subparsers, common)
+    return parser
+
+
+def _version() -> str:
+    from tracker import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["tui", *argv]  # `tracker --no-cache`, `tracker -C DIR`: the workbench's options
+    args = parser.parse_args(argv)
+    run = getattr(args, "run", None)
+    if run is None:
+        if "tui" in COMMAND_MODULES:
+            args = parser.parse_args(["tui", *argv])
+            run = args.run
+        else:
+            parser.print_help()
+            return Exit.OK
+    if args.command != "tui":
+        # A command is a short process: collecting cycles among the many objects a load makes
+        # costs it a tenth of its time and frees nothing it needs.
+        gc.disable()
+    if args.command in READS_EVIDENCE:
+        _head_start(args)
+    try:
+        return int(run(args))
+    except UsageError as err:
+        print(f"tracker: {err}", file=sys.stderr)
+        return Exit.USAGE
+    except DataError as err:
+        print(f"tracker: {err}", file=sys.stderr)
+        return Exit.DATA
+    except KeyboardInterrupt:
+        print("tracker: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`tracker status | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return Exit.OK
+    except Exception as err:  # no traceback reaches a user, unless asked for
+        if os.environ.get("TRACKER_DEBUG"):
+            raise
+        print(
+            f"tracker: internal error: {type(err).__name__}: {err}\n"
+            "This is a bug in tracker; run again with TRACKER_DEBUG=1 for the details.",
+            file=sys.stderr,
+        )
+        return Exit.INTERNAL
+    finally:
+        if args.command in READS_EVIDENCE:
+            from tracker.speed import scan
+
+            scan.forget()  # a head start is for this command only, never a later one
+
+
+# Commands that load the project: the scan of evidence/ (every entry listed and stat'ed, which
+# tells a warm run that nothing changed) starts beside the command (a forked process, else a
+# thread) while it imports.
+READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest", "import", "tui"}
+
+
+def _head_start(args: argparse.Namespace) -> None:
+    if getattr(args, "known_as_of", None) is not None:
+        return
+    from pathlib import Path
+
+    from tracker.speed import scan
+
+    start = Path(args.root) if getattr(args, "root", None) else None
+    try:
+        scan.prefetch(scan.find_root(start))
+    except (scan.ProjectNotFound, OSError):  # the command itself says what is wrong
+        return
+
+
+def project_root(args: argparse.Namespace):
+    """The project the command works on; a wrong --root or no project is a usage error."""
+    from pathlib import Path
+
+    from tracker.store import ProjectNotFound, find_root
+
+    start = Path(args.root) if getattr(args, "root", None) else None
+    if start is not None and not start.is_dir():
+        raise UsageError(f"--root {start}: no such folder")
+    try:
+        return find_root(start)
+    except ProjectNotFound as err:
+        raise UsageError(str(err)) from None
+
+
+def parse_date(text: str):
+    """A date for --as-of and friends: YYYY-MM-DD, YYYY-MM (the month's last day) or YYYY."""
+    import calendar
+    import datetime as dt
+
+    try:
+        if len(text) == 4 and text.isdigit():
+            return dt.date(int(text), 12, 31)
+        if len(text) == 7 and text[4] == "-":
+            year, month = int(text[:4]), int(text[5:])
+            return dt.date(year, month, calendar.monthrange(year, month)[1])
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"
+        ) from None
+
+
+def date_options() -> argparse.ArgumentParser:
+    """--as-of and --known-as-of: the two clocks, shared by every command that scores."""
+    clocks = argparse.ArgumentParser(add_help=False)
+    clocks.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=parse_date,
+        help="score what had happened by DATE (default: today)",
+    )
+    clocks.add_argument(
+        "--known-as-of",
+        metavar="DATE",
+        type=parse_date,
+        help="score only the evidence committed to git by DATE: what was known then",
+    )
+    return clocks
+
+
+def load(
+    args: argparse.Namespace,
+    *,
+    progress: bool = True,
+    items: bool = True,
+    then: tuple[str, ...] = (),
+):
+    """Load the project for a command: from the work tree, or from git for --known-as-of.
+
+    `items=False`: the command shows no item's text (only findings or figures), which spares
+    a cold load carrying every item back from its worker processes. `then`: modules the
+    command uses after the load, imported while the load waits on other processes."""
+    from tracker.store import load_project
+
+    def import_then() -> None:
+        import importlib
+
+        for name in then:
+            importlib.import_module(name)
+
+    root = project_root(args)
+    known_as_of = getattr(args, "known_as_of", None)
+    if known_as_of is not None:
+        from tracker.git import gitops
+
+        try:
+            return gitops.project_known_as_of(root, known_as_of)
+        except gitops.GitError as err:
+            raise UsageError(str(err)) from None
+    bar = LoadProgress() if progress else None
+    try:
+        use_cache = not getattr(args, "no_cache", False)
+        return load_project(
+            root, use_cache=use_cache, progress=bar, items=items, meanwhile=import_then
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+class LoadProgress:
+    """A progress bar on stderr for a long load (many files to read); silent otherwise."""
+
+    THRESHOLD = 2000
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < self.THRESHOLD or not sys.stderr.isatty():
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self._bar = Progress(
+                "reading evidence",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("load", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

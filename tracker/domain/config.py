@@ -1,0 +1,157 @@
+"""The scoring parameters: one `[scoring]` table in `tracker.toml`, defaults for what it omits.
+
+The parameters live in the data repository, not in code, so a team tunes the model in a
+reviewable commit and every report can be reproduced from the commit it was made from.
+A bad file never stops scoring: its findings are returned (path:line) and the defaults apply.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tracker.domain.model import Problem
+
+CONFIG_FILE = "tracker.toml"
+# Other tables of tracker.toml that other parts of tracker may own; not checked here.
+OTHER_TABLES = {"ingest", "git", "tui", "report", "reports"}
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(
+        strict=True, extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
+    )
+
+
+class ReliabilityWeights(_Params):
+    """R: how far the source is trusted (Admiralty A-F). F (cannot be judged) sits mid-way."""
+
+    A: float = Field(1.0, ge=0.0, le=10.0)
+    B: float = Field(0.8, ge=0.0, le=10.0)
+    C: float = Field(0.6, ge=0.0, le=10.0)
+    D: float = Field(0.4, ge=0.0, le=10.0)
+    E: float = Field(0.1, ge=0.0, le=10.0)
+    F: float = Field(0.5, ge=0.0, le=10.0)
+
+    def of(self, grade: str) -> float:
+        return float(getattr(self, grade))
+
+
+class CredibilityWeights(_Params):
+    """C: how likely the claim is true (Admiralty 1-6); keys are the strings "1" to "6"."""
+
+    c1: float = Field(1.0, alias="1", ge=0.0, le=10.0)
+    c2: float = Field(0.8, alias="2", ge=0.0, le=10.0)
+    c3: float = Field(0.6, alias="3", ge=0.0, le=10.0)
+    c4: float = Field(0.3, alias="4", ge=0.0, le=10.0)
+    c5: float = Field(0.1, alias="5", ge=0.0, le=10.0)
+    c6: float = Field(0.5, alias="6", ge=0.0, le=10.0)
+
+    def of(self, grade: int) -> float:
+        return float(getattr(self, f"c{grade}"))
+
+
+class ConfidenceWeights(_Params):
+    """K: how sure the analyst is of the reading."""
+
+    high: float = Field(1.0, ge=0.0, le=10.0)
+    moderate: float = Field(0.7, ge=0.0, le=10.0)
+    low: float = Field(0.4, ge=0.0, le=10.0)
+
+    def of(self, level: str) -> float:
+        return float(getattr(self, level))
+
+
+class ScoringConfig(_Params):
+    """Every parameter of the scoring model; docs/scoring.md explains each one."""
+
+    half_life_days: float = Field(180.0, gt=0.0, le=36500.0)
+    prior_weight: float = Field(1.0, gt=0.0, le=100.0)
+    window_days: int = Field(90, ge=1, le=3650)
+    horizon_days: int = Field(1460, ge=1, le=36500)
+    min_weight: float = Field(0.2, ge=0.0, le=100.0)
+    moving_threshold: float = Field(0.2, ge=0.0, le=5.0)
+    contested_share: float = Field(0.35, ge=0.0, le=0.5)
+    contested_min: float = Field(0.2, ge=0.0, le=5.0)
+    trend_threshold: float = Field(0.1, ge=0.0, le=5.0)
+    verdict_overturn: float = Field(2.0, gt=0.0, le=100.0)
+    direct_importance: float = Field(1.0, gt=0.0, le=100.0)
+    reliability: ReliabilityWeights = ReliabilityWeights()
+    credibility: CredibilityWeights = CredibilityWeights()
+    confidence: ConfidenceWeights = ConfidenceWeights()
+
+
+def load_config(root: Path) -> tuple[ScoringConfig, list[Problem]]:
+    """The project's parameters; an absent file means defaults, a bad one findings plus defaults."""
+    from tracker import store
+    from tracker.store import tomlfmt
+
+    path = root / CONFIG_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return ScoringConfig(), []
+    except OSError as err:
+        return ScoringConfig(), [
+            Problem(path=CONFIG_FILE, message=f"cannot read: {err.strerror}; using the defaults")
+        ]
+    parsed = store.parse_toml_bytes(raw, CONFIG_FILE)
+    if parsed.data is None:
+        return ScoringConfig(), list(parsed.problems)
+    problems: list[Problem] = []
+    lines = tomlfmt.key_lines(parsed.text)
+    for key in parsed.data:
+        if key != "scoring" and key not in OTHER_TABLES:
+            close = difflib.get_close_matches(key, ["scoring", *sorted(OTHER_TABLES)], n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "scoring parameters go in [scoring]"
+            problems.append(
+                Problem(
+                    path=CONFIG_FILE,
+                    line=tomlfmt.line_of(lines, (key,)),
+                    message=f"unknown table or key '{key}'; {hint}",
+                    severity="warning",
+                )
+            )
+    table = parsed.data.get("scoring", {})
+    if not isinstance(table, dict):
+        problems.append(
+            Problem(
+                path=CONFIG_FILE,
+                line=tomlfmt.line_of(lines, ("scoring",)),
+                message="'scoring' must be a table ([scoring]); using the defaults",
+            )
+        )
+        return ScoringConfig(), problems
+    try:
+        return ScoringConfig.model_validate(table), problems
+    except ValidationError as err:
+        found = store.validation_problems(
+            err, ScoringConfig, parsed.text, CONFIG_FILE, ("scoring",)
+        )
+        problems += [
+            p.model_copy(update={"message": p.message + "; using the default for it"})
+            for p in found
+        ]
+        bad = [tuple(e["loc"]) for e in err.errors()]
+    return _without(table, bad), problems
+
+
+def _without(table: dict, bad: list[tuple]) -> ScoringConfig:
+    """The parameters that are valid, the defaults for the rest: one typo keeps the others."""
+    import copy
+
+    kept = copy.deepcopy(table)
+    for loc in bad:
+        owner = kept
+        for part in loc[:-1]:
+            owner = owner.get(part) if isinstance(owner, dict) else None
+        if isinstance(owner, dict):
+            owner.pop(loc[-1], None)
+        elif loc:
+            kept.pop(loc[0], None)
+    try:
+        return ScoringConfig.model_validate(kept)
+    except ValidationError:
+        return ScoringConfig()
