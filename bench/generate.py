@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tracker.domain.model import Assessment, EvidenceItem, Source  # noqa: E402
-from tracker.store import evidence_to_toml  # noqa: E402
+from tracker.store.toml_write import evidence_to_toml  # noqa: E402
 
 START = dt.date(2023, 1, 1)
 END = dt.date(2032, 12, 31)

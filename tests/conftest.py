@@ -95,9 +95,12 @@ def evidence_toml(
 
 
 @pytest.fixture(autouse=True)
-def pinned_today(monkeypatch):
-    """Tests see one fixed 'today', so 'in the future' means the same on every run."""
+def pinned_today(monkeypatch, tmp_path_factory):
+    """Tests see one fixed 'today', so 'in the future' means the same on every run, and a
+    cache and state folder of their own, never the user's."""
     monkeypatch.setenv("TRACKER_TODAY", "2026-11-24")
+    monkeypatch.setenv("TRACKER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("TRACKER_STATE_DIR", str(tmp_path_factory.mktemp("state")))
     monkeypatch.delenv("NO_COLOR", raising=False)
     yield dt.date(2026, 11, 24)
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import REPO
-from tracker.store import load_project
+from tracker.workspace import open_workspace
 
 
 def test_generated_project_is_valid_and_one_timing_runs(tmp_path: Path, monkeypatch):
@@ -23,11 +23,12 @@ def test_generated_project_is_valid_and_one_timing_runs(tmp_path: Path, monkeypa
     )
     assert made.returncode == 0, made.stderr
     monkeypatch.setenv("TRACKER_TODAY", "2033-01-01")  # the generated decade ends in 2032
-    project = load_project(target, use_cache=False)
+    project = open_workspace(target, speed=False)
     assert project.evidence_count == 100
     assert project.problems == []
-    assert any("\u0400" <= ch <= "\u04ff" for item in project.items for ch in item.title)
-    assert max(len(item.assessments) for item in project.items) > 1
+    items = [ev.item for ev in project.iter_items()]
+    assert any("\u0400" <= ch <= "\u04ff" for item in items for ch in item.title)
+    assert max(len(item.assessments) for item in items) > 1
 
     figures = tmp_path / "figures.json"
     timed = subprocess.run(
@@ -48,7 +49,8 @@ def test_generated_project_is_valid_and_one_timing_runs(tmp_path: Path, monkeypa
         env={**os.environ, "TRACKER_TODAY": "2033-01-01"},
     )
     assert timed.returncode == 0, timed.stderr
-    assert "x parse" in timed.stdout and "read+parse every file" in timed.stdout
+    assert "x floor" in timed.stdout and "read+parse, 1 process" in timed.stdout
     rows = {row["name"]: row for row in json.loads(figures.read_text())["results"]}
-    assert {"python -c pass", "read every file", "read+parse every file"} <= set(rows)
-    assert rows["status cold"]["seconds"] > 0 and rows["status warm"]["seconds"] > 0
+    assert {"python -c pass", "read every file", "read+parse, 1 process"} <= set(rows)
+    assert rows["status first run"]["seconds"] > 0 and rows["status warm"]["seconds"] > 0
+    assert rows["status after editing 1"]["warm"] > 0

@@ -52,15 +52,30 @@ def clean_line(text: str) -> str:
     return " ".join(strip_controls(text).split())
 
 
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
+
+
 def visible_controls(text: str) -> str:
-    """Untrusted text for plain output: every control character becomes a visible `\\xNN`."""
+    """The one way untrusted text reaches a terminal: every control character becomes a
+    visible `\\x1b`, and every invisible or direction-changing mark a visible `<U+202E>`, so
+    no escape sequence can drive the terminal and no override can reorder what is shown.
+    Line breaks and tabs stay as they are."""
+    if text.isprintable() and not _UNSAFE.search(text):
+        return text
 
     def visible(match: re.Match[str]) -> str:
-        return "".join(
-            f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in match.group()
-        )
+        ch = match.group()
+        code = ord(ch)
+        return f"\\x{code:02x}" if code < 0xA0 else f"<U+{code:04X}>"
 
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", visible, text)
+    return _UNSAFE.sub(visible, text)
+
+
+def terminal_line(text: str) -> str:
+    """A one-line value for a terminal (an id, a key, a path): also line breaks made visible."""
+    return visible_controls(text).replace("\n", "\\n").replace("\r", "\\r")
 
 
 def for_terminal(text: str) -> str:

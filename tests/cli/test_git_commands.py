@@ -9,9 +9,12 @@ import pytest
 
 from tests.conftest import evidence_toml, write_evidence
 from tests.git_helpers import act_as, at_date, git, init_repo, isolated_git, no_identity  # noqa: F401
-from tracker import store
 from tracker.cli import main
 from tracker.git import gitops
+from tracker.store.files import UnsafeWriteError, sha256_of
+from tracker.store.reader import evidence_from_bytes
+from tracker.store.writer import save_evidence
+from tracker.workspace import open_workspace
 
 ITEM = "2025-03-01-an-event"
 ITEM_PATH = f"evidence/2025/{ITEM}.toml"
@@ -251,9 +254,9 @@ def test_two_analysts_on_two_branches_merge_cleanly(repo, monkeypatch, capsys):
     write_evidence(repo, item("2025-06-01-alices-find", "2025-06-01", analyst="alice"))
     gitops.commit(repo)
     git(repo, "merge", "-q", "--no-edit", "bob")
-    project = store.load_project(repo, use_cache=False)
+    project = open_workspace(repo, cache=False)
     assert project.problems == []
-    assert sorted(e.item.id for e in project.evidence) == [
+    assert sorted(r.facts.id for r in project.records) == [
         ITEM,
         "2025-05-01-bobs-find",
         "2025-06-01-alices-find",
@@ -295,11 +298,11 @@ def test_a_conflicting_edit_is_reported_and_never_overwritten(repo, monkeypatch,
     # tracker refuses to commit it, and refuses to write over it
     code, _, err = run(capsys, "commit", "-C", str(repo))
     assert code == 1 and "merge conflict marker" in err
-    fresh = store.load_project(repo, use_cache=False)
+    fresh = open_workspace(repo, cache=False)
     assert fresh.evidence_file(ITEM) is None  # the conflicted file yields no item to save over
-    good = store.load_evidence_file(repo, repo / ITEM_PATH, item(impact=4).encode()).item
-    with pytest.raises(store.UnsafeWriteError):
-        store.save_evidence(repo, good, expected_sha256=store.file_sha256(repo / ITEM_PATH))
+    good = evidence_from_bytes(None, ITEM_PATH, item(impact=4).encode()).item
+    with pytest.raises(UnsafeWriteError):
+        save_evidence(repo, good, expected_sha256=sha256_of((repo / ITEM_PATH).read_bytes()))
     assert (repo / ITEM_PATH).read_text("utf-8") == text  # not a byte lost
     # resolving it by hand, then `tracker commit` concludes the merge
     (repo / ITEM_PATH).write_text(item(impact=2), "utf-8")
@@ -324,8 +327,9 @@ def test_init_starts_a_project_that_passes_check(tmp_path, capsys):
         "recommendations.toml",
     ]
     assert git(target, "log", "--format=%s").strip() == "tracker: start the project"
-    project = store.load_project(target, use_cache=False)
-    assert project.problems == []
+    project = open_workspace(target, cache=False)
+    assert project.errors == []
+    assert {p.code for p in project.problems} == {"placeholder"}  # each one left, warned of
     assert project.paper.title == "A paper" and project.paper.year == 2023
     assert [n.kind for n in project.nodes] == ["section", "recommendation"]
     assert run(capsys, "check", "-C", str(target))[0] == 0

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tracker.domain.model import Assessment, EvidenceItem, Source, check_id
-from tracker.store import evidence_to_toml
+from tracker.store.toml_write import evidence_to_toml
 
 SAFE_TEXT = st.text(
     alphabet=st.characters(

@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import evidence_toml, write_evidence
 from tests.git_helpers import act_as, at_date, git, init_repo, isolated_git, no_identity  # noqa: F401
-from tracker import store
 from tracker.cli import main
 from tracker.git import gitops
+from tracker.workspace import open_workspace
 
 ITEM = "2025-03-01-an-event"
 ITEM_PATH = f"evidence/2025/{ITEM}.toml"
@@ -237,27 +237,23 @@ def test_known_as_of_reproduces_an_earlier_state(repo, monkeypatch):
     gitops.commit(repo)
     (repo / ITEM_PATH).write_text(evidence_toml(impact=5), "utf-8")  # not committed: not known
 
-    then = gitops.project_known_as_of(repo, dt.date(2025, 3, 2))
+    then = gitops.workspace_known_as_of(repo, dt.date(2025, 3, 2))
     assert then.root == repo
-    assert [e.item.id for e in then.evidence] == [ITEM]
-    assert then.evidence[0].item.assessments[0].impact == 2
-    assert then.evidence[0].path == ITEM_PATH
+    items = [e.item for e in then.iter_items()]
+    assert [i.id for i in items] == [ITEM]
+    assert items[0].assessments[0].impact == 2
+    assert then.records[0].path == ITEM_PATH
     assert then.problems == []
-    now = gitops.project_known_as_of(repo, dt.date(2025, 12, 31))
-    assert sorted(e.item.id for e in now.evidence) == [ITEM, "2025-05-30-later"]
+    now = gitops.workspace_known_as_of(repo, dt.date(2025, 12, 31))
+    assert sorted(r.facts.id for r in now.records) == [ITEM, "2025-05-30-later"]
     assert now.evidence_file(ITEM).item.assessments[0].impact == -4
-    assert store.load_project(repo).evidence_file(ITEM).item.assessments[0].impact == 5
-    # One item looked up, none materialised: still the committed version, not the work tree's.
-    fresh = gitops.project_known_as_of(repo, dt.date(2025, 12, 31))
-    assert fresh.evidence_file(ITEM).item.assessments[0].impact == -4
-    assert sorted(fresh.evidence_ids()) == ["2025-03-01-an-event", "2025-05-30-later"]
-    assert not fresh.evidence_loaded
+    assert open_workspace(repo).evidence_file(ITEM).item.assessments[0].impact == 5
 
 
 def test_known_as_of_before_any_commit_is_a_usage_error(repo, monkeypatch, capsys):
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2025-03-02T10:00:00+00:00")
     with pytest.raises(gitops.GitError) as err:
-        gitops.project_known_as_of(repo, dt.date(2020, 1, 1))
+        gitops.workspace_known_as_of(repo, dt.date(2020, 1, 1))
     assert err.value.kind == "no-commit"
     assert "nothing was committed by then" in str(err.value)
     import argparse
@@ -266,7 +262,7 @@ def test_known_as_of_before_any_commit_is_a_usage_error(repo, monkeypatch, capsy
 
     args = argparse.Namespace(root=str(repo), known_as_of=dt.date(2020, 1, 1), no_cache=True)
     with pytest.raises(cli.UsageError):
-        cli.load(args)
+        cli.open_project(args)
 
 
 def test_known_as_of_validates_what_was_committed(repo, monkeypatch):
@@ -275,7 +271,7 @@ def test_known_as_of_validates_what_was_committed(repo, monkeypatch):
     write_evidence(repo, evidence_toml(impact=9))
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "broken by hand")
-    then = gitops.project_known_as_of(repo, dt.date(2025, 3, 3))
+    then = gitops.workspace_known_as_of(repo, dt.date(2025, 3, 3))
     [problem] = then.problems
     line = evidence_toml(impact=9).splitlines().index("impact = 9") + 1
     assert (problem.path, problem.line) == (ITEM_PATH, line)
@@ -284,5 +280,5 @@ def test_known_as_of_validates_what_was_committed(repo, monkeypatch):
 
 def test_known_as_of_without_a_repository(mini):
     with pytest.raises(gitops.GitError) as err:
-        gitops.project_known_as_of(mini, dt.date(2025, 1, 1))
+        gitops.workspace_known_as_of(mini, dt.date(2025, 1, 1))
     assert err.value.kind == "not-a-repo"

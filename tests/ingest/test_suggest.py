@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tests.conftest import MINI_RECOMMENDATIONS
 from tracker.domain.model import EvidenceItem, Node, RecommendationsFile
-from tracker.ingest import Article, extract_file, suggest
+from tracker.ingest.extract import Article, extract_file
+from tracker.ingest.suggest import suggest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -147,7 +147,7 @@ def test_changes_markdown_with_hostile_title(mini, capsys):
     )
     out = capsys.readouterr().out
     assert "## New evidence (2)" in out and "<script>" not in out
-    assert "`balance-west`" in out and "## Biggest movers down" in out
+    assert "`balance-west`" in out and "## Moved away" in out
 
 
 def test_golden_markdown_and_csv(mini, capsys, monkeypatch):
@@ -296,33 +296,21 @@ def test_a_limited_explanation_reads_as_the_full_one_cut(mini):
 
     from rich.console import Console
 
-    from tracker.domain.config import ScoringConfig
-    from tracker.domain.scoring import prepare, score_all
     from tracker.reports import terminal as report
-    from tracker.store import load_project
+    from tracker.workspace import open_workspace
 
     start = dt.date(2022, 1, 1)
     for n in range(70):
         date = (start + dt.timedelta(days=23 * n)).isoformat()
         impact = (n % 11) - 5
         write_evidence(mini, evidence_toml(f"{date}-item-{n}", date=date, impact=impact))
-    project = load_project(mini, use_cache=False)
-    config = ScoringConfig()
-    prepared = prepare(project.items, config)
+    ws = open_workspace(mini, cache=False)
     as_of = dt.date(2025, 6, 1)
 
     def shown(limit):
-        score = score_all(
-            project.nodes,
-            [],
-            as_of,
-            config,
-            detail=("reboot",),
-            detail_limit=limit,
-            prepared=prepared,
-        )["reboot"]
-        console = Console(width=200, record=True, file=io.StringIO())
-        console.print(report.explain(score, config, limit=10))
+        score = ws.explain("reboot", as_of, limit=limit)
+        console = Console(width=220, record=True, file=io.StringIO())
+        console.print(report.explain(score, ws.config, limit=10))
         return console.export_text(), score
 
     full_text, full = shown(None)
@@ -353,14 +341,11 @@ def test_status_table_fits_the_terminal_and_says_what_it_left_out(bundled, width
     caption names them; nothing is cut at the edge."""
     from rich.console import Console
 
-    from tracker.domain import scoring
-    from tracker.domain.config import load_config
     from tracker.reports import terminal as report
-    from tracker.store import load_project
+    from tracker.workspace import open_workspace
 
-    project = load_project(bundled, use_cache=False)
-    config, _ = load_config(bundled)
-    scores = scoring.score_all(project.nodes, project.items, dt.date(2026, 11, 24), config)
+    project = open_workspace(bundled, cache=False)
+    scores = project.scores(dt.date(2026, 11, 24))
     console = Console(file=io.StringIO(), width=width, color_system=None)
     console.print(report.status_table(list(scores.values()), title="T", width=width))
     lines = console.file.getvalue().splitlines()
@@ -371,7 +356,7 @@ def test_status_table_fits_the_terminal_and_says_what_it_left_out(bundled, width
     header = lines[2]
     shown = [name for name in report.FIGURE_COLUMNS if name in header]
     left_out = [name for name in report.FIGURE_COLUMNS if name not in shown]
-    assert shown[:2] == ["score", "status"] or shown[:3] == ["id", "score", "status"]
+    assert shown[:2] == ["standing", "status"] or shown[:3] == ["id", "standing", "status"]
     if left_out:
         assert f"{', '.join(left_out)}: left out to fit the terminal" in text
     else:

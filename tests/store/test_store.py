@@ -1,4 +1,7 @@
-"""Loading, validating and saving: every bad input gets a clear finding; no word is lost."""
+"""Reading, validating and saving: every bad input gets a clear finding; no word is lost.
+
+The plain loader (no speed layer) is what these tests open: the speed layer's own tests hold
+it equal to this one."""
 
 from __future__ import annotations
 
@@ -11,24 +14,33 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import chdir, evidence_toml, write_evidence
-from tracker.store import (
-    FileChangedError,
-    ProjectNotFound,
-    UnsafeWriteError,
-    atomic_write,
-    delete_evidence,
-    evidence_to_toml,
-    find_root,
-    load_project,
-    save_evidence,
-    sha256_bytes,
-)
+from tracker.store import reader, writer
+from tracker.store.files import FileChangedError, UnsafeWriteError
+from tracker.store.layout import ProjectNotFound, find_root
+from tracker.store.toml_read import sha256_bytes
+from tracker.store.toml_write import evidence_to_toml
+from tracker.workspace import EvidenceFile, open_workspace
 
 GOOD = evidence_toml()
 
 
+def load(root: Path):
+    return open_workspace(root, speed=False)
+
+
 def findings(root: Path) -> list[str]:
-    return [p.render() for p in load_project(root, use_cache=False).problems]
+    return [p.render() for p in load(root).problems]
+
+
+def first(root: Path) -> EvidenceFile:
+    ws = load(root)
+    return ws.read(ws.records[0].path)
+
+
+def save_evidence(root, item, *, expected_sha256, previous_path=None):
+    return writer.save_evidence(
+        root, item, expected_sha256=expected_sha256, previous_rel=previous_path
+    )
 
 
 def only(root: Path) -> str:
@@ -218,7 +230,7 @@ def test_node_assessed_twice_in_one_item(mini):
 
 def test_date_before_the_paper_is_a_warning(mini):
     write_evidence(mini, evidence_toml("2021-03-01-earlier", date="2021-03-01"))
-    project = load_project(mini, use_cache=False)
+    project = load(mini)
     assert [p.severity for p in project.problems] == ["warning"]
     assert "before the paper" in project.problems[0].message
 
@@ -327,12 +339,8 @@ def test_unreadable_file_is_reported(mini):
 
 def test_a_file_gone_since_the_listing_is_reported(mini):
     """Deleted between the scan and its reading: a finding, not a crash (as root too)."""
-    from tracker.store import load_evidence_file
-
-    result = load_evidence_file(mini, mini / REL, rel=REL)
-    assert [p.render() for p in result.problems] == [
-        f"{REL}: cannot read: No such file or directory"
-    ]
+    result = reader.read_evidence(mini, REL)
+    assert [p.render() for p in result.problems] == [f"{REL}: cannot read: no such file"]
     assert result.facts is None
 
 
@@ -403,12 +411,11 @@ def test_find_root_outside_a_project(tmp_path):
 
 def test_save_then_load_is_byte_identical(mini):
     write_evidence(mini, GOOD)
-    project = load_project(mini, use_cache=False)
-    ev = project.evidence[0]
+    ev = first(mini)
     before = (mini / ev.path).read_bytes()
     canonical = evidence_to_toml(ev.item).encode()
     save_evidence(mini, ev.item, expected_sha256=ev.sha256)
-    again = load_project(mini, use_cache=False).evidence[0]
+    again = first(mini)
     assert (mini / ev.path).read_bytes() == canonical
     save_evidence(mini, again.item, expected_sha256=again.sha256)
     assert (mini / ev.path).read_bytes() == canonical
@@ -417,19 +424,19 @@ def test_save_then_load_is_byte_identical(mini):
 
 def test_refuses_to_overwrite_a_changed_file(mini):
     path = write_evidence(mini, GOOD)
-    ev = load_project(mini, use_cache=False).evidence[0]
+    ev = first(mini)
     path.write_text(GOOD.replace("Because.", "Another analyst's words."))
     with pytest.raises(FileChangedError, match="changed on disk since it was read"):
-        save_evidence(mini, ev.item, expected_sha256=ev.sha256)
+        save_evidence(mini, ev.item.model_copy(update={"title": "x"}), expected_sha256=ev.sha256)
     assert "Another analyst's words." in path.read_text()
     with pytest.raises(FileChangedError):
-        delete_evidence(mini, ev)
+        writer.delete_evidence(mini, ev.path, ev.sha256)
     assert path.exists()
 
 
 def test_refuses_to_create_over_an_existing_file(mini):
     path = write_evidence(mini, GOOD)
-    ev = load_project(mini, use_cache=False).evidence[0]
+    ev = first(mini)
     path.write_text(GOOD + "\n# my note\n")
     with pytest.raises(FileChangedError, match="already exists"):
         save_evidence(mini, ev.item, expected_sha256=None)
@@ -441,7 +448,7 @@ def test_refuses_to_write_over_conflict_markers(mini):
     raw = b"<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> b\n"
     path.write_bytes(raw)
     with pytest.raises(UnsafeWriteError, match="conflict markers"):
-        atomic_write(path, b"x", expected_sha256=sha256_bytes(raw))
+        writer.apply(mini, [writer.Step(REL, b"x", sha256_bytes(raw))])
     assert path.read_bytes() == raw
 
 
@@ -454,14 +461,14 @@ def test_write_killed_midway_leaves_the_old_file(mini, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError, match="disk full"):
-        atomic_write(path, b"new", expected_sha256=sha256_bytes(original))
+        writer.apply(mini, [writer.Step(REL, b"new", sha256_bytes(original))])
     assert path.read_bytes() == original
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
 def test_two_edits_of_one_file_only_one_wins(mini):
     path = write_evidence(mini, GOOD)
-    ev = load_project(mini, use_cache=False).evidence[0]
+    ev = first(mini)
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
 
@@ -479,21 +486,37 @@ def test_two_edits_of_one_file_only_one_wins(mini):
         t.start()
     for t in threads:
         t.join()
-    # Both may pass the check before either renames; then the later rename wins whole.
+    # The check and the rename happen under the project's lock: one saves, one is refused.
     text = path.read_text()
     assert ('title = "first"' in text) != ('title = "second"' in text)
-    assert "saved" in outcomes
+    assert sorted(outcomes) == ["refused", "saved"]
 
 
 def test_moving_an_item_to_another_year(mini):
-    write_evidence(mini, GOOD)
-    ev = load_project(mini, use_cache=False).evidence[0]
+    with_archive(mini, "Full text: Something happened.")
+    ev = first(mini)
     import datetime as dt
 
     moved = ev.item.model_copy(update={"date": dt.date(2024, 12, 30)})
     saved = save_evidence(mini, moved, expected_sha256=ev.sha256, previous_path=ev.path)
-    assert saved.path == "evidence/2024/2025-03-01-an-event.toml"
+    assert saved.rel == "evidence/2024/2025-03-01-an-event.toml"
     assert not (mini / ev.path).exists()
+    assert not (mini / ev.path).with_suffix(".txt").exists()  # the copy moved with it
+    assert (mini / saved.rel).with_suffix(".txt").read_text() == "Full text: Something happened."
+    assert findings(mini) == []
+
+
+def test_a_move_refused_for_a_changed_file_changes_nothing(mini):
+    path = write_evidence(mini, GOOD)
+    ev = first(mini)
+    import datetime as dt
+
+    path.write_text(GOOD.replace("Because.", "Edited meanwhile."))
+    moved = ev.item.model_copy(update={"date": dt.date(2024, 12, 30)})
+    with pytest.raises(FileChangedError):
+        save_evidence(mini, moved, expected_sha256=ev.sha256, previous_path=ev.path)
+    assert not (mini / "evidence/2024").exists() or not any((mini / "evidence/2024").iterdir())
+    assert "Edited meanwhile." in path.read_text()
 
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -511,16 +534,14 @@ def test_moving_an_item_to_another_year(mini):
     )
 )
 def test_any_title_survives_save_and_load(mini, title):
-    item = load_project(mini, use_cache=False).evidence
     path = write_evidence(mini, GOOD)
-    ev = load_project(mini, use_cache=False).evidence[0]
+    ev = first(mini)
     saved = save_evidence(
         mini, ev.item.model_copy(update={"title": title}), expected_sha256=ev.sha256
     )
-    assert load_project(mini, use_cache=False).evidence[0].item.title == title
+    assert first(mini).item.title == title
     assert saved.sha256 == sha256_bytes(path.read_bytes())
     path.unlink()
-    del item
 
 
 @given(
@@ -530,10 +551,18 @@ def test_any_title_survives_save_and_load(mini, title):
     )
     | st.from_regex(r"evidence/\d{4}/[a-z0-9-]{1,12}\.(toml|txt)", fullmatch=True)
 )
-def test_the_quick_path_for_plain_entries_agrees_with_the_full_rules(rel):
-    from tracker.store import _PLAIN_ENTRY, _classify, classify_entry
+def test_entries_are_items_archives_or_findings(rel):
+    from tracker.store.layout import classify_entry
 
-    if _PLAIN_ENTRY.fullmatch(rel):  # what the quick path lets through, the rules accept too
-        assert _classify(rel, False) is None
-    assert (classify_entry(rel, False) is None) == (_classify(rel, False) is None)
+    finding = classify_entry(rel, False)
+    parts = rel.split("/")
+    plain = (
+        len(parts) == 3
+        and parts[1].isdigit()
+        and len(parts[1]) == 4
+        and parts[2].endswith((".toml", ".txt"))
+        and not parts[2].startswith(".")
+    )
+    if finding is None:
+        assert plain, rel
     assert classify_entry(rel, True) is not None  # a link is always reported

@@ -22,8 +22,8 @@ from tests.tui.helpers import (
     timeline_ids,
     tree_ids,
 )
-from tracker.store import load_project
 from tracker.tui.widgets import node_label, status_text
+from tracker.workspace import open_workspace
 
 HOSTILE = "[bold]bold[/] [/] [link=https://evil.example]click[/link] <script>x</script> \x1b[31mred"
 
@@ -116,12 +116,7 @@ async def test_as_of_date_changes_the_picture(project: Path) -> None:
 
 def _expected(project: Path, as_of: dt.date) -> dict:
     """Every node's score at `as_of`, straight from the scoring model."""
-    from tracker.domain.config import load_config
-    from tracker.domain.scoring import score_all
-
-    loaded = load_project(project, use_cache=False)
-    config, _ = load_config(project)
-    return score_all(loaded.nodes, loaded.items, as_of, config, detail=())
+    return open_workspace(project, speed=False).scores(as_of, detail=())
 
 
 def _assert_screen_shows(app, project: Path, as_of: dt.date) -> None:
@@ -201,11 +196,11 @@ async def test_as_of_change_under_a_status_filter_rebuilds_the_tree(project: Pat
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.main.status_filter = "insufficient"
+        app.main.status_filter = "no-evidence"
         app.main.rebuild_tree()
         await settle(pilot)
         before = tree_ids(app)
-        app.main.set_as_of(dt.date(2024, 1, 1))  # before any evidence: every node insufficient
+        app.main.set_as_of(dt.date(2024, 1, 1))  # before any evidence: no node has any
         await settle(pilot)
         assert len(tree_ids(app)) == 6 and tree_ids(app) != before
         _assert_screen_shows(app, project, dt.date(2024, 1, 1))
@@ -303,7 +298,7 @@ async def test_score_and_save_writes_a_valid_file(project: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert type(app.screen).__name__ == "MainScreen"
-    loaded = load_project(project, use_cache=False)
+    loaded = open_workspace(project, speed=False)
     assert [p for p in loaded.problems if p.severity == "error"] == []
     saved = loaded.evidence_file("2025-03-12-pardon")
     assert saved is not None and saved.path == "evidence/2025/2025-03-12-pardon.toml"
@@ -477,7 +472,7 @@ async def test_broken_file_shows_problems_and_the_rest_stays_usable(project: Pat
         'id = "2025-08-01-broken"\ntitle = "x"\ndate = "2025-08-01"\n',
         "evidence/2025/2025-08-01-broken.toml",
     )
-    expected = [p.render() for p in load_project(project, use_cache=False).problems]
+    expected = [p.render() for p in open_workspace(project, speed=False).problems]
     assert expected
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
@@ -612,8 +607,6 @@ async def test_the_workbench_holds_no_item_only_the_rows_it_shows(project: Path)
     app = make_app(project)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        loaded = app.session.project
-        assert loaded.loaded is None and not loaded.evidence_loaded
         await select_node(pilot, "reboot")
         assert timeline_ids(app) == ["2026-02-01-later", "2025-03-01-an-event"]
         assert timeline_cells(app, 1) == ["Outlet", "Outlet"]
@@ -622,7 +615,6 @@ async def test_the_workbench_holds_no_item_only_the_rows_it_shows(project: Path)
             "evidence/2026/2026-02-01-later.toml",
             "evidence/2025/2025-03-01-an-event.toml",
         }
-        assert not loaded.evidence_loaded
 
 
 async def test_a_row_whose_file_went_away_says_so(project: Path) -> None:

@@ -7,12 +7,15 @@ Only argparse is imported at start-up; each command imports what it needs when i
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import sys
 from collections.abc import Sequence
 from enum import IntEnum
+
+from tracker.errors import DataError, TrackerError, UsageError
+
+__all__ = ["DataError", "Exit", "UsageError"]
 
 # Modules under tracker/commands/, each with `register(subparsers, common)`.
 COMMAND_MODULES = ["check", "scoring", "reports", "ingest", "git", "tui"]
@@ -20,17 +23,9 @@ COMMAND_MODULES = ["check", "scoring", "reports", "ingest", "git", "tui"]
 
 class Exit(IntEnum):
     OK = 0
-    DATA = 1  # the data has problems
+    DATA = 1  # the data has problems, or an operation on it was refused
     USAGE = 2  # the command was used wrongly: bad flag, no project, missing file
     INTERNAL = 3  # a bug in tracker
-
-
-class UsageError(Exception):
-    """Raised by a command for a wrong use; printed without a traceback, exit 2."""
-
-
-class DataError(Exception):
-    """Raised by a command when the data stops it; printed without a traceback, exit 1."""
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -110,19 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             parser.print_help()
             return Exit.OK
-    if args.command != "tui":
-        # A command is a short process: collecting cycles among the many objects a load makes
-        # costs it a tenth of its time and frees nothing it needs.
-        gc.disable()
-    if args.command in READS_EVIDENCE:
-        _head_start(args)
     try:
         return int(run(args))
     except UsageError as err:
-        print(f"tracker: {err}", file=sys.stderr)
+        say(str(err))
         return Exit.USAGE
-    except DataError as err:
-        print(f"tracker: {err}", file=sys.stderr)
+    except TrackerError as err:  # the data, or an operation on it, refused: never a traceback
+        say(str(err))
         return Exit.DATA
     except KeyboardInterrupt:
         print("tracker: interrupted", file=sys.stderr)
@@ -140,46 +129,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return Exit.INTERNAL
-    finally:
-        if args.command in READS_EVIDENCE:
-            from tracker.speed import scan
-
-            scan.forget()  # a head start is for this command only, never a later one
 
 
-# Commands that load the project: the scan of evidence/ (every entry listed and stat'ed, which
-# tells a warm run that nothing changed) starts beside the command (a forked process, else a
-# thread) while it imports.
-READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest", "import", "tui"}
+def say(message: str) -> None:
+    """A message to the user on stderr, with anything a terminal could take as a command made
+    visible (`tracker.textclean.visible_controls`)."""
+    from tracker.textclean import visible_controls
 
-
-def _head_start(args: argparse.Namespace) -> None:
-    if getattr(args, "known_as_of", None) is not None:
-        return
-    from pathlib import Path
-
-    from tracker.speed import scan
-
-    start = Path(args.root) if getattr(args, "root", None) else None
-    try:
-        scan.prefetch(scan.find_root(start))
-    except (scan.ProjectNotFound, OSError):  # the command itself says what is wrong
-        return
+    print(f"tracker: {visible_controls(message)}", file=sys.stderr)
 
 
 def project_root(args: argparse.Namespace):
     """The project the command works on; a wrong --root or no project is a usage error."""
     from pathlib import Path
 
-    from tracker.store import ProjectNotFound, find_root
+    from tracker.store.layout import find_root
 
     start = Path(args.root) if getattr(args, "root", None) else None
     if start is not None and not start.is_dir():
         raise UsageError(f"--root {start}: no such folder")
-    try:
-        return find_root(start)
-    except ProjectNotFound as err:
-        raise UsageError(str(err)) from None
+    return find_root(start)
 
 
 def parse_date(text: str):
@@ -218,25 +187,11 @@ def date_options() -> argparse.ArgumentParser:
     return clocks
 
 
-def load(
-    args: argparse.Namespace,
-    *,
-    progress: bool = True,
-    items: bool = True,
-    then: tuple[str, ...] = (),
-):
-    """Load the project for a command: from the work tree, or from git for --known-as-of.
+def open_project(args: argparse.Namespace, *, progress: bool = True):
+    """The workspace a command works on: the work tree, or what git knew on --known-as-of.
 
-    `items=False`: the command shows no item's text (only findings or figures), which spares
-    a cold load carrying every item back from its worker processes. `then`: modules the
-    command uses after the load, imported while the load waits on other processes."""
-    from tracker.store import load_project
-
-    def import_then() -> None:
-        import importlib
-
-        for name in then:
-            importlib.import_module(name)
+    Data problems are not an error here: each command decides how to show them."""
+    from tracker.workspace import open_workspace
 
     root = project_root(args)
     known_as_of = getattr(args, "known_as_of", None)
@@ -244,18 +199,18 @@ def load(
         from tracker.git import gitops
 
         try:
-            return gitops.project_known_as_of(root, known_as_of)
-        except gitops.GitError as err:
+            return gitops.workspace_known_as_of(root, known_as_of)
+        except gitops.GitError as err:  # no repository, nothing committed by then
             raise UsageError(str(err)) from None
     bar = LoadProgress() if progress else None
     try:
-        use_cache = not getattr(args, "no_cache", False)
-        return load_project(
-            root, use_cache=use_cache, progress=bar, items=items, meanwhile=import_then
-        )
+        ws = open_workspace(root, cache=not getattr(args, "no_cache", False), progress=bar)
     finally:
         if bar is not None:
             bar.close()
+    for note in ws.notes:
+        say(note)
+    return ws
 
 
 class LoadProgress:

@@ -2,21 +2,23 @@
 
 The parameters live in the data repository, not in code, so a team tunes the model in a
 reviewable commit and every report can be reproduced from the commit it was made from.
-A bad file never stops scoring: its findings are returned (path:line) and the defaults apply.
+A bad value never stops scoring: it is a finding (path:line) and its default applies; the store
+reads the file, and this module checks what it holds.
 """
 
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tracker.domain.model import Problem
+from tracker.domain.problems import Code, Problem
 
 CONFIG_FILE = "tracker.toml"
-# Other tables of tracker.toml that other parts of tracker may own; not checked here.
-OTHER_TABLES = {"ingest", "git", "tui", "report", "reports"}
+# Other tables of tracker.toml that other parts of tracker own and check themselves.
+OTHER_TABLES = {"ingest", "git", "tui", "report", "reports", "inbox"}
 
 
 class _Params(BaseModel):
@@ -71,7 +73,8 @@ class ScoringConfig(_Params):
     prior_weight: float = Field(1.0, gt=0.0, le=100.0)
     window_days: int = Field(90, ge=1, le=3650)
     horizon_days: int = Field(1460, ge=1, le=36500)
-    min_weight: float = Field(0.2, ge=0.0, le=100.0)
+    min_weight: float = Field(0.5, ge=0.0, le=100.0)
+    stale_days: int = Field(365, ge=1, le=36500)
     moving_threshold: float = Field(0.2, ge=0.0, le=5.0)
     contested_share: float = Field(0.35, ge=0.0, le=0.5)
     contested_min: float = Field(0.2, ge=0.0, le=5.0)
@@ -83,57 +86,53 @@ class ScoringConfig(_Params):
     confidence: ConfidenceWeights = ConfidenceWeights()
 
 
-def load_config(root: Path) -> tuple[ScoringConfig, list[Problem]]:
-    """The project's parameters; an absent file means defaults, a bad one findings plus defaults."""
-    from tracker import store
-    from tracker.store import tomlfmt
+Locate = Callable[[tuple[str | int, ...]], int | None]
 
-    path = root / CONFIG_FILE
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return ScoringConfig(), []
-    except OSError as err:
-        return ScoringConfig(), [
-            Problem(path=CONFIG_FILE, message=f"cannot read: {err.strerror}; using the defaults")
-        ]
-    parsed = store.parse_toml_bytes(raw, CONFIG_FILE)
-    if parsed.data is None:
-        return ScoringConfig(), list(parsed.problems)
+
+def config_from_data(
+    data: dict[str, Any], locate: Locate, rel: str = CONFIG_FILE
+) -> tuple[ScoringConfig, list[Problem]]:
+    """The parameters in a parsed `tracker.toml`: every finding with its line, and for each
+    bad value its default, so one typo keeps the other parameters."""
+    from tracker.domain.validation import validation_problems
+
     problems: list[Problem] = []
-    lines = tomlfmt.key_lines(parsed.text)
-    for key in parsed.data:
+    for key in data:
         if key != "scoring" and key not in OTHER_TABLES:
             close = difflib.get_close_matches(key, ["scoring", *sorted(OTHER_TABLES)], n=1)
             hint = f"did you mean '{close[0]}'?" if close else "scoring parameters go in [scoring]"
             problems.append(
                 Problem(
-                    path=CONFIG_FILE,
-                    line=tomlfmt.line_of(lines, (key,)),
-                    message=f"unknown table or key '{key}'; {hint}",
-                    severity="warning",
+                    rel,
+                    Code.CONFIG_UNKNOWN,
+                    f"unknown table or key '{key}'; {hint}",
+                    locate((key,)),
+                    "warning",
                 )
             )
-    table = parsed.data.get("scoring", {})
+    table = data.get("scoring", {})
     if not isinstance(table, dict):
         problems.append(
             Problem(
-                path=CONFIG_FILE,
-                line=tomlfmt.line_of(lines, ("scoring",)),
-                message="'scoring' must be a table ([scoring]); using the defaults",
+                rel,
+                Code.CONFIG_NOT_TABLE,
+                "'scoring' must be a table ([scoring]); using the defaults",
+                locate(("scoring",)),
             )
         )
         return ScoringConfig(), problems
     try:
         return ScoringConfig.model_validate(table), problems
     except ValidationError as err:
-        found = store.validation_problems(
-            err, ScoringConfig, parsed.text, CONFIG_FILE, ("scoring",)
-        )
-        problems += [
-            p.model_copy(update={"message": p.message + "; using the default for it"})
-            for p in found
-        ]
+        for p in validation_problems(err, ScoringConfig, rel, locate, ("scoring",)):
+            problems.append(
+                Problem(
+                    p.path,
+                    Code.CONFIG_VALUE,
+                    p.message + "; using the default for it",
+                    p.line,
+                )
+            )
         bad = [tuple(e["loc"]) for e in err.errors()]
     return _without(table, bad), problems
 

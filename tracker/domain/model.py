@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +31,7 @@ Confidence = Literal["high", "moderate", "low"]
 DatePrecision = Literal["day", "week", "month"]
 NodeKind = Literal["section", "recommendation", "measure"]
 Verdict = Literal["achieved"]
+Treatment = Literal["lasting", "transient"]
 
 RELIABILITY_MEANING: dict[str, str] = {
     "A": "completely reliable",
@@ -48,6 +49,8 @@ CREDIBILITY_MEANING: dict[int, str] = {
     5: "improbable",
     6: "truth cannot be judged",
 }
+LASTING_FROM = 3  # the impact level from which a change is lasting unless the analyst says
+
 IMPACT_MEANING: dict[int, str] = {
     0: "relevant, no movement",
     1: "statement or draft",
@@ -140,6 +143,8 @@ class Paper(Strict):
     month: int | None = Field(default=None, ge=1, le=12)
     url: Text | None = None
     language: Text = "en"
+    summary: Text = ""
+    subject_terms: list[NonEmptyText] = []
 
     @property
     def published(self) -> dt.date:
@@ -195,6 +200,18 @@ class Assessment(Strict):
     rationale: NonEmptyText
     analyst: Text | None = None
     verdict: Verdict | None = None
+    treatment: Treatment | None = None
+
+    @property
+    def lasting(self) -> bool:
+        """Whether the change persists until evidence the other way counters it (a law, a
+        membership, a closure, an opening) or fades like a statement or a visit.
+
+        Unset, it follows the impact level: adopted, implemented and verified steps (|impact|
+        of 3 or more) are lasting; statements, drafts and formal steps are transient."""
+        if self.treatment is not None:
+            return self.treatment == "lasting"
+        return abs(self.impact) >= LASTING_FROM
 
 
 class EvidenceItem(Strict):
@@ -236,66 +253,3 @@ class EvidenceItem(Strict):
     @property
     def year_folder(self) -> str:
         return f"{self.date.year:04d}"
-
-
-class AssessmentFacts(NamedTuple):
-    recommendation: str
-    analyst: str | None
-    impact: int
-    confidence: str
-    verdict: str | None
-
-
-class ItemFacts(NamedTuple):
-    """What the checks across files and the scores need of an evidence item.
-
-    A few plain fields: cheap to keep for 100,000 items, to send back from a worker process
-    and to cache, where the validated item (with its quote, rationale and texts) is not. The
-    item itself is read only for what a command shows of it.
-    """
-
-    id: str
-    date: dt.date
-    midpoint: dt.date
-    published: dt.date | None
-    url_key: str | None  # the normalised URL (tracker.domain.urls), for duplicate-URL findings
-    event: str | None
-    reliability: str
-    credibility: int
-    assessments: tuple[AssessmentFacts, ...]
-
-    @classmethod
-    def of(cls, item: EvidenceItem, url_key: str | None) -> ItemFacts:
-        return cls(
-            item.id,
-            item.date,
-            item.midpoint,
-            item.source.published,
-            url_key,
-            item.event,
-            item.source.reliability,
-            item.source.credibility,
-            tuple(
-                AssessmentFacts(a.recommendation, a.analyst, a.impact, a.confidence, a.verdict)
-                for a in item.assessments
-            ),
-        )
-
-
-# --- findings -------------------------------------------------------------------------------
-
-
-class Problem(BaseModel):
-    """One finding of the validator: where it is and what to do about it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    path: str
-    line: int | None = None
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def render(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{self.message}"

@@ -22,8 +22,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from tracker import store
-from tracker.domain.model import EvidenceItem, Problem
+from tracker.domain.model import EvidenceItem
+from tracker.domain.problems import Problem
+from tracker.errors import TrackerError
+from tracker.store import layout as store
+from tracker.store import reader
 
 TIMEOUT = 60.0  # seconds; a commit may run the repository's hooks
 DATA_PATHS = (store.RECOMMENDATIONS, store.CONFIG, store.EVIDENCE_DIR)
@@ -42,7 +45,7 @@ GitErrorKind = Literal[
 ]
 
 
-class GitError(Exception):
+class GitError(TrackerError):
     """A git operation that could not be done, with a message an analyst can act on."""
 
     def __init__(
@@ -296,7 +299,7 @@ def _assessment_summary(item: EvidenceItem) -> str:
 def _read_item(root: Path, rel: str, raw: bytes | None) -> EvidenceItem | None:
     if raw is None:
         return None
-    return store.load_evidence_file(root, root / rel, raw, check_archive=False).item
+    return reader.evidence_from_bytes(None, rel, raw, check_archive=False).item
 
 
 def _assessment_delta(before: EvidenceItem | None, after: EvidenceItem) -> str:
@@ -442,7 +445,9 @@ def commit(root: Path, paths: list[Path] | None = None, message: str | None = No
     root = root.resolve()
     where = repo(root)
     identity(where.top)
-    project = store.load_project(root, use_cache=False)
+    from tracker.workspace import open_workspace
+
+    project = open_workspace(root, cache=False)
     if project.errors:
         errors = sorted(project.errors, key=lambda p: (p.path, p.line or 0))
         shown = "\n".join("  " + p.render() for p in errors[:20])
@@ -570,35 +575,34 @@ def tree_files(root: Path, rev: str) -> list[tuple[str, str, str]]:
     return files
 
 
-def project_at(root: Path, rev: str) -> store.Project:
-    """The project as committed at `rev`, validated by the store exactly as the work tree is.
+def workspace_at(root: Path, rev: str):
+    """The project as committed at `rev`, checked exactly as the work tree is: the committed
+    files are written to a private temporary folder (kept while the workspace lives) and
+    opened there; the workspace's root is the real project, its paths project-relative."""
+    from tracker.workspace import open_workspace
 
-    The committed files are written to a private temporary folder and loaded there, so every
-    check (syntax, schema, cross-file, archives) is the store's own; the result's root is the
-    real project root, and its paths are project-relative as usual.
-    """
     files = tree_files(root, rev)
     blobs = read_objects(root, [sha for _, sha, _ in files])
     if not any(rel == store.RECOMMENDATIONS for _, _, rel in files):
         raise GitError(
             f"commit {rev[:10]} holds no {store.RECOMMENDATIONS} for this project", "no-commit"
         )
-    with tempfile.TemporaryDirectory(prefix="tracker-known-") as tmp:
-        base = Path(tmp)
-        for mode, sha, rel in files:
-            target = base / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            data = blobs.get(sha) or b""
-            if mode == "120000":  # a committed symbolic link: recreate it, never follow it
-                os.symlink(_text(data), target)
-            else:
-                target.write_bytes(data)
-        project = store.load_project(base, use_cache=False)
-    project.root = root
-    return project
+    keep = tempfile.TemporaryDirectory(prefix="tracker-known-")
+    base = Path(keep.name)
+    for mode, sha, rel in files:
+        target = base / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = blobs.get(sha) or b""
+        if mode == "120000":  # a committed symbolic link: recreate it, never follow it
+            os.symlink(_text(data), target)
+        else:
+            target.write_bytes(data)
+    ws = open_workspace(root, data=base, cache=False, recover=False)
+    ws._keep = keep
+    return ws
 
 
-def project_known_as_of(root: Path, when: dt.date) -> store.Project:
+def workspace_known_as_of(root: Path, when: dt.date):
     """What was known on `when`: the project as committed by the end of that day."""
     rev = commit_before(root, when)
     if rev is None:
@@ -607,7 +611,7 @@ def project_known_as_of(root: Path, when: dt.date) -> store.Project:
         raise GitError(
             f"--known-as-of {when.isoformat()}: nothing was committed by then{hint}", "no-commit"
         )
-    return project_at(root, rev)
+    return workspace_at(root, rev)
 
 
 def first_commit_date(root: Path) -> dt.date | None:

@@ -1,7 +1,7 @@
 """What git knows about the evidence: who assessed what, and how a recommendation's record grew.
 
 Built on `gitops` (which runs git) and the store (which parses and validates): a commit's files
-are read as blobs and parsed with the same `store.load_evidence_file` the work tree uses.
+are read as blobs and parsed with the same reader the work tree uses (`store.reader`).
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from tracker import store
 from tracker.domain.agreement import Rating
 from tracker.domain.model import EvidenceItem, Node
 from tracker.git import gitops
-from tracker.store import tomlfmt
+from tracker.store import layout as store
+from tracker.store import reader
+from tracker.store import toml_read as tomlfmt
+from tracker.workspace import EvidenceFile, Workspace
 
 
 class _Model(BaseModel):
@@ -74,7 +76,7 @@ def assessment_ranges(text: str, count: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def blame_assessments(root: Path, evidence: store.EvidenceFile) -> list[AssessmentBlame]:
+def blame_assessments(root: Path, evidence: EvidenceFile) -> list[AssessmentBlame]:
     path = root / evidence.path
     text = path.read_text("utf-8", errors="replace")
     item = evidence.item
@@ -120,10 +122,10 @@ def _local_author(root: Path) -> str:
         return "(not committed yet)"
 
 
-def ratings(project: store.Project) -> list[Rating]:
+def ratings(project: Workspace) -> list[Rating]:
     """Every assessment as a rating; a missing `analyst` falls back to git's author (blame)."""
     out: list[Rating] = []
-    for evidence in project.iter_evidence():  # one pass: no item is kept
+    for evidence in project.iter_items():  # one pass: no item is kept
         blamed: list[AssessmentBlame] | None = None
         for index, assessment in enumerate(evidence.item.assessments):
             analyst, source = assessment.analyst, "field"
@@ -199,9 +201,7 @@ class _Parser:
             return None
         key = hashlib.sha256(rel.encode() + b"\0" + raw).hexdigest()
         if key not in self.cache:
-            self.cache[key] = store.load_evidence_file(
-                self.root, self.root / rel, raw, check_archive=False
-            ).item
+            self.cache[key] = reader.evidence_from_bytes(None, rel, raw, check_archive=False).item
         return self.cache[key]
 
 
@@ -233,18 +233,14 @@ def _detail(before: dict[tuple[str, str], int], after: dict[tuple[str, str], int
 
 
 def _scoring():
-    """The scoring engine and its configuration, where they exist in this installation."""
-    try:
-        from tracker.domain import config, scoring
-    except ImportError:
-        return None
-    if not hasattr(scoring, "score_all") or not hasattr(config, "load_config"):
-        return None
-    return scoring, config
+    """The scoring engine and the project's configuration reader."""
+    from tracker.domain import scoring
+
+    return scoring, reader
 
 
 def recommendation_history(
-    project: store.Project, node_id: str, *, with_scores: bool = True
+    project: Workspace, node_id: str, *, with_scores: bool = True
 ) -> History:
     root = project.root
     ids = subtree(project.nodes, node_id)
@@ -317,25 +313,24 @@ def _items_at(
 
 def _add_scores(project, node_id, entries, commits, parser, engine) -> list[HistoryEntry]:
     """Score before and after each commit, both on the commit's date: the move is the commit's."""
-    scoring, config_module = engine
-    config, _ = config_module.load_config(project.root)
+    scoring, config_reader = engine
+    config = config_reader.read_config(project.root).config
+
+    def score_items(items: list[EvidenceItem], as_of: dt.date):
+        from tracker.domain.facts import facts_of
+
+        records = [(item.id, facts_of(item)) for item in items]
+        return scoring.Scorer(project.tree, records, config).scores(as_of, detail=())
+
     parents = {c.commit: (c.parents[0] if c.parents else None) for c in commits}
     memo: dict[str, list[EvidenceItem]] = {}
     out = []
     for entry in entries:
         as_of = entry.date.date()
-        after = scoring.score_all(
-            project.nodes,
-            _items_at(project.root, entry.commit, parser, memo),
-            as_of,
-            config,
-            detail=(),
-        ).get(node_id)
+        after = score_items(_items_at(project.root, entry.commit, parser, memo), as_of).get(node_id)
         parent = parents.get(entry.commit)
         before_items = _items_at(project.root, parent, parser, memo) if parent else []
-        before = scoring.score_all(project.nodes, before_items, as_of, config, detail=()).get(
-            node_id
-        )
+        before = score_items(before_items, as_of).get(node_id)
         out.append(
             entry.model_copy(
                 update={
@@ -349,7 +344,7 @@ def _add_scores(project, node_id, entries, commits, parser, engine) -> list[Hist
     return out
 
 
-def evidence_history(project: store.Project, evidence_id: str) -> History:
+def evidence_history(project: Workspace, evidence_id: str) -> History:
     """The commits that touched an item's file (or its archived text), wherever it lived."""
     current = project.evidence_file(evidence_id)
     if current is not None:

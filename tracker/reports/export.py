@@ -21,8 +21,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from tracker.domain.config import ScoringConfig
-from tracker.domain.scoring import Contribution, NodeScore, Prepared
+from tracker.domain.scoring import Contribution, NodeScore
 from tracker.reports import terminal as report
+from tracker.reports.changes import Changes, Move
 
 SCHEMA_VERSION = 1
 
@@ -40,11 +41,13 @@ class Meta(BaseModel):
     known_as_of: dt.date | None = None
     filters: dict[str, Any] = {}
     parameters: dict[str, Any]
+    legend: Any = None  # tracker.domain.scoring.words.Legend, shown under text tables
 
     @classmethod
     def make(cls, project, config: ScoringConfig, as_of: dt.date, commit: str | None, args=None):
         from tracker import __version__
         from tracker.clock import today
+        from tracker.domain.scoring.words import legend
 
         filters = {}
         for key in ("prefix", "section", "statuses"):
@@ -60,6 +63,7 @@ class Meta(BaseModel):
             known_as_of=getattr(args, "known_as_of", None),
             filters=filters,
             parameters=config.model_dump(mode="json", by_alias=True),
+            legend=legend(config.window_days, config.stale_days),
         )
 
     def line(self) -> str:
@@ -74,29 +78,27 @@ def emit(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from tracker.cli import DataError, UsageError
-    from tracker.store import FileChangedError, atomic_write, file_sha256
+    from tracker.errors import UsageError
+    from tracker.store.files import replace_file
 
     path = Path(output)
     if not path.parent.is_dir():
         raise UsageError(f"-o {output}: no such folder {str(path.parent)!r}")
     if path.is_dir():
         raise UsageError(f"-o {output}: that is a folder; name the report's file")
+    if path.is_symlink():
+        raise UsageError(f"-o {output}: that is a link; name the report's file itself")
     if _project_data(path):
         raise UsageError(
             f"-o {output}: that is one of the project's data files; write reports elsewhere"
         )
-    # A report replaces the previous one of that name (a nightly job writes the same file).
-    try:
-        atomic_write(path, text.encode("utf-8"), expected_sha256=file_sha256(path))
-    except FileChangedError as err:  # it changed between the check and the write
-        raise DataError(f"-o {output}: {err}") from None
+    replace_file(path, text.encode("utf-8"))  # a report replaces the last one of its name
     print(f"wrote {output}", file=sys.stderr)
 
 
 def _project_data(path: Path) -> bool:
     """True for a file a tracking project keeps its data in (or git its history)."""
-    from tracker.speed.scan import RECOMMENDATIONS
+    from tracker.store.layout import RECOMMENDATIONS
 
     target = path.resolve()
     for folder in target.parents:
@@ -160,14 +162,19 @@ STATUS_COLUMNS = [
     "title",
     "as_of",
     "score",
+    "band",
     "status",
+    "status_label",
     "status_reason",
     "trend",
     "trend_arrow",
-    "previous_score",
     "window_start",
     "evidence_count",
-    "total_weight",
+    "movement_count",
+    "last_evidence",
+    "stale",
+    "thin",
+    "strength",
     "children_scored",
     "children_total",
     "direct_score",
@@ -186,6 +193,7 @@ EVIDENCE_COLUMNS = [
     "credibility",
     "confidence",
     "impact",
+    "treatment",
     "assessments",
     "analysts",
     "reliability_weight",
@@ -196,6 +204,8 @@ EVIDENCE_COLUMNS = [
     "decay",
     "effective_weight",
     "contribution",
+    "in_movement",
+    "countered_by",
     "corroborated_by",
     "verdict",
     "quote",
@@ -203,18 +213,36 @@ EVIDENCE_COLUMNS = [
 
 
 def status_row(score: NodeScore, parents: dict[str, str | None]) -> list[Any]:
-    values = score.model_dump()
+    values = score.model_dump(include=set(STATUS_COLUMNS))
     values["parent"] = parents.get(score.node_id)
     return [values[c] for c in STATUS_COLUMNS]
+
+
+def contribution_values(c: Contribution) -> dict[str, Any]:
+    """A contribution's figures and its item's fields, flat: an evidence row."""
+    item = c.evidence
+    values = c.model_dump(exclude={"evidence"})
+    values.update(
+        title=item.title,
+        date=item.date,
+        date_precision=item.date_precision,
+        event=item.event,
+        publisher=item.source.publisher,
+        url=item.source.url,
+        reliability=item.source.reliability,
+        credibility=item.source.credibility,
+        quote=item.source.quote,
+    )
+    return values
 
 
 def evidence_rows(scores: Sequence[NodeScore]) -> list[list[Any]]:
     """One row per counted assessment: each node's own evidence, not repeated for its parents."""
     rows = []
     for s in scores:
-        for c in sorted(s.contributions, key=lambda c: (c.date, c.evidence_id)):
+        for c in sorted(s.contributions, key=lambda c: (c.evidence.date, c.evidence_id)):
             if c.node_id == s.node_id:
-                values = c.model_dump()
+                values = contribution_values(c)
                 rows.append([values[k] for k in EVIDENCE_COLUMNS])
     return rows
 
@@ -270,32 +298,34 @@ def status_markdown(scores: Sequence[NodeScore], meta: Meta, *, evidence: bool =
         "",
         f"_{md(meta.line())}_",
         "",
-        "| recommendation | id | score | status | trend | evidence | coverage |",
-        "|---|---|---:|---|---:|---:|---:|",
+        "| recommendation | id | standing | status | movement | evidence | newest | coverage |",
+        "|---|---|---:|---|---:|---:|---|---:|",
     ]
     for s in scores:
         indent = "&nbsp;&nbsp;" * s.depth
         title = f"**{md(s.title)}**" if s.kind == "section" else md(s.title)
         coverage = f"{s.children_scored}/{s.children_total}" if s.children_total is not None else ""
-        trend = f"{s.trend_arrow} {s.trend:+.2f}" if s.trend_arrow else ""
+        trend = f"{s.trend_arrow} {report.signed(s.trend)}" if s.trend_arrow else ""
+        standing = f"{report.signed(s.score)} ({s.band})" if s.evidence_count else ""
+        newest = str(s.last_evidence) if s.last_evidence else ""
         lines.append(
-            f"| {indent}{title} | `{s.node_id}` | {s.score:+.2f} | {s.status} | {trend} "
-            f"| {s.evidence_count} | {coverage} |"
+            f"| {indent}{title} | `{s.node_id}` | {standing} | {s.status_label} | {trend} "
+            f"| {s.evidence_count} | {newest} | {coverage} |"
         )
     if not scores:
-        lines.append("| _no recommendation matches the filters_ | | | | | | |")
+        lines.append("| _no recommendation matches the filters_ | | | | | | | |")
     if evidence:
         lines += ["", "## Evidence", ""]
         for s in scores:
             direct = sorted(
                 (c for c in s.contributions if c.node_id == s.node_id),
-                key=lambda c: (c.date, c.evidence_id),
+                key=lambda c: (c.evidence.date, c.evidence_id),
             )
             if direct:
                 lines += [f"### {md(s.title)} (`{s.node_id}`)", ""]
                 for c in direct:
                     lines += [f"- {contribution_md(c)}", ""]
-                    lines += ["  " + q for q in quote_md(c.quote)] + [""]
+                    lines += ["  " + q for q in quote_md(c.evidence.source.quote)] + [""]
     return "\n".join(lines) + "\n"
 
 
@@ -308,6 +338,8 @@ def status_plain(scores: Sequence[NodeScore], meta: Meta) -> str:
     console = Console(file=buffer, width=width, color_system=None, highlight=False, emoji=False)
     title = report.clean(meta.line(), one_line=True)
     console.print(report.status_table(scores, title=title, width=width))
+    if meta.legend is not None:
+        console.print(report.legend_text(meta.legend))
     return buffer.getvalue()
 
 
@@ -316,10 +348,12 @@ def quote_md(text: str) -> list[str]:
 
 
 def contribution_md(c: Contribution, node_id: str | None = None) -> str:
+    item = c.evidence
     via = f" via `{c.node_id}`" if node_id and c.node_id != node_id else ""
     return (
-        f"{c.date} · {md(c.publisher)} ({c.reliability}{c.credibility}) · "
-        f"impact {c.impact:+g}{via} · contribution {c.contribution:+.3f}: {md(c.title)} "
+        f"{item.date} · {md(item.source.publisher)} "
+        f"({item.source.reliability}{item.source.credibility}) · impact {c.impact:+g} "
+        f"({c.treatment}){via} · contribution {c.contribution:+.3f}: {md(item.title)} "
         f"(`{c.evidence_id}`)"
     )
 
@@ -352,17 +386,16 @@ def steps(start: dt.date, end: dt.date, step: str, limit: int = 2000) -> list[dt
     return dates[::-1]
 
 
-def page_history(project, config: ScoringConfig, as_of: dt.date, prepared: Prepared):
-    """Monthly scores for the page's charts: from the first evidence (or the paper) to as_of."""
-    from tracker.domain.scoring import score_history
-
-    firsts = [refs[0] for refs in prepared.refs.values() if refs and refs[0] <= as_of]
-    start = min(firsts) if firsts else (project.paper.published if project.paper else as_of)
+def page_history(ws, as_of: dt.date):
+    """Monthly standings for the page's charts: from the first evidence (or the paper) to
+    as_of."""
+    firsts = [r.facts.midpoint for r in ws.records if r.facts.midpoint <= as_of]
+    start = min(firsts) if firsts else (ws.paper.published if ws.paper else as_of)
     start = min(start, as_of)
     dates = steps(shift_months(start, -1), as_of, "month", limit=120)
     if len(dates) < 2:
         dates = [shift_months(as_of, -1), as_of]
-    return dates, score_history(project.nodes, prepared.items, dates, config, prepared=prepared)
+    return dates, ws.history(dates)
 
 
 # --- history --------------------------------------------------------------------------------
@@ -420,87 +453,6 @@ def history(
 # --- changes --------------------------------------------------------------------------------
 
 
-class NewEvidence(BaseModel):
-    evidence_id: str
-    title: str
-    date: dt.date
-    publisher: str
-    reliability: str
-    credibility: int
-    url: str | None
-    recommendations: list[str]
-
-
-class Move(BaseModel):
-    node_id: str
-    title: str
-    before: float
-    after: float
-    delta: float
-    before_status: str
-    after_status: str
-    evidence: list[Contribution]  # the new evidence behind the move
-
-
-class Changes(BaseModel):
-    since: dt.date
-    until: dt.date
-    new_evidence: list[NewEvidence]
-    status_changes: list[Move]
-    up: list[Move]
-    down: list[Move]
-
-
-def changes(
-    prepared: Prepared, before, after, since: dt.date, until: dt.date, *, top: int = 5
-) -> Changes:
-    """What moved between two dates; each move carries the new evidence that made it."""
-    # Readings are in canonical order (date, then id): the period's items are read by rank.
-    ranks = sorted(
-        {r.rank for rs in prepared.readings.values() for r in rs if since < r.ref <= until}
-    )
-    prepared.items.fetch(ranks)
-    fresh = [prepared.items[rank] for rank in ranks]
-    new = [
-        NewEvidence(
-            evidence_id=i.id,
-            title=i.title,
-            date=i.date,
-            publisher=i.source.publisher,
-            reliability=i.source.reliability,
-            credibility=i.source.credibility,
-            url=i.source.url,
-            recommendations=sorted({a.recommendation for a in i.assessments}),
-        )
-        for i in fresh
-    ]
-    moves = []
-    for node_id, a in after.items():
-        b = before[node_id]
-        moves.append(
-            Move(
-                node_id=node_id,
-                title=a.title,
-                before=b.score,
-                after=a.score,
-                delta=a.score - b.score,
-                before_status=b.status,
-                after_status=a.status,
-                evidence=[c for c in a.contributions if since < c.counts_from <= until],
-            )
-        )
-    up = sorted((m for m in moves if m.delta > 1e-9), key=lambda m: (-m.delta, m.node_id))
-    down = sorted((m for m in moves if m.delta < -1e-9), key=lambda m: (m.delta, m.node_id))
-    return Changes(
-        since=since,
-        until=until,
-        new_evidence=new,
-        status_changes=[m for m in moves if m.before_status != m.after_status],
-        up=up[:top],
-        down=down[:top],
-    )
-
-
 def changes_export(fmt: str, result: Changes, meta: Meta) -> str:
     if fmt == "json":
         payload = {
@@ -516,9 +468,9 @@ def changes_export(fmt: str, result: Changes, meta: Meta) -> str:
         header = [
             "node_id",
             "title",
+            "movement",
             "before",
             "after",
-            "delta",
             "before_status",
             "after_status",
             "new_evidence",
@@ -527,9 +479,9 @@ def changes_export(fmt: str, result: Changes, meta: Meta) -> str:
             [
                 m.node_id,
                 m.title,
+                m.movement,
                 m.before,
                 m.after,
-                m.delta,
                 m.before_status,
                 m.after_status,
                 sorted({c.evidence_id for c in m.evidence}),
@@ -561,8 +513,9 @@ def changes_export(fmt: str, result: Changes, meta: Meta) -> str:
 
 def _move_md(m: Move) -> list[str]:
     lines = [
-        f"- **{md(m.title)}** (`{m.node_id}`): {m.before:+.2f} → {m.after:+.2f} "
-        f"({m.delta:+.2f}), {m.before_status} → {m.after_status}"
+        f"- **{md(m.title)}** (`{m.node_id}`): moved {report.signed(m.movement)}; standing "
+        f"{report.signed(m.before)} → {report.signed(m.after)}, "
+        f"{m.before_status} → {m.after_status}"
     ]
     for c in sorted(m.evidence, key=lambda c: -abs(c.contribution)):
         lines.append(f"  - {contribution_md(c, m.node_id)}")
@@ -587,8 +540,8 @@ def changes_markdown(result: Changes, meta: Meta) -> str:
         lines.append("_No new evidence in this period._")
     for heading, moves in (
         ("Status changes", result.status_changes),
-        ("Biggest movers up", result.up),
-        ("Biggest movers down", result.down),
+        ("Moved toward", result.up),
+        ("Moved away", result.down),
     ):
         lines += ["", f"## {heading}", ""]
         for m in moves:

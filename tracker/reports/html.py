@@ -21,7 +21,7 @@ STATUS_COLOUR = {
     "contested": "#8250df",
     "stalled": "#bf8700",
     "regressing": "#cf222e",
-    "insufficient": "#6e7781",
+    "no-evidence": "#6e7781",
 }
 
 CSS = """
@@ -132,18 +132,12 @@ def page(
     dates, series = history if history else ([], {})
     shown = {s.node_id for s in scores}
     bears_on: dict[str, list[str]] = {}
+    items = {}
     for s in scores:
         for c in s.contributions:
             if c.node_id == s.node_id:
                 bears_on.setdefault(c.evidence_id, []).append(s.node_id)
-                for other in c.corroborated_by:
-                    bears_on.setdefault(other, []).append(s.node_id)
-    # Only the items the page lists are kept, from one pass over the evidence.
-    items = (
-        {ev.item.id: ev.item for ev in project.iter_evidence() if ev.item.id in bears_on}
-        if project
-        else {}
-    )
+                items[c.evidence_id] = c.evidence
     out: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -194,7 +188,8 @@ def page(
                 "<th class='num'>impact</th><th class='num'>weight</th>"
                 "<th class='num'>decay</th><th class='num'>contribution</th></tr></thead><tbody>"
             )
-            for c in sorted(direct, key=lambda c: (c.date, c.evidence_id)):
+            for c in sorted(direct, key=lambda c: (c.evidence.date, c.evidence_id)):
+                item = c.evidence
                 also = (
                     "<br><span class='muted'>also reported by "
                     + ", ".join(f'<a href="#ev-{o}">{o}</a>' for o in c.corroborated_by)
@@ -203,8 +198,9 @@ def page(
                     else ""
                 )
                 out.append(
-                    f"<tr><td>{c.date}</td><td><a href='#ev-{c.evidence_id}'>{esc(c.title)}</a>"
-                    f"{also}</td><td>{esc(c.publisher)} ({c.reliability}{c.credibility})</td>"
+                    f"<tr><td>{item.date}</td><td><a href='#ev-{c.evidence_id}'>"
+                    f"{esc(item.title)}</a>{also}</td><td>{esc(item.source.publisher)} "
+                    f"({item.source.reliability}{item.source.credibility})</td>"
                     f"<td class='num'>{c.impact:+g}</td><td class='num'>{c.weight:.3f}</td>"
                     f"<td class='num'>{c.decay:.3f}</td>"
                     f"<td class='num'>{c.contribution:+.3f}</td></tr>"

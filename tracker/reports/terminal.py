@@ -1,14 +1,13 @@
-"""Scores made readable: rich renderables for the terminal, built on the scores.
+"""Scores made readable on a terminal: rich renderables built from the workspace's scores.
 
 Text from articles and from the paper is data: it enters rich only as `Text` objects (never
-parsed as markup) after `clean` has replaced control characters, so a quote holding `[bold]`
-or an escape sequence shows literally. Exports to files live in `report_export.py`.
+parsed as markup) after `clean` has made control characters visible, so a quote holding
+`[bold]` or an escape sequence shows literally. Exports to files live in `export.py`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
@@ -17,6 +16,8 @@ from rich.text import Text
 
 from tracker.domain.config import ScoringConfig
 from tracker.domain.scoring import NodeScore
+from tracker.domain.scoring.words import Legend, age_words
+from tracker.textclean import visible_controls
 
 STATUS_STYLE = {
     "achieved": "bold green",
@@ -24,25 +25,26 @@ STATUS_STYLE = {
     "contested": "magenta",
     "stalled": "yellow",
     "regressing": "red",
-    "insufficient": "dim",
+    "no-evidence": "dim",
 }
+# Distinct from a tree's fold arrows (▶ ▼) and from the movement arrows (↑ ↓ →).
 STATUS_SYMBOL = {
     "achieved": "✔",
-    "progressing": "▲",
-    "contested": "◆",
-    "stalled": "■",
-    "regressing": "▼",
-    "insufficient": "·",
+    "progressing": "+",
+    "contested": "±",
+    "stalled": "=",
+    "regressing": "−",
+    "no-evidence": "·",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+ARROW_STYLE = {"↑": "green", "↓": "red", "→": "dim"}
 
 
 def clean(text: str, *, one_line: bool = False) -> str:
-    """Text safe for a terminal: control and bidi-override characters become visible U+FFFD."""
+    """Text safe for a terminal (see `visible_controls`), on one line if asked."""
     text = text.replace("\r\n", "\n")
     if one_line:
         text = " ".join(text.split())
-    return _CONTROL.sub("\ufffd", text)
+    return visible_controls(text)
 
 
 def data(text: str, style: str = "", *, one_line: bool = True) -> Text:
@@ -68,14 +70,35 @@ def rounded_parts(values: Sequence[float], digits: int) -> list[float]:
     return [f / scale for f in floors]
 
 
+def signed(value: float, digits: int = 2) -> str:
+    """A signed figure that never shows a non-zero value as zero: -0.004 is "-0.00" with a
+    sign that says which side of zero it is, and an exact zero is "0.00"."""
+    text = f"{value:+.{digits}f}"
+    if value == 0:
+        return f"{0:.{digits}f}".rjust(len(text))
+    return text
+
+
 def status_text(score: NodeScore) -> Text:
-    return Text(f"{STATUS_SYMBOL[score.status]} {score.status}", style=STATUS_STYLE[score.status])
+    return Text(
+        f"{STATUS_SYMBOL[score.status]} {score.status_label}", style=STATUS_STYLE[score.status]
+    )
+
+
+def evidence_age(score: NodeScore) -> Text:
+    if score.evidence_age_days is None:
+        return Text("")
+    words = age_words(score.evidence_age_days)
+    text = Text("today" if words == "from today" else f"{words} ago")
+    if score.stale:
+        text.stylize("yellow")
+    return text
 
 
 def status_table(
     scores: Sequence[NodeScore], *, title: str | None = None, width: int | None = None
 ) -> Table:
-    """The tree with score, status, trend and evidence count: what `tracker status` prints.
+    """The tree with standing, status, movement and evidence: what `tracker status` prints.
 
     `width`: the terminal's; when the table does not fit, the least needed columns are left
     out (the caption says which) and then the ids fold, so that the recommendations keep
@@ -86,36 +109,38 @@ def status_table(
         label = Text("  " * s.depth)
         label.append_text(data(s.title, "bold" if s.kind == "section" else ""))
         coverage = f"{s.children_scored}/{s.children_total}" if s.children_total is not None else ""
-        trend = f"{s.trend_arrow} {s.trend:+.2f}" if s.trend_arrow else ""
-        trend_style = {"↑": "green", "↓": "red"}.get(s.trend_arrow, "")
+        counted = s.evidence_count > 0
+        movement = (
+            Text(f"{s.trend_arrow} {signed(s.trend)}", style=ARROW_STYLE.get(s.trend_arrow, ""))
+            if s.trend_arrow
+            else Text("")
+        )
         rows.append(
             {
                 "recommendation": label,
                 "id": Text(s.node_id),
-                "score": Text(f"{s.score:+.2f}", style=STATUS_STYLE[s.status]),
+                "standing": Text(signed(s.score), style=STATUS_STYLE[s.status])
+                if counted
+                else Text("", style="dim"),
                 "status": status_text(s),
-                "trend": Text(trend, style=trend_style),
-                "evidence": Text(str(s.evidence_count))
-                if s.evidence_count
-                else Text("0", style="dim"),
-                "weight": Text(f"{s.total_weight:.2f}"),
+                "movement": movement,
+                "evidence": Text(str(s.evidence_count)) if counted else Text("0", style="dim"),
+                "newest": evidence_age(s),
                 "coverage": Text(coverage),
             }
         )
-    # Each column of figures is as wide as its widest cell, set here so that rich need not
-    # measure every cell again (that was most of the time the table took to draw).
     widths = {
         name: max([len(name), *(row[name].cell_len for row in rows)]) for name in FIGURE_COLUMNS
     }
-    shown, id_width = _fit(widths, width)
+    shown, id_width, title_width = _fit(widths, width)
     table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
-    table.add_column("recommendation", overflow="fold", min_width=TITLE_MIN_WIDTH)
+    table.add_column("recommendation", overflow="fold", min_width=title_width)
     for name in shown:
         folds = name == "id" and id_width < widths["id"]
         table.add_column(
             name,
             justify=FIGURE_COLUMNS[name],
-            no_wrap=name in ("id", "status", "trend") and not folds,
+            no_wrap=name in ("id", "status", "movement", "newest") and not folds,
             overflow="fold",
             width=id_width if name == "id" else widths[name],
             style="dim" if name == "id" else "",
@@ -136,46 +161,78 @@ TITLE_MIN_WIDTH = 28  # the recommendation column's least width, before columns 
 ID_MIN_WIDTH = 12  # an id folded narrower than this is hard to copy: leave the column out
 FIGURE_COLUMNS = {
     "id": "left",
-    "score": "right",
+    "standing": "right",
     "status": "left",
-    "trend": "right",
+    "movement": "right",
     "evidence": "right",
-    "weight": "right",
+    "newest": "right",
     "coverage": "right",
 }
-LEAVE_OUT = ("coverage", "weight", "evidence", "trend")  # in this order, as room runs out
+LEAVE_OUT = ("coverage", "evidence", "newest", "movement")  # in this order, as room runs out
 
 
-def _fit(widths: dict[str, int], width: int | None) -> tuple[list[str], int]:
-    """The figure columns that fit beside the recommendations, and the ids' width."""
+def _fit(widths: dict[str, int], width: int | None) -> tuple[list[str], int, int]:
+    """The figure columns that fit beside the recommendations, the ids' width, and the
+    recommendations' least width (narrower than usual only on a very narrow terminal)."""
     shown = list(FIGURE_COLUMNS)
 
-    def room(columns: list[str]) -> int:
-        # Each column has a space either side but at the table's edges, and a rule between.
+    def room(columns: list[str], title: int = TITLE_MIN_WIDTH) -> int:
         count = len(columns) + 1
-        return TITLE_MIN_WIDTH + sum(widths[c] for c in columns) + 2 * count - 2 + count + 1
+        return title + sum(widths[c] for c in columns) + 2 * count - 2 + count + 1
 
     if width is None:
-        return shown, widths["id"]
+        return shown, widths["id"], TITLE_MIN_WIDTH
     for name in LEAVE_OUT:
         if room(shown) <= width:
             break
         shown.remove(name)
     over = room(shown) - width
     if over <= 0:
-        return shown, widths["id"]
+        return shown, widths["id"], TITLE_MIN_WIDTH
     if widths["id"] - over >= ID_MIN_WIDTH:
-        return shown, widths["id"] - over
+        return shown, widths["id"] - over, TITLE_MIN_WIDTH
     shown.remove("id")
-    return shown, 0
+    over = room(shown) - width
+    return shown, 0, max(TITLE_MIN_WIDTH - max(over, 0), 12)
+
+
+def legend_text(legend: Legend, *, compact: bool = True) -> Text:
+    """What the words and figures mean, under a table."""
+    out = Text()
+    out.append("standing ", style="bold")
+    out.append("(-5 reversed … +5 achieved): ")
+    out.append("; ".join(f"{span} {words}" for span, words in legend.bands), style="dim")
+    out.append("\nstatus ", style="bold")
+    symbols = {label: STATUS_SYMBOL[key] for key, label in _LABEL_KEYS.items()}
+    if compact:
+        out.append("; ".join(f"{symbols.get(label, '')} {label}" for label, _ in legend.statuses))
+    else:
+        for label, meaning in legend.statuses:
+            out.append(f"\n  {symbols.get(label, '')} {label}: ", style="")
+            out.append(meaning, style="dim")
+    out.append("\nmovement ", style="bold")
+    out.append(legend.movement.removeprefix("movement: "), style="dim")
+    out.append("; ↑ toward, ↓ away, → none", style="dim")
+    out.append("\nnewest ", style="bold")
+    out.append("the newest counted evidence; yellow: older than a year (stale)", style="dim")
+    return out
+
+
+_LABEL_KEYS = {
+    "achieved": "achieved",
+    "progressing": "progressing",
+    "contested": "contested",
+    "stalled": "no clear movement",
+    "regressing": "regressing",
+    "no-evidence": "no evidence",
+}
 
 
 def explain(score: NodeScore, config: ScoringConfig, limit: int | None = None) -> RenderableType:
-    """Every piece of evidence behind one score, adding up visibly to it, and what was left out.
+    """Every piece of evidence behind a node's standing and movement, adding up visibly to
+    both, and what does not count and why.
 
-    `limit`: list at most this many rows per table; the rest are summed in one row (they still
-    add up to the score) and counted by reason. A table of thousands of rows is unreadable on
-    a terminal and takes seconds to draw; JSON always carries every row.
+    `limit`: list at most this many rows; the rest are summed in one row (they still add up).
     """
     parts: list[RenderableType] = []
     head = Text()
@@ -184,34 +241,50 @@ def explain(score: NodeScore, config: ScoringConfig, limit: int | None = None) -
     head.append_text(data(score.title, "bold"))
     head.append(f"   as of {score.as_of}", style="dim")
     parts.append(head)
-    line = Text("score ")
-    line.append(f"{score.score:+.3f}", style=STATUS_STYLE[score.status] + " bold")
-    line.append("   status ")
+    line = Text("standing ")
+    line.append(signed(score.score, 3), style=STATUS_STYLE[score.status] + " bold")
+    line.append(f" ({score.band})   status ")
     line.append_text(status_text(score))
-    line.append(f" ({score.status_reason})", style="dim")
     parts.append(line)
-    parts.append(
-        Text(
-            f"trend {score.trend_arrow or '-'} {score.trend:+.3f}: "
-            f"from {score.previous_score:+.3f} on {score.window_start} "
-            f"({config.window_days}-day window)   "
-            f"evidence {score.evidence_count}, weight sum(w d) {score.total_weight:.3f}"
-        )
+    parts.append(data(score.status_reason, "dim", one_line=False))
+    movement = Text("movement ")
+    movement.append(
+        f"{score.trend_arrow or '-'} {signed(score.trend, 3)}",
+        style=ARROW_STYLE.get(score.trend_arrow, ""),
     )
+    movement.append(
+        f": evidence dated {score.window_start} to {score.as_of} "
+        f"({score.movement_count} item{'s' if score.movement_count != 1 else ''})"
+    )
+    parts.append(movement)
+    facts = Text(
+        f"evidence {score.evidence_count}; weight sum(w) {score.strength:.3f}", style="dim"
+    )
+    if score.last_evidence is not None:
+        facts.append(
+            f"; newest {score.last_evidence} ({age_words(score.evidence_age_days or 0)} old"
+            f"{', stale' if score.stale else ''})",
+            style="dim",
+        )
+    if score.thin:
+        facts.append("; thin evidence", style="yellow")
+    parts.append(facts)
     if score.children_total is not None:
         parts.append(_rollup_table(score))
     if score.contributions:
         parts.append(_contribution_table(score, config, limit))
     else:
         parts.append(Text("No evidence counts at this date.", style="italic"))
-    if score.excluded:
+    if score.excluded or score.excluded_count:
         parts.append(_excluded_table(score, limit))
     parts.append(
         Text(
-            f"M = sum(share * w d s) / (w0 + sum(w d |s|) / 5); w = R x C x K; "
-            f"d = 2^(-age / {config.half_life_days:g} days); w0 = {config.prior_weight:g}. "
-            "Reports of one event count once (the strongest); several analysts' assessments "
-            "of one item are averaged. Method: docs/scoring.md",
+            f"M = sum(share * w d s) / (w0 + sum(w d |s|) / 5); w = R x C x K; transient: "
+            f"d = 2^(-age / {config.half_life_days:g} days); lasting: d = 1 until a later "
+            f"lasting change the other way, then it fades from that date; w0 = "
+            f"{config.prior_weight:g}. Movement: the contributions of evidence dated in the "
+            f"last {config.window_days} days. Reports of one event count once (the "
+            "strongest). Method: docs/scoring.md",
             style="dim",
         )
     )
@@ -221,14 +294,15 @@ def explain(score: NodeScore, config: ScoringConfig, limit: int | None = None) -
 def _rollup_table(score: NodeScore) -> Table:
     table = Table(
         title=f"rollup: importance-weighted mean of the parts with evidence "
-        f"(coverage {score.children_scored}/{score.children_total} sub-measures)",
+        f"(coverage {score.children_scored}/{score.children_total})",
         title_justify="left",
     )
     for name, just in [
         ("part", "left"),
         ("importance", "right"),
         ("evidence", "right"),
-        ("score", "right"),
+        ("standing", "right"),
+        ("movement", "right"),
         ("status", "left"),
         ("share", "right"),
     ]:
@@ -242,8 +316,9 @@ def _rollup_table(score: NodeScore) -> Table:
             label,
             f"{part.importance:g}",
             str(part.evidence_count),
-            f"{part.score:+.3f}" if part.included else "-",
-            Text(part.status, style=STATUS_STYLE[part.status])
+            signed(part.score, 3) if part.included else "-",
+            signed(part.movement, 3) if part.included else "-",
+            Text(_LABEL_KEYS[part.status], style=STATUS_STYLE[part.status])
             if part.node_id != "(direct)"
             else "",
             f"{part.share:.3f}" if part.included else Text("no evidence", style="dim"),
@@ -255,33 +330,58 @@ def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | No
     table = Table(
         title="evidence that counts (largest first)", title_justify="left", show_footer=True
     )
-    # Rows not built (a limit at scoring) are summed in `rest`: rounded with the rest, the
-    # shown figures still add up to the shown total.
     unlisted = score.contribution_count - len(score.contributions)
     values = [c.contribution for c in score.contributions]
     rounded = rounded_parts([*values, score.rest] if unlisted > 0 else values, 3)
     total = f"{math.fsum(rounded):+.3f}"
     rest_value = rounded.pop() if unlisted > 0 else 0.0
+    moving = [c.contribution if c.in_movement else 0.0 for c in score.contributions]
+    moving_rounded = rounded_parts([*moving, score.rest_movement] if unlisted > 0 else moving, 3)
+    moving_total = f"{math.fsum(moving_rounded):+.3f}"
+    rest_moving = moving_rounded.pop() if unlisted > 0 else 0.0
     columns = [
         ("date", "left", ""),
         ("evidence", "left", ""),
         ("source", "left", ""),
         ("w = R x C x K", "right", ""),
+        ("treatment", "left", ""),
         ("age", "right", ""),
-        ("decay", "right", ""),
+        ("d", "right", ""),
         ("impact", "right", ""),
-        ("share", "right", "score"),
-        ("contribution", "right", total),
+        ("share", "right", "totals"),
+        ("standing", "right", total),
+        ("movement", "right", moving_total),
     ]
     for name, just, footer in columns:
         table.add_column(name, justify=just, footer=footer, overflow="fold")  # type: ignore[arg-type]
-    rows = list(zip(score.contributions, rounded, strict=True))
+    rows = list(zip(score.contributions, rounded, moving_rounded, strict=True))
     rest = rows[limit:] if limit is not None else []
     more = len(rest) + max(unlisted, 0)
-    for c, shown in rows[: len(rows) - len(rest)]:
+    if rest:  # rounded as one part with whatever a limit left unbuilt: the same either way
+        kept = score.contributions[: len(rows) - len(rest)]
+        beyond = score.contributions[len(rows) - len(rest) :]
+        whole = rounded_parts(
+            [
+                *(c.contribution for c in kept),
+                math.fsum(c.contribution for c in beyond) + score.rest,
+            ],
+            3,
+        )
+        moving_whole = rounded_parts(
+            [
+                *(c.contribution if c.in_movement else 0.0 for c in kept),
+                math.fsum(c.contribution for c in beyond if c.in_movement) + score.rest_movement,
+            ],
+            3,
+        )
+        rows = [(c, whole[i], moving_whole[i]) for i, c in enumerate(kept)]
+        rest_value, rest_moving = whole[-1], moving_whole[-1]
+        rest = []
+    for c, shown, moved in rows:
+        item = c.evidence
         evidence = Text(c.evidence_id, style="bold")
         evidence.append("\n")
-        evidence.append_text(data(c.title, "dim"))
+        evidence.append_text(data(item.title, "dim"))
         if c.node_id != score.node_id:
             evidence.append(f"\nvia {c.node_id}", style="cyan")
         if c.corroborated_by:
@@ -294,28 +394,39 @@ def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | No
             )
         if c.verdict:
             evidence.append("\nverdict: achieved", style="bold green")
-        date = c.date.isoformat() + ("" if c.date_precision == "day" else f"\n({c.date_precision})")
-        source = data(c.publisher)
-        source.append(f"\n{c.reliability}{c.credibility}, {c.confidence}", style="dim")
+        date = item.date.isoformat() + (
+            "" if item.date_precision == "day" else f"\n({item.date_precision})"
+        )
+        source = data(item.source.publisher)
+        source.append(
+            f"\n{item.source.reliability}{item.source.credibility}, {c.confidence}", style="dim"
+        )
+        treatment = Text(c.treatment)
+        if c.countered_by:
+            treatment.append(f"\nby {c.countered_by}", style="dim")
         table.add_row(
             date,
             evidence,
             source,
             f"{c.reliability_weight:g} x {c.credibility_weight:g} x {c.confidence_weight:.3g}"
             f"\n= {c.weight:.3f}",
+            treatment,
             f"{c.age_days}d",
             f"{c.decay:.3f}",
             f"{c.impact:+g}",
             f"{c.share:.3f}",
             Text(f"{shown:+.3f}", style="green" if shown > 0 else "red" if shown < 0 else ""),
+            Text(f"{moved:+.3f}", style="") if c.in_movement else Text("-", style="dim"),
         )
     if more:
-        remainder = math.fsum([*(shown for _, shown in rest), rest_value])
+        remainder = rest_value
+        moving_rest = rest_moving
         table.add_row(
             "",
             Text(f"… {more} more, each smaller (--all lists them)", style="italic"),
-            *[""] * 6,
+            *[""] * 7,
             f"{remainder:+.3f}",
+            f"{moving_rest:+.3f}",
         )
     return table
 
@@ -326,9 +437,6 @@ def _excluded_table(score: NodeScore, limit: int | None) -> Table:
     total = max(score.excluded_count, len(score.excluded))
     if len(shown) < total:
         counts = dict(score.excluded_reasons)
-        if not counts:
-            for e in score.excluded:
-                counts[e.reason] = counts.get(e.reason, 0) + 1
         summary = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(counts.items()))
         title += f" ({total}: {summary}; the first {len(shown)}, --all lists all)"
     table = Table(title=title, title_justify="left")
@@ -362,7 +470,7 @@ def sparkline(values: Sequence[float], scale: float | None = None) -> str:
 
 def history_table(scores: Sequence[NodeScore], dates, series) -> Table:
     table = Table(
-        title=f"scores from {dates[0]} to {dates[-1]} ({len(dates)} steps; zero is mid-height)",
+        title=f"standing from {dates[0]} to {dates[-1]} ({len(dates)} steps; zero is mid-height)",
         title_justify="left",
     )
     for name, just in [
@@ -381,10 +489,10 @@ def history_table(scores: Sequence[NodeScore], dates, series) -> Table:
             Text("  " * s.depth).append_text(data(s.title)),
             Text(s.node_id, style="dim"),
             Text(sparkline(values), style=STATUS_STYLE[s.status]),
-            f"{values[0]:+.2f}",
-            f"{values[-1]:+.2f}",
-            f"{min(values):+.2f}",
-            f"{max(values):+.2f}",
+            signed(values[0]),
+            signed(values[-1]),
+            signed(min(values)),
+            signed(max(values)),
         )
     return table
 
@@ -399,9 +507,11 @@ def changes_view(result, *, shown: int | None = NEW_EVIDENCE_SHOWN) -> Renderabl
     listed = result.new_evidence
     if shown is not None and len(listed) > shown:
         listed = listed[-shown:]
-        title = f"new evidence ({len(result.new_evidence)}; the latest {shown})"
+    total = max(result.new_count, len(result.new_evidence))
+    if len(listed) < total:
+        title = f"new evidence ({total}; the latest {len(listed)})"
     else:
-        title = f"new evidence ({len(result.new_evidence)})"
+        title = f"new evidence ({total})"
     new = Table(title=title, title_justify="left")
     for name in ("date", "evidence", "source", "bears on"):
         new.add_column(name, overflow="fold")
@@ -413,21 +523,21 @@ def changes_view(result, *, shown: int | None = NEW_EVIDENCE_SHOWN) -> Renderabl
             ", ".join(e.recommendations),
         )
     parts.append(new if result.new_evidence else Text("No new evidence.", style="italic"))
-    if len(listed) < len(result.new_evidence):
+    if len(listed) < total:
         parts.append(
             Text(
-                f"{len(result.new_evidence) - len(listed)} earlier items not listed: "
+                f"{total - len(listed)} earlier items not listed: "
                 "--all lists them here, --format md, csv or json in a file",
                 style="dim",
             )
         )
     for heading, moves in (
         ("status changes", result.status_changes),
-        ("biggest movers up", result.up),
-        ("biggest movers down", result.down),
+        ("moved toward", result.up),
+        ("moved away", result.down),
     ):
         table = Table(title=heading, title_justify="left")
-        for name in ("recommendation", "score", "status", "moved by"):
+        for name in ("recommendation", "movement", "standing", "status", "moved by"):
             table.add_column(name, overflow="fold")
         for m in moves:
             moved = Text()
@@ -438,9 +548,18 @@ def changes_view(result, *, shown: int | None = NEW_EVIDENCE_SHOWN) -> Renderabl
                 moved.append(c.evidence_id + "\n")
             table.add_row(
                 Text(m.node_id, style="bold").append("\n").append_text(data(m.title, "dim")),
-                f"{m.before:+.2f} → {m.after:+.2f}\n({m.delta:+.2f})",
-                f"{m.before_status} → {m.after_status}",
-                moved if m.evidence else Text("decay only", style="dim"),
+                signed(m.movement),
+                f"{signed(m.before)} → {signed(m.after)}",
+                f"{_LABEL_KEYS[m.before_status]} → {_LABEL_KEYS[m.after_status]}",
+                moved,
             )
         parts.append(table if moves else Text(f"{heading}: none", style="italic"))
+    if result.faded:
+        names = ", ".join(
+            f"{m.node_id} ({_LABEL_KEYS[m.before_status]} → {_LABEL_KEYS[m.after_status]})"
+            for m in result.faded
+        )
+        parts.append(
+            Text(f"statuses that changed only as old statements faded: {names}", style="dim")
+        )
     return Group(*parts)

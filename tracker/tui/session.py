@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +15,8 @@ from typing import Any
 
 from tracker.clock import today
 from tracker.domain.model import EvidenceItem, Node
-from tracker.speed.catalogue import Catalogue, Row
-from tracker.store import EvidenceFile, FileChangedError, Project, load_project
+from tracker.store.files import FileChangedError
+from tracker.workspace import EvidenceFile, Row, Workspace, open_workspace
 
 
 def shift_months(date: dt.date, months: int) -> dt.date:
@@ -41,179 +40,95 @@ def parse_as_of(text: str) -> dt.date:
 
 @dataclass
 class Session:
+    """The workbench's view of one workspace: the as-of date, the scores at it, and what the
+    screens read often (children by parent, timelines by node), derived once per load."""
+
     root: Path
-    project: Project | None = None
+    project: Workspace | None = None
     as_of: dt.date = field(default_factory=today)
     scores: dict[str, Any] | None = None
     scoring_note: str = ""
-    config: Any = None
     children: dict[str | None, list[Node]] = field(default_factory=dict)
-    catalogue: Catalogue = field(default_factory=Catalogue)
     by_node: dict[str, list[Row]] = field(default_factory=dict)
     history: dict[str, list[float]] = field(default_factory=dict)
     history_dates: list[dt.date] = field(default_factory=list)
     use_cache: bool = True
-    _similarity: Any = None
-    _nodes_index: Any = None
-    _prepared: Any = None  # scoring.prepare(): what does not change with the as-of date
-    _weights: dict[tuple[str, str], float] = field(default_factory=dict)
     _explained: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
     _items: dict[str, EvidenceItem | None] = field(default_factory=dict)  # by path, as shown
-    _haystacks: list[str] | None = None  # what search matches, one per item (built when asked)
+    _haystacks: list[tuple[str, str]] | None = None  # (path, what search matches)
+
+    @property
+    def config(self) -> Any:
+        return self.project.config if self.project is not None else None
 
     def load(
         self,
         progress: Callable[[int, int], None] | None = None,
         meanwhile: Callable[[], None] | None = None,
     ) -> None:
-        """Read every file afresh (slow for big projects: the app runs this in a worker, or
-        `tracker tui` before the app starts).
+        """Open the workspace afresh (the app runs this in a worker)."""
+        self.project = open_workspace(self.root, cache=self.use_cache, progress=progress)
+        if meanwhile is not None:
+            meanwhile()
+        self._derive()
 
-        `progress(done, total)` is called from this thread while files are read (see
-        `store.load_project`); not at all when nothing needs reading. `meanwhile` runs once
-        while the load waits on other processes (`store.load_project`).
-        """
-        reload = self.project is not None
-        # A load makes hundreds of thousands of objects that all stay alive: collecting cycles
-        # meanwhile finds nothing and, scanning an ever bigger heap, doubles the load's time.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._load(progress, meanwhile)
-        finally:
-            if enabled:
-                gc.enable()
-        # The loaded evidence and what scoring prepared from it live as long as the session
-        # and hold no cycles: keep the collector from rescanning them (a full pass over
-        # 10,000 items and their readings costs 0.1-0.2 s, and would land on a keystroke
-        # every few as-of changes). On a reload what the last load froze is unfrozen and
-        # collected first, so that nothing of it is kept.
-        if reload:
-            gc.unfreeze()
-            gc.collect()
-        gc.freeze()
+    def adopt(self, ws: Workspace) -> None:
+        """Take a workspace opened beforehand (`tracker tui` opens it while Textual loads)."""
+        self.project = ws
+        self._derive()
 
-    def _load(
-        self,
-        progress: Callable[[int, int], None] | None = None,
-        meanwhile: Callable[[], None] | None = None,
-    ) -> None:
-        # No item is kept: the scores and the timelines come from the files' facts (or the
-        # snapshot), and the items of the rows on screen are read when shown. 100,000 items
-        # held whole would be most of a gigabyte.
-        self.project = load_project(
-            self.root, use_cache=self.use_cache, progress=progress, items=False, meanwhile=meanwhile
-        )
-        self._similarity = self._nodes_index = self._prepared = None
-        self._load_config()
-        self.prepared()
-        self.catalogue = self.project.catalogue()
-        self.project.release()
+    def _derive(self) -> None:
+        ws = self.project
+        assert ws is not None
         self.children = {}
-        for node in self.project.nodes:
-            self.children.setdefault(node.parent, []).append(node)
-        self.by_node = self.catalogue.timelines()
+        for node in ws.tree.in_order():
+            self.children.setdefault(ws.tree.parent.get(node.id), []).append(node)
+        self.by_node = ws.timelines()
         self._explained = {}
         self._items = {}
         self._haystacks = None
         self.scores = None
-
-    def _load_config(self) -> None:
-        try:
-            from tracker.domain import scoring  # noqa: F401  (both must be there to score)
-            from tracker.domain.config import load_config
-        except ImportError:
-            self.config = None
-            self.scoring_note = "scores unavailable: tracker.domain.scoring is not installed yet"
-            return
-        self.config, problems = load_config(self.root)
-        if self.project is not None:
-            known = {(p.path, p.line, p.message) for p in self.project.problems}
-            self.project.problems.extend(
-                p for p in problems if (p.path, p.line, p.message) not in known
-            )
-        self.scoring_note = ""
+        self.history = {}
 
     def rescore(self) -> None:
         """Score every node at the as-of date, in one pass over the evidence."""
         self.history = {}
-        if self.config is None or self.project is None:
+        if self.project is None:
             self.scores = None
             return
-        from tracker.domain.scoring import score_all
-
-        prepared = self.prepared()
-        self.scores = score_all(
-            self.project.nodes,
-            prepared.items,
-            self.as_of,
-            self.config,
-            detail=(),
-            prepared=prepared,
-        )
-
-    def prepared(self) -> Any:
-        """The date-free part of scoring, once per load: an as-of change only re-sums."""
-        if self._prepared is None and self.project is not None and self.config is not None:
-            from tracker.speed.snapshot import prepared
-
-            self._prepared = prepared(self.project, self.config)
-            self._weights = {
-                (nid, r.evidence_id): r.weight
-                for nid, readings in self._prepared.readings.items()
-                for r in readings
-            }
-        return self._prepared
+        self.scores = self.project.scores(self.as_of, detail=())
 
     def weight(self, node_id: str, evidence_id: str) -> float | None:
         """w = R x C x K of an item's assessment of a node (date-free)."""
-        return self._weights.get((node_id, evidence_id))
+        return self.project.scorer().weight(node_id, evidence_id) if self.project else None
 
     def explanation(self, node_id: str, limit: int = 8) -> Any:
         """A node's largest contributions at the as-of date (the figures of tracker explain)."""
         key = (node_id, self.as_of)
-        if key not in self._explained and self.project is not None and self.config is not None:
-            from tracker.domain.scoring import explain_node
-
+        if key not in self._explained and self.project is not None:
             try:
-                self._explained[key] = explain_node(
-                    self.project.nodes,
-                    node_id,
-                    self.as_of,
-                    self.config,
-                    self.prepared(),
-                    limit=limit,
-                )
+                self._explained[key] = self.project.explain(node_id, self.as_of, limit=limit)
             except FileChangedError:  # an item it lists is gone from disk: the screen says so
                 self._explained[key] = None
         return self._explained.get(key)
 
     def compute_history(self, node_id: str, months: int = 24) -> None:
-        """Monthly scores of a node (and its subtree) up to the as-of date, for its chart.
-
-        Only the subtree a chart shows is swept, once per node and as-of date (run in a
-        worker): the whole tree's history on every as-of change was most of its cost.
-        """
-        if self.config is None or self.project is None or node_id in self.history:
+        """Monthly standings of a node (and its subtree) up to the as-of date, for its chart."""
+        if self.project is None or node_id in self.history:
             return
-        from tracker.domain.scoring import score_history
-
-        wanted = {node_id, *self.descendants(node_id)}
-        nodes = [n for n in self.project.nodes if n.id in wanted]
         dates = [shift_months(self.as_of, -k) for k in range(months - 1, -1, -1)]
-        found = score_history(nodes, (), dates, self.config, prepared=self.prepared())
+        found = self.project.history(dates, [node_id, *self.descendants(node_id)])
         if dates != self.history_dates:
             self.history = {}
             self.history_dates = dates
         self.history.update(found)
 
     def history_cost(self, node_id: str) -> int:
-        """How many readings a node's chart sweeps (a sweep costs ~1.5 µs a reading)."""
-        prepared = self.prepared()
-        if prepared is None:
+        """How many readings a node's chart sweeps."""
+        if self.project is None:
             return 0
-        ids = [node_id, *self.descendants(node_id)]
-        return sum(len(prepared.readings.get(i, ())) for i in ids)
+        readings = self.project.scorer().readings.by_node
+        return sum(len(readings.get(i, ())) for i in [node_id, *self.descendants(node_id)])
 
     def entries(self, node_id: str, limit: int = 100) -> tuple[list[Row], int]:
         """The node's evidence up to the as-of date, newest first (at most `limit`), and a count."""
@@ -226,16 +141,13 @@ class Session:
     def items_at(self, paths: list[str]) -> dict[str, EvidenceItem | None]:
         """The items of these files, read once per load; None for a file that changed on disk
         since the load and no longer yields an item (a reload shows it as it is now)."""
-        missing = [p for p in dict.fromkeys(paths) if p not in self._items]
-        if missing and self.project is not None:
+        if self.project is not None:
             if len(self._items) > 5000:  # rows browsed long ago: read again if shown again
                 self._items.clear()
-            try:
-                self._items.update(self.project.items_at(missing))
-            except FileChangedError:
-                for path in missing:
+            for path in dict.fromkeys(paths):
+                if path not in self._items:
                     try:
-                        self._items.update(self.project.items_at([path]))
+                        self._items[path] = self.project.read(path).item
                     except FileChangedError:
                         self._items[path] = None
         return {p: self._items.get(p) for p in paths}
@@ -246,18 +158,14 @@ class Session:
 
     def same_event(self, ev: EvidenceFile) -> list[EvidenceItem]:
         """The other items recorded as reports of this item's event, newest first."""
-        paths = self.catalogue.same_event(ev.path)
+        if self.project is None:
+            return []
+        paths = self.project.same_event(ev.path)
         found = [item for item in self.items_at(paths).values() if item is not None]
         return sorted(found, key=lambda item: (item.date, item.id), reverse=True)
 
     def descendants(self, node_id: str) -> list[str]:
-        out: list[str] = []
-        stack = [n.id for n in self.children.get(node_id, [])]
-        while stack:
-            current = stack.pop()
-            out.append(current)
-            stack.extend(n.id for n in self.children.get(current, []))
-        return out
+        return self.project.tree.descendants(node_id) if self.project else []
 
     def node(self, node_id: str) -> Node | None:
         return self.project.node(node_id) if self.project else None
@@ -273,28 +181,24 @@ class Session:
             self._haystacks = self._search_texts()
 
     def search(self, query: str, limit: int = 200) -> list[EvidenceItem]:
-        """Evidence whose title, quote or source matches every word of the query, newest first.
-
-        The first search reads every item once (in one pass, keeping none) for the texts it
-        matches; later ones only compare strings.
-        """
+        """Evidence whose title, quote or source matches every word of the query, newest
+        first."""
         if self.project is None:
             return []
         if self._haystacks is None:
             self._haystacks = self._search_texts()
         words = query.casefold().split()
-        hits = [i for i, hay in enumerate(self._haystacks) if all(w in hay for w in words)]
-        cat = self.catalogue
-        hits.sort(key=lambda i: (cat.dates[i], cat.ids[i]), reverse=True)
-        paths = [cat.paths[i] for i in hits[:limit]]
-        return [item for item in self.items_at(paths).values() if item is not None]
+        dates = {r.path: (r.facts.date, r.facts.id) for r in self.project.records}
+        hits = [path for path, hay in self._haystacks if all(w in hay for w in words)]
+        hits.sort(key=lambda p: dates.get(p, (dt.date.min, "")), reverse=True)
+        return [item for item in self.items_at(hits[:limit]).values() if item is not None]
 
-    def _search_texts(self) -> list[str]:
+    def _search_texts(self) -> list[tuple[str, str]]:
         assert self.project is not None
-        texts = dict.fromkeys(self.catalogue.paths, "")
-        for ev in self.project.iter_evidence():
+        out = []
+        for ev in self.project.iter_items():
             item = ev.item
-            texts[ev.path] = " ".join(
+            text = " ".join(
                 [
                     item.title,
                     item.source.quote,
@@ -304,22 +208,10 @@ class Session:
                     item.id,
                 ]
             ).casefold()
-        return list(texts.values())
+            out.append((ev.path, text))
+        return out
 
     @property
     def similarity_ready(self) -> bool:
         """Whether the same-event index is built (else the next import builds it first)."""
-        return self._similarity is not None
-
-    def similarity_index(self, ingest) -> Any:
-        """Built once per load: same-event detection over every item and its archived text."""
-        if self._similarity is None and self.project is not None:
-            self._similarity = ingest.similarity_index(
-                self.root, self.project, use_cache=self.use_cache
-            )
-        return self._similarity
-
-    def node_index(self, ingest) -> Any:
-        if self._nodes_index is None:
-            self._nodes_index = ingest.NodeIndex.build(self.project.nodes if self.project else [])
-        return self._nodes_index
+        return self.project is not None and self.project._similarity is not None

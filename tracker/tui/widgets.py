@@ -7,13 +7,14 @@ import re
 from rich.text import Text
 
 # status -> (symbol, word, style). The symbol and the word carry the meaning; colour only helps.
+# Symbols distinct from the tree's fold arrows (▶ ▼) and the movement arrows (↑ ↓ →).
 STATUS = {
     "achieved": ("✔", "achieved", "bold green"),
-    "progressing": ("▲", "progressing", "green"),
-    "regressing": ("▼", "regressing", "red"),
-    "stalled": ("■", "stalled", "yellow"),
-    "contested": ("◆", "contested", "magenta"),
-    "insufficient": ("○", "insufficient", "bright_black"),
+    "progressing": ("+", "progressing", "green"),
+    "regressing": ("−", "regressing", "red"),
+    "stalled": ("=", "no clear movement", "yellow"),
+    "contested": ("±", "contested", "magenta"),
+    "no-evidence": ("·", "no evidence", "bright_black"),
 }
 UNSCORED = ("·", "unscored", "bright_black")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli import Exit, add_command, load
+from tracker.cli import Exit, add_command, open_project
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,11 +30,23 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="text (default) or json on stdout",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line when clean")
+    parser.add_argument(
+        "--codes", action="store_true", help="list every finding's code and what it means"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    project = load(args, items=False)
+    if args.codes:
+        from tracker.domain.problems import CODES
+
+        width = max(len(code) for code in CODES)
+        for code, meaning in CODES.items():
+            print(f"{code:<{width}}  {meaning}")
+        return Exit.OK
+    from tracker.textclean import visible_controls
+
+    project = open_project(args)
     problems = sorted(project.problems, key=lambda p: (p.path, p.line or 0, p.message))
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
@@ -49,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
                     "ok": not errors,
                     "errors": len(errors),
                     "warnings": warnings,
-                    "problems": [p.model_dump() for p in problems],
+                    "problems": [p.as_dict() for p in problems],
                     "files": project.evidence_count + 1,
                 },
                 ensure_ascii=False,
@@ -58,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         for problem in problems:
-            print(problem.render())
+            print(visible_controls(problem.render()))
         summary = (
             f"{len(errors)} error{'s' * (len(errors) != 1)}, "
             f"{warnings} warning{'s' * (warnings != 1)} in "

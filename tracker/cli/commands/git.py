@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from tracker.cli import DataError, Exit, UsageError, add_command, load, project_root
+from tracker.cli import DataError, Exit, UsageError, add_command, open_project, project_root
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -171,7 +171,7 @@ def _git_error(err) -> Exception:
 
 def _resolve_paths(root: Path, names: list[str]) -> list[Path]:
     """Paths as given, or an evidence id's files when no such path exists."""
-    from tracker import store
+    from tracker.store import layout as store
 
     out: list[Path] = []
     for name in names:
@@ -253,7 +253,7 @@ def _score(value: float | None) -> str:
 def run_log(args: argparse.Namespace) -> int:
     from tracker.git import gitops, history
 
-    project = load(args, progress=False)
+    project = open_project(args, progress=False)
     try:
         if args.id is None:
             commits = gitops.log(project.root, max_count=args.max_count)
@@ -263,7 +263,7 @@ def run_log(args: argparse.Namespace) -> int:
         elif project.evidence_file(args.id) is not None or args.id[:4].isdigit():
             result = history.evidence_history(project, args.id)
         else:
-            known = [n.id for n in project.nodes] + project.evidence_ids()
+            known = [n.id for n in project.nodes] + [r.facts.id for r in project.records]
             raise UsageError(
                 f"{args.id}: no recommendation or evidence item has this id"
                 + _did_you_mean(args.id, known)
@@ -324,12 +324,12 @@ def _print_commits(commits, args: argparse.Namespace) -> int:
 def run_blame(args: argparse.Namespace) -> int:
     from tracker.git import gitops, history
 
-    project = load(args, progress=False)
+    project = open_project(args, progress=False)
     evidence = project.evidence_file(args.evidence_id)
     if evidence is None:
         raise UsageError(
             f"{args.evidence_id}: no such evidence item"
-            + _did_you_mean(args.evidence_id, project.evidence_ids())
+            + _did_you_mean(args.evidence_id, [r.facts.id for r in project.records])
         )
     try:
         blamed = history.blame_assessments(project.root, evidence)
@@ -375,7 +375,7 @@ def run_agreement(args: argparse.Namespace) -> int:
     from tracker.domain import agreement
     from tracker.git import history
 
-    project = load(args, progress=False)
+    project = open_project(args, progress=False)
     ratings = history.ratings(project)
     report = agreement.agreement(ratings, top=max(args.top, 0))
     if args.format == "json":
@@ -433,8 +433,8 @@ GITIGNORE = "# tracker's load cache: rebuilt on demand, never shared\n.tracker-c
 
 def skeleton(title: str | None, year: int) -> str:
     """A recommendations.toml that passes `tracker check`, with every placeholder marked."""
-    from tracker import store
     from tracker.domain.model import Node, Paper, RecommendationsFile
+    from tracker.store.toml_write import recommendations_to_toml
 
     doc = RecommendationsFile(
         paper=Paper(
@@ -465,13 +465,15 @@ def skeleton(title: str | None, year: int) -> str:
         "# per section, recommendation and measure. Format: docs/data-format.md.\n"
         "# Ids are stable: never renumber or reuse them once evidence refers to them.\n\n"
     )
-    return header + store.recommendations_to_toml(doc)
+    return header + recommendations_to_toml(doc)
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from tracker import store
     from tracker.clock import today
     from tracker.git import gitops
+    from tracker.store import layout as store
+    from tracker.store.files import replace_file
+    from tracker.workspace import open_workspace
 
     folder = Path(args.dir).resolve()
     if (folder / store.RECOMMENDATIONS).exists():
@@ -494,11 +496,7 @@ def run_init(args: argparse.Namespace) -> int:
         raise _git_error(err) from None
     folder.mkdir(parents=True, exist_ok=True)
     year = args.year or today().year
-    store.atomic_write(
-        folder / store.RECOMMENDATIONS,
-        skeleton(args.title, year).encode("utf-8"),
-        expected_sha256=None,
-    )
+    replace_file(folder / store.RECOMMENDATIONS, skeleton(args.title, year).encode("utf-8"))
     (folder / store.EVIDENCE_DIR).mkdir()
     (folder / store.EVIDENCE_DIR / ".gitkeep").write_bytes(b"")
     ignore = folder / ".gitignore"
@@ -516,7 +514,7 @@ def run_init(args: argparse.Namespace) -> int:
             gitops.init(folder)
             where = gitops.repo(folder)
             created = True
-        problems = store.load_project(folder, use_cache=False).errors
+        problems = open_workspace(folder, cache=False).errors
         if problems:  # pragma: no cover - the skeleton is tested to be valid
             raise DataError(
                 "the skeleton does not pass tracker check: "

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from tracker.cli import DataError, Exit, UsageError, add_command, load, project_root
+from tracker.cli import DataError, Exit, UsageError, add_command, open_project, project_root, say
 
 STDIN_LIMIT = 5_000_000
 
@@ -132,25 +132,15 @@ def read_article(args: argparse.Namespace):
         raise DataError(f"cannot import {args.source}: {err}") from None
 
 
-def _project_for_import(args: argparse.Namespace, *, same_event: bool = True):
-    """The project and its same-event index (cached in .tracker-cache/ unless --no-cache);
-    `same_event=False` when only suggestions are wanted: less of the cache is read."""
-    project = load(args)
-    from tracker.ingest import similarity_index
-
-    use_cache = not getattr(args, "no_cache", False)
-    index = similarity_index(project.root, project, use_cache=use_cache, same_event=same_event)
-    return project, index
-
-
 def _suggestion_json(suggestions, nodes) -> list[dict]:
     titles = {n.id: n.title for n in nodes}
     return [
         {
             "id": s.node_id,
             "score": round(s.score, 4),
-            "matched": s.matched,
+            "matched": list(s.matched),
             "title": titles.get(s.node_id, ""),
+            "parent": getattr(s, "parent", None),
         }
         for s in suggestions
     ]
@@ -177,58 +167,27 @@ def _print_suggestions(suggestions, nodes) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    from tracker.ingest import similarity_index, suggest
-    from tracker.ingest.index_cache import drop_cached, node_index
-    from tracker.ingest.similar import DamagedIndex
-
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
-    project, index = _project_for_import(args, same_event=False)
-    use_cache = not getattr(args, "no_cache", False)
-    nodes = node_index(project.root, project, use_cache=use_cache)
-    try:
-        suggestions = suggest(
-            article, project.nodes, (), top=args.top, index=index, node_index=nodes
-        )
-    except DamagedIndex:  # a stored run failed its check when read: rebuild, never trust it
-        drop_cached(project.root)
-        index = similarity_index(project.root, project, use_cache=use_cache, same_event=False)
-        suggestions = suggest(
-            article, project.nodes, (), top=args.top, index=index, node_index=nodes
-        )
+    ws = open_project(args)
+    suggestions = ws.suggest(article, top=args.top)
     if args.format == "json":
-        print(
-            json.dumps(_suggestion_json(suggestions, project.nodes), ensure_ascii=False, indent=2)
-        )
+        print(json.dumps(_suggestion_json(suggestions, ws.nodes), ensure_ascii=False, indent=2))
     else:
-        _print_suggestions(suggestions, project.nodes)
+        _print_suggestions(suggestions, ws.nodes)
     return Exit.OK
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from tracker.ingest import find_same_event, make_draft, save_draft, suggest
-    from tracker.ingest.index_cache import node_index
-    from tracker.store import FileChangedError
     from tracker.textclean import visible_controls
 
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
-    project, index = _project_for_import(args)
-    # The index holds what both need of the items: none is read.
-    candidates = find_same_event(article, (), index)
-    nodes = node_index(project.root, project, use_cache=not getattr(args, "no_cache", False))
-    suggestions = suggest(article, project.nodes, (), top=args.top, index=index, node_index=nodes)
-    draft = make_draft(article, suggestions, candidates, root=project.root)
-    written = None
-    if not args.dry_run:
-        try:
-            written = save_draft(project.root, draft)
-        except FileChangedError as err:
-            raise DataError(str(err)) from None
-    rel = written.relative_to(project.root).as_posix() if written else None
-
+    ws = open_project(args)
+    found = ws.import_article(article, top=args.top, dry_run=args.dry_run)
+    candidates, suggestions, draft = found.candidates, found.suggestions, found.draft
     if args.format == "json":
         print(
             json.dumps(
@@ -242,12 +201,14 @@ def run_import(args: argparse.Namespace) -> int:
                             "similarity": c.similarity,
                             "reason": c.reason,
                             "kind": c.kind,
+                            **({"draft": True} if getattr(c, "draft", False) else {}),
                         }
                         for c in candidates
                     ],
-                    "suggestions": _suggestion_json(suggestions, project.nodes),
-                    "draft": rel,
+                    "suggestions": _suggestion_json(suggestions, ws.nodes),
+                    "draft": found.path,
                     "draft_id": draft.id,
+                    "already_imported": found.already,
                     "dry_run": args.dry_run,
                 },
                 ensure_ascii=False,
@@ -258,57 +219,72 @@ def run_import(args: argparse.Namespace) -> int:
 
     show = visible_controls
     print(f"Title:     {show(article.title)}")
-    print(
-        f"Published: {article.published.isoformat() if article.published else 'unknown'}"
-        + (f" ({article.date_precision})" if article.date_precision != "day" else "")
-    )
-    print(f"Publisher: {show(article.publisher or 'unknown')}")
+    published = article.published.isoformat() if article.published else "not found"
+    if article.published and article.date_precision != "day":
+        published += f" ({article.date_precision})"
+    print(f"Published: {published}")
+    print(f"Publisher: {show(article.publisher or 'not found')}")
     if article.author:
         print(f"Author:    {show(article.author)}")
     if article.url:
         print(f"URL:       {show(article.url)}")
     print(f"Text:      {len(article.text):,} characters, language {article.language}")
-    for note in article.notes:
+    for note in draft.notes:
         print(f"Note:      {show(note)}")
     print()
     if candidates:
-        print("Possibly the same as existing evidence (you decide):")
+        print("Possibly the same as existing evidence or drafts (you decide):")
         for c in candidates:
+            mark = " (draft)" if getattr(c, "draft", False) else ""
             print(
-                f"  {c.evidence_id}  {c.kind.replace('_', ' ')}  {c.similarity:.2f}  "
+                f"  {c.evidence_id}{mark}  {c.kind.replace('_', ' ')}  {c.similarity:.2f}  "
                 f"{show(c.reason)}"
             )
     else:
-        print("No existing evidence reports the same event, text or URL.")
+        print("No existing evidence or draft reports the same event, text or URL.")
     print()
-    _print_suggestions(suggestions, project.nodes)
+    _print_suggestions(suggestions, ws.nodes)
     print()
-    if written:
-        print(f"Wrote {rel} and {rel[:-5]}.txt; finish it, then: tracker draft promote {draft.id}")
+    if found.already:
+        print(
+            f"Already imported as drafts/{found.already}.toml: nothing written "
+            f"(finish it, then: tracker draft promote {found.already})"
+        )
+    elif found.path:
+        print(
+            f"Wrote {found.path} and {found.path[:-5]}.txt; finish it, then: "
+            f"tracker draft promote {draft.id}"
+        )
     else:
         print("Dry run: nothing written.")
     return Exit.OK
 
 
 def run_draft(args: argparse.Namespace) -> int:
-    from tracker.ingest import DraftError, list_drafts, promote_draft
-    from tracker.store import FileChangedError
+    from tracker.ingest.drafts import DraftError, list_drafts, orphan_texts
 
     root = project_root(args)
     if args.action == "list":
         drafts = list_drafts(root)
+        orphans = orphan_texts(root)
         if args.format == "json":
-            print(json.dumps({"version": 1, "drafts": drafts}, indent=2))
-        elif drafts:
-            print("\n".join(drafts))
-        else:
+            print(json.dumps({"version": 1, "drafts": drafts, "texts_alone": orphans}, indent=2))
+            return Exit.OK
+        for name in drafts:
+            print(name)
+        for name in orphans:
+            print(
+                f"{name}  (only drafts/{name}.txt: an import was stopped; import the article "
+                f"again, or delete drafts/{name}.txt)"
+            )
+        if not drafts and not orphans:
             print("No drafts: import an article with 'tracker import SOURCE'.")
         return Exit.OK
     if not args.id:
         raise UsageError("draft promote needs the draft's id (see 'tracker draft list')")
-    project = load(args)
+    ws = open_project(args)
     try:
-        saved = promote_draft(root, args.id, known_nodes={n.id for n in project.nodes})
+        saved, warnings = ws.promote(args.id)
     except DraftError as err:
         if args.format == "json":
             print(
@@ -317,20 +293,33 @@ def run_draft(args: argparse.Namespace) -> int:
                         "version": 1,
                         "ok": False,
                         "message": str(err),
-                        "problems": [p.model_dump() for p in err.problems],
+                        "problems": [p.as_dict() for p in err.problems],
                     },
                     ensure_ascii=False,
                     indent=2,
                 )
             )
             return Exit.DATA
+        from tracker.textclean import visible_controls
+
         for problem in err.problems:
-            print(problem.render(), file=sys.stderr)
-        raise DataError(str(err)) from None
-    except FileChangedError as err:
-        raise DataError(str(err)) from None
+            print(visible_controls(problem.render()), file=sys.stderr)
+        raise
     if args.format == "json":
-        print(json.dumps({"version": 1, "ok": True, "path": saved.path}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "version": 1,
+                    "ok": True,
+                    "path": saved.path,
+                    "id": saved.item.id,
+                    "warnings": [p.as_dict() for p in warnings],
+                },
+                indent=2,
+            )
+        )
     else:
+        for problem in warnings:
+            say(problem.render())
         print(f"Promoted {args.id} to {saved.path}")
     return Exit.OK

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.cli import Exit, UsageError, add_command, date_options, parse_date
+from tracker.cli import Exit, UsageError, add_command, date_options, open_project, parse_date
 from tracker.cli.commands.scoring import (
     FORMATS,
     commit_of,
     console,
     output_format,
-    report_modules,
     scored,
 )
 
@@ -65,13 +64,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from tracker.domain.scoring import score_history
     from tracker.reports import export as rx
 
     fmt = output_format(args)
-    project, config, as_of, scores, prepared = scored(
-        args, detail=(), items=False, then=report_modules(args, fmt)
-    )
+    ws, as_of, scores = scored(args, detail=())
     end = args.end or as_of
     start = args.start or rx.shift_months(end, -24)
     if start > end:
@@ -81,9 +77,9 @@ def run_history(args: argparse.Namespace) -> int:
     dates = rx.steps(start, end, args.step)
     if len(dates) < 2:
         dates = [start, end] if start < end else [end]
-    series = score_history(project.nodes, prepared.items, dates, config, prepared=prepared)
     ids = [args.id] if args.id else list(scores)
-    meta = rx.Meta.make(project, config, end, commit_of(project.root), args)
+    series = ws.history(dates, ids if args.id else None)
+    meta = rx.Meta.make(ws, ws.config, end, commit_of(ws.root), args)
     if fmt == "text" and not args.output:
         from tracker.reports import terminal as report
 
@@ -95,39 +91,22 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_changes(args: argparse.Namespace) -> int:
-    from tracker.clock import today
-    from tracker.domain.scoring import score_all
     from tracker.reports import export as rx
+    from tracker.reports.changes import changes
 
     fmt = output_format(args)
-    until = args.until or today()
+    ws = open_project(args)
+    until = args.until or ws.today
     if args.since >= until:
         raise UsageError(f"--since {args.since} must be before --until {until}")
-    args.as_of = until
-    project, config, _, after, prepared = scored(args, detail=(), then=report_modules(args, fmt))
-    before = score_all(
-        project.nodes, prepared.items, args.since, config, detail=(), prepared=prepared
-    )
-    # Numbers first; then the evidence behind only the nodes the briefing shows.
-    result = rx.changes(prepared, before, after, args.since, until, top=args.top)
-    shown = {m.node_id for m in (*result.status_changes, *result.up, *result.down)}
-    if shown:
-        after = score_all(
-            project.nodes,
-            prepared.items,
-            until,
-            config,
-            detail=shown,
-            detail_exclusions=False,  # a move shows the evidence that counts
-            prepared=prepared,
-        )
-        result = rx.changes(prepared, before, after, args.since, until, top=args.top)
-    meta = rx.Meta.make(project, config, until, commit_of(project.root), args)
-    if fmt == "text" and not args.output:
-        from tracker.reports import terminal as report
+    terminal = fmt == "text" and not args.output
+    from tracker.reports import terminal as report
 
-        shown = None if args.all else report.NEW_EVIDENCE_SHOWN
-        console().print(report.changes_view(result, shown=shown))
+    listed = None if (args.all or not terminal) else report.NEW_EVIDENCE_SHOWN
+    result = changes(ws, args.since, until, top=args.top, listed=listed)
+    meta = rx.Meta.make(ws, ws.config, until, commit_of(ws.root), args)
+    if terminal:
+        console().print(report.changes_view(result, shown=None if args.all else listed))
         return Exit.OK
     rx.emit(rx.changes_export(fmt, result, meta), args.output)
     return Exit.OK

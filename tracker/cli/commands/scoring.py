@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli import Exit, UsageError, add_command, date_options, load
+from tracker.cli import Exit, UsageError, add_command, date_options, open_project, say
 
 FORMATS = ["text", "md", "html", "json", "csv"]
 EXTENSIONS = {
@@ -27,12 +27,16 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     status = add_command(
         subparsers,
         "status",
-        "The tree of recommendations with score, status, trend and evidence per node.",
+        "Where each recommendation stands today and what moved it lately, in figures and words.",
         parents=[common, date_options()],
-        details="Score M lies in (-5, +5): positive moves toward the recommendation. Status is\n"
-        "achieved, progressing, contested, stalled, regressing or insufficient (too little\n"
-        "evidence). Trend is the change of M over the window (tracker.toml, default 90 days).\n"
-        "The method: docs/scoring.md. Columns of the exports: docs/reports.md.",
+        details="Standing lies in (-5, +5): where the recommendation stands since the paper,\n"
+        "from every piece of evidence; lasting changes (laws, memberships, closures) keep their\n"
+        "weight until reversed, statements and visits fade. Status says it in words:\n"
+        "achieved, progressing, contested, no clear movement (stalled), regressing, or no\n"
+        "evidence. Movement is what evidence dated in the last window (tracker.toml,\n"
+        "default 90 days) brought: ↑ toward, ↓ away, → nothing new. 'newest' is the age of\n"
+        "the newest evidence; old evidence is flagged, never hidden. A legend follows the\n"
+        "table. The method: docs/scoring.md. Columns of the exports: docs/reports.md.",
         examples=[
             "tracker status",
             "tracker status --as-of 2025-10-01",
@@ -59,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
             "contested",
             "stalled",
             "regressing",
-            "insufficient",
+            "no-evidence",
         ],
         help="only nodes with this status (repeatable)",
     )
@@ -74,13 +78,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     explain = add_command(
         subparsers,
         "explain",
-        "Why a recommendation has its score: every piece of evidence, weighed, adding up to it.",
+        "Why a recommendation stands where it does: every piece of evidence, weighed, adding up.",
         parents=[common, date_options()],
         details="Lists each counted item with its date, source, reliability (R), credibility (C),\n"
-        "confidence (K), weight w = R x C x K, age, decay d, impact and contribution; the\n"
-        "contributions add up to the score. Then the evidence that does not count, and why:\n"
-        "after the as-of date, a duplicate report of an event already counted, or outside\n"
-        "the horizon.",
+        "confidence (K), weight w = R x C x K, its treatment (lasting or transient), age,\n"
+        "decay d, impact and contribution; the contributions add up to the standing, and\n"
+        "those dated in the window to the movement. Then the evidence that does not count,\n"
+        "and why: after the as-of date, a duplicate report of an event already counted, or\n"
+        "a transient report older than the horizon.",
         examples=[
             "tracker explain balance-west-east",
             "tracker explain balance-west-east --as-of 2025-10-01",
@@ -122,59 +127,23 @@ def output_format(args: argparse.Namespace) -> str:
     return "text"
 
 
-SCORING_MODULES = ("tracker.domain.scoring", "tracker.speed.snapshot", "tracker.domain.config")
-
-
-def report_modules(args: argparse.Namespace, fmt: str) -> tuple[str, ...]:
-    """What a report command imports after its load: the terminal's views or the exports."""
-    if fmt == "text" and not getattr(args, "output", None):
-        return ("tracker.reports.terminal", "rich.console")
-    return ("tracker.reports.export",)
-
-
-def scored(
-    args: argparse.Namespace,
-    *,
-    detail=None,
-    items: bool = True,
-    detail_limit=None,
-    then: tuple[str, ...] = (),
-):
-    """Load, warn about data problems on stderr, and score: what every report starts from.
-
-    `detail`: the nodes whose explanation (contributions, exclusions) the report shows; None
-    for all. `then`: the modules the report needs after scoring, imported while the load
-    waits. Returns the project, config, as-of date, scores and the date-free preparation.
-    """
-    project = load(args, items=items, then=(*SCORING_MODULES, *then))
-    from tracker.clock import today
-    from tracker.domain import scoring
-    from tracker.domain.config import load_config
-    from tracker.speed import snapshot
-
-    config, config_problems = load_config(project.root)
-    problems = [*project.problems, *config_problems]
-    errors = [p for p in problems if p.severity == "error"]
-    for problem in config_problems:
-        print(f"tracker: {problem.render()}", file=sys.stderr)
+def scored(args: argparse.Namespace, *, detail=(), limit=None):
+    """Open the project, warn about data problems on stderr, and score: what every report
+    starts from. `detail`: the nodes explained (None: all). Returns the workspace, the as-of
+    date and the scores."""
+    ws = open_project(args)
+    errors = ws.errors
+    for problem in ws.problems:
+        if problem.path == "tracker.toml":
+            say(problem.render())
     if errors:
-        print(
-            f"tracker: warning: {len(errors)} problem(s) in the data; files that do not load "
-            "are not scored (run 'tracker check')",
-            file=sys.stderr,
+        say(
+            f"warning: {len(errors)} problem(s) in the data; files that do not load are not "
+            "scored (run 'tracker check')"
         )
-    as_of = args.as_of or today()
-    prepared = snapshot.prepared(project, config)
-    scores = scoring.score_all(
-        project.nodes,
-        prepared.items,
-        as_of,
-        config,
-        detail=detail,
-        detail_limit=detail_limit,
-        prepared=prepared,
-    )
-    return project, config, as_of, scores, prepared
+    as_of = args.as_of or ws.today
+    scores = ws.scores(as_of, detail=detail, limit=limit)
+    return ws, as_of, scores
 
 
 def console(file=None):
@@ -195,28 +164,19 @@ def commit_of(root) -> str | None:
         return None
 
 
-def select(scores, project, args) -> list:
+def select(scores, ws, args) -> list:
     """The nodes a report covers: by id prefix, section and status, in the paper's order."""
     chosen = list(scores.values())
     if args.prefix:
         chosen = [s for s in chosen if s.node_id.startswith(args.prefix)]
     if args.section:
-        sections = {n.id for n in project.nodes if n.kind == "section"}
+        sections = {n.id for n in ws.nodes if n.kind == "section"}
         unknown = [s for s in args.section if s not in sections]
         if unknown:
             raise UsageError(
                 f"--section {unknown[0]}: no such section; sections: {', '.join(sorted(sections))}"
             )
-        parents = {n.id: n.parent for n in project.nodes}
-
-        def section_of(node_id: str) -> str:
-            seen = set()
-            while parents.get(node_id) and node_id not in seen:
-                seen.add(node_id)
-                node_id = parents[node_id]
-            return node_id
-
-        chosen = [s for s in chosen if section_of(s.node_id) in args.section]
+        chosen = [s for s in chosen if ws.tree.section_of(s.node_id) in args.section]
     if args.statuses:
         chosen = [s for s in chosen if s.status in args.statuses]
     return chosen
@@ -225,29 +185,29 @@ def select(scores, project, args) -> list:
 def run_status(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     explained = fmt == "html" or args.evidence
-    project, config, as_of, scores, prepared = scored(
-        args, detail=None if explained else (), items=explained, then=report_modules(args, fmt)
-    )
-    chosen = select(scores, project, args)
+    ws, as_of, scores = scored(args, detail=None if explained else ())
+    chosen = select(scores, ws, args)
     if fmt == "text" and not args.output:
+        from tracker.domain.scoring.words import legend
         from tracker.reports import terminal as report
 
-        title = f"{project.paper.title if project.paper else 'tracker'} — as of {as_of}"
+        title = f"{ws.paper.title if ws.paper else 'tracker'} — as of {as_of}"
         out = console()
         if not chosen:
             out.print("No recommendation matches the filters.", style="italic")
             return Exit.OK
         title = report.clean(title, one_line=True)
         out.print(report.status_table(chosen, title=title, width=out.width))
+        out.print(report.legend_text(legend(ws.config.window_days, ws.config.stale_days)))
         return Exit.OK
     from tracker.reports import export as report_export
 
-    meta = report_export.Meta.make(project, config, as_of, commit_of(project.root), args)
+    meta = report_export.Meta.make(ws, ws.config, as_of, commit_of(ws.root), args)
     history = None
     if fmt == "html":
-        history = report_export.page_history(project, config, as_of, prepared)
+        history = report_export.page_history(ws, as_of)
     text = report_export.status(
-        fmt, chosen, meta, project=project, evidence=args.evidence, history=history
+        fmt, chosen, meta, project=ws, evidence=args.evidence, history=history
     )
     report_export.emit(text, args.output)
     return Exit.OK
@@ -259,22 +219,22 @@ EXPLAIN_ROWS = 40  # on a terminal; --all and JSON list every row
 def run_explain(args: argparse.Namespace) -> int:
     # On the terminal without --all, only the rows shown are built (and their items read).
     limit = None if args.all or args.format == "json" else EXPLAIN_ROWS
-    shows = () if args.format == "json" else ("tracker.reports.terminal", "rich.console")
-    project, config, _, scores, _ = scored(args, detail=(args.id,), detail_limit=limit, then=shows)
-    if args.id not in scores:
+    ws = open_project(args)
+    if ws.node(args.id) is None:
         import difflib
 
-        close = difflib.get_close_matches(args.id, list(scores), n=3)
+        known = [n.id for n in ws.nodes]
+        close = difflib.get_close_matches(args.id, known, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see 'tracker status'"
         raise UsageError(f"no recommendation '{args.id}'{hint}")
-    score = scores[args.id]
+    score = ws.explain(args.id, args.as_of or ws.today, limit=limit)
     if args.format == "json":
         import json
 
-        payload = {"version": 1, "commit": commit_of(project.root), **score.model_dump(mode="json")}
+        payload = {"version": 2, "commit": commit_of(ws.root), **score.model_dump(mode="json")}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return Exit.OK
     from tracker.reports import terminal as report
 
-    console().print(report.explain(score, config, limit=limit))
+    console().print(report.explain(score, ws.config, limit=limit))
     return Exit.OK

@@ -48,18 +48,16 @@ def preloaded_session(root: Path, *, use_cache: bool = True):
     the CLI's loads do. If the load fails, the session comes back unloaded: the app then
     loads again in its own worker and shows what went wrong."""
     from tracker.cli import LoadProgress
-    from tracker.speed import scan
     from tracker.tui.session import Session
 
     def import_workbench() -> None:
         import tracker.tui.app  # noqa: F401
 
-    scan.prefetch(root)  # started already when `tracker` itself runs (cli.READS_EVIDENCE)
     session = Session(root, use_cache=use_cache)
     bar = LoadProgress()
     try:
         session.load(progress=bar, meanwhile=import_workbench)
-    except Exception:
+    except Exception:  # the app loads again in its own worker and says what went wrong
         session.project = None
     finally:
         bar.close()

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tracker.domain.model import Problem
+from tracker.domain.problems import Problem
 from tracker.tui.session import Session, parse_as_of
 from tracker.tui.widgets import literal
 
@@ -42,8 +42,8 @@ HELP = """\
 [b]Everywhere[/b]
   ctrl+p  command palette: every action by name      f1 or ?  this help
 
-Status reads without colour: ✔ achieved  ▲ progressing  ▼ regressing  ■ stalled
-◆ contested  ○ insufficient evidence  · unscored.
+Status reads without colour: ✔ achieved  + progressing  − regressing
+± contested  = no clear movement  · no evidence.
 """
 
 

@@ -14,10 +14,11 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tracker.domain.model import CREDIBILITY_MEANING, IMPACT_MEANING, RELIABILITY_MEANING
-from tracker.store import EvidenceFile, FileChangedError, delete_evidence
+from tracker.store.files import FileChangedError
 from tracker.tui.footer import Footer
 from tracker.tui.session import Session
 from tracker.tui.widgets import direction, literal
+from tracker.workspace import EvidenceFile
 
 
 def record_text(ev: EvidenceFile) -> Text:
@@ -149,7 +150,7 @@ class EvidenceScreen(Screen[None]):
             if not yes:
                 return
             try:
-                delete_evidence(self.session.root, self.ev)
+                self.session.project.delete(self.ev)
             except FileChangedError as err:
                 self.notify(
                     str(err) + " Press r on the main screen to reload.",

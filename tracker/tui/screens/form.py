@@ -1,7 +1,7 @@
 """The evidence form: paste or import an article, fill the record, score each assessment, save.
 
 It validates as the analyst types with the model itself and shows the findings in the words
-of `tracker check`; it saves through `store.save_evidence`, which refuses to overwrite a file
+of `tracker check`; it saves through the workspace, which refuses to overwrite a file
 that changed on disk since the form opened it.
 """
 
@@ -26,26 +26,15 @@ from tracker.domain.model import (
     RELIABILITY_MEANING,
     Assessment,
     EvidenceItem,
-    RecommendationsFile,
 )
-from tracker.store import (
-    EvidenceFile,
-    FileChangedError,
-    UnsafeWriteError,
-    atomic_write,
-    cross_file_problems,
-    duplicate_id,
-    duplicate_url,
-    evidence_path,
-    file_sha256,
-    save_evidence,
-    sha256_bytes,
-    validation_problems,
-)
+from tracker.domain.validation import validation_problems
+from tracker.store.files import FileChangedError, UnsafePathError, UnsafeWriteError
+from tracker.store.toml_read import sha256_bytes
 from tracker.textclean import strip_controls
 from tracker.tui.footer import Footer
 from tracker.tui.session import Session
 from tracker.tui.widgets import article_area, literal
+from tracker.workspace import EvidenceFile
 
 ITEM_FIELDS = ["id", "title", "date", "date_precision", "event"]
 SOURCE_FIELDS = [
@@ -224,13 +213,11 @@ class EvidenceForm(Screen[bool]):
         self.archive_sha256: str | None = None
         if self.ev is None:
             return ""
-        path = (self.session.root / self.ev.path).with_suffix(".txt")
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        text = self.session.project.archive_text(self.ev.path) if self.session.project else None
+        if text is None:
             return ""
-        self.archive_sha256 = sha256_bytes(raw)
-        return raw.decode("utf-8", errors="replace")
+        self.archive_sha256 = sha256_bytes(text.encode("utf-8"))
+        return text
 
     def on_article_area_pasted(self) -> None:
         """A paste into an empty form fills it from the article at once."""
@@ -295,7 +282,9 @@ class EvidenceForm(Screen[bool]):
         try:
             item = EvidenceItem.model_validate(self.data())
         except ValidationError as err:
-            messages = [p.message for p in validation_problems(err, EvidenceItem, "", "form")]
+            messages = [
+                p.message for p in validation_problems(err, EvidenceItem, "form", lambda loc: None)
+            ]
         else:
             messages = self._cross_file(item)
             if not any(m for m in messages if not m.startswith("warning: ")):
@@ -313,27 +302,19 @@ class EvidenceForm(Screen[bool]):
         return messages
 
     def _cross_file(self, item: EvidenceItem) -> list[str]:
-        """The checks that need the other files: known recommendations, dates, same URL."""
-        project = self.session.project
-        if project is None or project.paper is None:
+        """Everything `tracker check` would report about this item once saved, through the
+        workspace's own check (known recommendations, dates, taken ids and URLs, the quote in
+        the article)."""
+        ws = self.session.project
+        if ws is None:
             return []
-        path = evidence_path(self.session.root, item).relative_to(self.session.root).as_posix()
-        own = self.ev.path if self.ev else None
-        mine = EvidenceFile(item, path, "")
-        doc = RecommendationsFile(paper=project.paper, node=project.nodes)
-        found = cross_file_problems(self.session.root, doc, [mine], set())
-        messages = [
-            ("warning: " if p.severity == "warning" else "") + p.message
-            for p in found
-            if p.path == path and "archive" not in p.message
-        ]
-        # What the other files already use: from the catalogue, not from their items.
-        ids, urls = self.session.catalogue.taken(exclude=(own or path, path))
-        facts = mine.facts
-        taken = [duplicate_id(facts.id, ids)]
-        if facts.url_key is not None:
-            taken.append(duplicate_url(facts.url_key, urls))
-        return [message for message in taken if message] + messages
+        article = self.article_bytes()
+        found = ws.check_candidate(
+            item,
+            previous_path=self.ev.path if self.ev else None,
+            archive=article.decode("utf-8") if article is not None else None,
+        )
+        return [("warning: " if p.severity == "warning" else "") + p.message for p in found]
 
     # --- assessments ----------------------------------------------------------------------------
 
@@ -362,36 +343,23 @@ class EvidenceForm(Screen[bool]):
                 markup=False,
             )
             return
+        article = self.article_bytes()
         try:
-            saved = save_evidence(
-                self.session.root,
+            saved = self.session.project.save(
                 self.item,
                 expected_sha256=self.ev.sha256 if self.ev else None,
                 previous_path=self.ev.path if self.ev else None,
+                archive=article.decode("utf-8") if article is not None else None,
             )
         except FileChangedError as err:
             self._offer_reload(str(err))
             return
-        except UnsafeWriteError as err:
+        except (UnsafeWriteError, UnsafePathError) as err:
             self.notify(str(err), title="Not saved", severity="error", timeout=15, markup=False)
             return
         except OSError as err:
             self.notify(f"Not saved: {err}", severity="error", markup=False)
             return
-        article = self.article_bytes()
-        if article is not None:
-            archive = (self.session.root / saved.path).with_suffix(".txt")
-            expected = self.archive_sha256 if self.ev and self.ev.path == saved.path else None
-            try:
-                if file_sha256(archive) != sha256_bytes(article):
-                    atomic_write(archive, article, expected_sha256=expected)
-            except (FileChangedError, UnsafeWriteError, OSError) as err:
-                self.notify(
-                    f"the item was saved, but its article text was not: {err}",
-                    severity="error",
-                    timeout=15,
-                    markup=False,
-                )
         self.ev, self.dirty = saved, False
         self.notify(f"saved {saved.path}", markup=False)
         self.dismiss(True)

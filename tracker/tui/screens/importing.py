@@ -64,17 +64,17 @@ def run_import(
     def job() -> None:
         try:
             article = extract()
-            count = session.project.evidence_count if session.project else 0
-            nodes = session.project.nodes if session.project else []
-            if not session.similarity_ready:  # built once per load; on a cold cache, slow
+            ws = session.project
+            count = ws.evidence_count if ws else 0
+            if not session.similarity_ready:  # built once per load; for a big project, slow
                 step(f"indexing {count:,} items and their archived texts…")
-            index = session.similarity_index(ingest)
-            step("looking for the same event, suggesting recommendations…")
-            # The index holds what both need of the items: none is read here.
-            same = ingest.find_same_event(article, (), index=index)
-            suggestions = ingest.suggest(
-                article, nodes, (), top=5, index=index, node_index=session.node_index(ingest)
-            )
+            if ws is None:
+                same, suggestions = [], []
+            else:
+                index = ws.similarity_index()
+                step("looking for the same event, suggesting recommendations…")
+                same = ingest.find_same_event(article, (), index=index)
+                suggestions = ws.suggest(article, top=5)
         except (ingest.IngestError, OSError) as err:
             form.app.call_from_thread(
                 form.notify, str(err), title="Not imported", severity="error", markup=False

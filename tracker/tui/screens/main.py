@@ -460,7 +460,7 @@ class MainScreen(Screen[None]):
         self._score_of = shown
         out = Text("Score ")
         out.append_text(status_text(score.status, score.score, score.trend_arrow))
-        out.append(f"   evidence {score.evidence_count}, weight {score.total_weight:.2f}")
+        out.append(f"   evidence {score.evidence_count}, weight {score.strength:.2f}")
         if score.children_total:
             out.append(f", children scored {score.children_scored}/{score.children_total}")
         out.append("\n")
@@ -489,11 +489,12 @@ class MainScreen(Screen[None]):
             expand=False,
         )
         for c in contributions:
+            item = c.evidence
             table.add_row(
-                literal(c.title[:40]),
-                c.date.isoformat(),
-                str(c.reliability),
-                str(c.credibility),
+                literal(item.title[:40]),
+                item.date.isoformat(),
+                str(item.source.reliability),
+                str(item.source.credibility),
                 str(c.confidence),
                 f"{c.impact:+.1f}",
                 f"{c.weight:.2f}",

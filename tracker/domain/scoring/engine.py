@@ -1,0 +1,530 @@
+"""The numbers: each node's standing and movement at a date, from its readings.
+
+Standing. For a node with direct evidence (counted readings i: impact s, weight w, decay d):
+
+    M = sum(w d s) / (w0 + sum(w d |s|) / 5)
+
+A transient reading (a statement, a visit, a draft) decays with the half-life from its date.
+A lasting reading (a law adopted, a membership, a closure, an opening) keeps d = 1 until a
+later lasting reading on the same node goes the other way (a repeal, an exit, a reopening):
+from that date it decays like a transient one. Each contribution is w d s over the shared
+denominator, so the contributions add up to M exactly. The prior weight w0 keeps thin evidence
+near zero; weighing each item in the denominator by |s|/5 keeps M in (-5, 5) and monotone: a
+new positive item never lowers it.
+
+Movement. The part of the standing that comes from evidence dated in the window (by default
+the last 90 days): the contributions of those items, summed. With no evidence in the window,
+movement is zero, whatever the date: fading old evidence never reads as a trend.
+
+A parent's standing and movement are the importance-weighted means of its members' (children
+with evidence, and its own direct evidence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tracker.domain.config import ScoringConfig
+from tracker.domain.scoring.readings import SCALE, Reading, decay, pick, sign
+from tracker.domain.tree import Tree
+
+Status = Literal["achieved", "progressing", "contested", "stalled", "regressing", "no-evidence"]
+STATUSES: tuple[Status, ...] = (
+    "achieved",
+    "progressing",
+    "contested",
+    "stalled",
+    "regressing",
+    "no-evidence",
+)
+SkipReason = Literal["after_as_of", "duplicate_event", "too_old"]
+
+
+@dataclass(slots=True, eq=False)
+class Part:
+    """A counted reading's part in a node's standing (scaled by `share` in a rollup)."""
+
+    reading: Reading
+    others: list[Reading]  # other reports of the same event, not counted again
+    age: int
+    decay: float
+    countered_by: Reading | None  # the later lasting reading that reversed this lasting one
+    share: float
+    value: float  # the contribution to the standing
+    recent: bool  # dated in the movement window: part of the movement too
+
+
+@dataclass(slots=True, eq=False)
+class Skip:
+    """A reading that bears on the node but does not count at this date."""
+
+    reading: Reading
+    reason: SkipReason
+    best: Reading | None = None  # for a duplicate report: the one that counts instead
+
+
+@dataclass
+class Direct:
+    """A node's own evidence at a date."""
+
+    standing: float = 0.0
+    movement: float = 0.0
+    denominator: float = 0.0
+    strength: float = 0.0  # sum(w) of what counts: how much evidence there is, at any age
+    parts: list[Part] = field(default_factory=list)
+    best_of: dict[str, Reading] = field(default_factory=dict)
+    verdict: Reading | None = None
+    overturned_by: float = 0.0  # sum(w d s) of counted evidence after the verdict
+    newest: dt.date | None = None
+
+
+@dataclass
+class Level:
+    """A node at a date: its figures, its members' shares, and its status."""
+
+    standing: float
+    movement: float
+    status: Status
+    evidence_ids: set[str]
+    strength: float
+    positive: float
+    negative: float
+    newest: dt.date | None
+    members: list[tuple[str, float]]  # ("", share) is the node's own evidence
+    direct: Direct
+    achieved: str | None  # the evidence carrying an unbroken 'achieved' verdict
+    overturned: str | None  # the evidence whose 'achieved' verdict later evidence overturned
+    thin: bool  # a parent whose evidence is too little to call a direction
+    recent_ids: set[str]
+
+    @property
+    def evidence_count(self) -> int:
+        return len(self.evidence_ids)
+
+
+class Readings:
+    """Every node's readings in canonical order, with their dates for bisection."""
+
+    def __init__(self, by_node: dict[str, list[Reading]]) -> None:
+        self.by_node = by_node
+        self.refs = {nid: [r.ref for r in rs] for nid, rs in by_node.items()}
+        self.verdicts = {
+            nid: [r for r in rs if r.verdict]
+            for nid, rs in by_node.items()
+            if any(r.verdict for r in rs)
+        }
+
+    def upto(self, node_id: str, as_of: dt.date) -> list[Reading]:
+        readings = self.by_node.get(node_id)
+        if not readings:
+            return []
+        return readings[: bisect_right(self.refs[node_id], as_of)]
+
+
+def direct(
+    readings: Readings,
+    node_id: str,
+    as_of: dt.date,
+    window_start: dt.date,
+    config: ScoringConfig,
+    skips: list[Skip] | None = None,
+) -> Direct:
+    """A node's own evidence at `as_of`; `skips`, if given, collects what does not count."""
+    out = Direct(denominator=config.prior_weight)
+    every = readings.by_node.get(node_id)
+    if not every:
+        return out
+    upto = readings.upto(node_id, as_of)
+    if skips is not None:
+        skips.extend(Skip(r, "after_as_of") for r in every[len(upto) :])
+    horizon = config.horizon_days
+    eligible: list[Reading] = []
+    for r in upto:
+        if not r.lasting and (as_of - r.ref).days > horizon:
+            if skips is not None:
+                skips.append(Skip(r, "too_old"))
+        else:
+            eligible.append(r)
+    for r in readings.verdicts.get(node_id, ()):
+        if r.ref <= as_of and (out.verdict is None or r.rank > out.verdict.rank):
+            out.verdict = r
+    groups: dict[str, list[Reading]] = {}
+    for r in eligible:
+        groups.setdefault(r.event, []).append(r)
+    chosen: list[tuple[Reading, list[Reading]]] = []
+    for event, group in groups.items():
+        best = pick(group)
+        out.best_of[event] = best
+        others = [x for x in group if x is not best]
+        chosen.append((best, others))
+        if skips is not None:
+            skips.extend(Skip(x, "duplicate_event", best) for x in others)
+    chosen.sort(key=lambda pair: pair[0].rank)
+    countered = counters([r for r, _ in chosen])
+    half_life = config.half_life_days
+    values: list[tuple[Reading, list[Reading], int, float, Reading | None]] = []
+    for r, others in chosen:
+        age = (as_of - r.ref).days
+        by = countered.get(id(r))
+        if r.lasting and by is None:
+            d = 1.0
+        elif by is not None:
+            d = decay((as_of - by.ref).days, half_life)
+        else:
+            d = decay(age, half_life)
+        values.append((r, others, age, d, by))
+    denominator = config.prior_weight + math.fsum(
+        r.weight * d * abs(r.impact) / SCALE for r, _, _, d, _ in values
+    )
+    out.denominator = denominator
+    out.strength = math.fsum(r.weight for r, *_ in values)
+    for r, others, age, d, by in values:
+        value = r.weight * d * r.impact / denominator
+        recent = r.ref > window_start
+        out.parts.append(Part(r, others, age, d, by, 1.0, value, recent))
+        if out.verdict is not None and r.ref > out.verdict.ref:
+            out.overturned_by += r.weight * d * r.impact
+        if out.newest is None or r.ref > out.newest:
+            out.newest = r.ref
+    out.standing = math.fsum(p.value for p in out.parts)
+    out.movement = math.fsum(p.value for p in out.parts if p.recent)
+    return out
+
+
+def counters(chosen: Sequence[Reading]) -> dict[int, Reading]:
+    """For each lasting reading, the first later lasting reading of the opposite sign (the
+    change that reversed it), by id(reading). Readings of impact 0 neither counter nor are
+    countered. `chosen` is in canonical (date) order."""
+    out: dict[int, Reading] = {}
+    waiting: dict[int, list[Reading]] = {1: [], -1: []}
+    for r in chosen:
+        if not r.lasting:
+            continue
+        s = sign(r.impact)
+        if s == 0:
+            continue
+        still: list[Reading] = []
+        for earlier in waiting[-s]:
+            if earlier.ref < r.ref:
+                out[id(earlier)] = r
+            else:
+                still.append(earlier)  # the same day: neither reverses the other
+        waiting[-s] = still
+        waiting[s].append(r)
+    return out
+
+
+def status_of(
+    standing: float,
+    positive: float,
+    negative: float,
+    counted: bool,
+    achieved: str | None,
+    thin: bool,
+    config: ScoringConfig,
+) -> Status:
+    if not counted:
+        return "no-evidence"
+    if achieved:
+        return "achieved"
+    if thin:
+        return "stalled"
+    both = positive - negative
+    small = min(positive, -negative)
+    if both > 0 and small >= config.contested_min and small / both >= config.contested_share:
+        return "contested"
+    if standing >= config.moving_threshold:
+        return "progressing"
+    if standing <= -config.moving_threshold:
+        return "regressing"
+    return "stalled"
+
+
+def levels(
+    tree: Tree,
+    readings: Readings,
+    as_of: dt.date,
+    window_start: dt.date,
+    config: ScoringConfig,
+) -> dict[str, Level]:
+    """Every node at `as_of`, children before parents."""
+    out: dict[str, Level] = {}
+    for nid in tree.bottom_up:
+        own = direct(readings, nid, as_of, window_start, config)
+        achieved = overturned = None
+        if own.verdict is not None:
+            if own.overturned_by <= -config.verdict_overturn:
+                overturned = own.verdict.evidence_id
+            else:
+                achieved = own.verdict.evidence_id
+        own_positive = math.fsum(p.value for p in own.parts if p.value > 0)
+        own_negative = math.fsum(p.value for p in own.parts if p.value < 0)
+        own_ids = {p.reading.evidence_id for p in own.parts}
+        own_recent = {p.reading.evidence_id for p in own.parts if p.recent}
+        kids = tree.kids(nid)
+        if not kids:
+            members = [("", 1.0)] if own.parts else []
+            level = Level(
+                standing=own.standing,
+                movement=own.movement,
+                status="no-evidence",
+                evidence_ids=own_ids,
+                strength=own.strength,
+                positive=own_positive,
+                negative=own_negative,
+                newest=own.newest,
+                members=members,
+                direct=own,
+                achieved=achieved,
+                overturned=overturned,
+                thin=False,
+                recent_ids=own_recent,
+            )
+        else:
+            weights: list[tuple[str, float]] = [
+                (k, tree.nodes[k].importance) for k in kids if out[k].evidence_ids
+            ]
+            if own.parts:
+                weights.insert(0, ("", config.direct_importance))
+            total = math.fsum(w for _, w in weights)
+            members = [(k, w / total) for k, w in weights]
+            standing_terms: list[float] = []
+            movement_terms: list[float] = []
+            positives: list[float] = []
+            negatives: list[float] = []
+            ids = set(own_ids)
+            recent = set(own_recent)
+            strength = own.strength
+            newest = own.newest
+            for member, share in members:
+                if member:
+                    sub = out[member]
+                    standing_terms.append(share * sub.standing)
+                    movement_terms.append(share * sub.movement)
+                    positives.append(share * sub.positive)
+                    negatives.append(share * sub.negative)
+                    ids |= sub.evidence_ids
+                    recent |= sub.recent_ids
+                    strength += sub.strength
+                    if sub.newest is not None and (newest is None or sub.newest > newest):
+                        newest = sub.newest
+                else:
+                    standing_terms.append(share * own.standing)
+                    movement_terms.append(share * own.movement)
+                    positives.append(share * own_positive)
+                    negatives.append(share * own_negative)
+            if not achieved and all(out[k].achieved for k in kids):
+                achieved = "all"
+            level = Level(
+                standing=math.fsum(standing_terms),
+                movement=math.fsum(movement_terms),
+                status="no-evidence",
+                evidence_ids=ids,
+                strength=strength,
+                positive=math.fsum(positives),
+                negative=math.fsum(negatives),
+                newest=newest,
+                members=members,
+                direct=own,
+                achieved=achieved,
+                overturned=overturned,
+                thin=bool(ids) and strength < config.min_weight,
+                recent_ids=recent,
+            )
+        level.status = status_of(
+            level.standing,
+            level.positive,
+            level.negative,
+            bool(level.evidence_ids),
+            level.achieved,
+            level.thin,
+            config,
+        )
+        out[nid] = level
+    return out
+
+
+def flat_parts(levels_at: dict[str, Level], node_id: str, share: float = 1.0) -> list[Part]:
+    """A node's counted readings with their shares in its standing, its subtree's included:
+    the rows of an explanation. They add up to the standing (and the recent ones to the
+    movement)."""
+    out: list[Part] = []
+    level = levels_at[node_id]
+    for member, part_share in level.members:
+        scale = share * part_share
+        if member:
+            out += flat_parts(levels_at, member, scale)
+        elif scale == 1.0:
+            out += level.direct.parts
+        else:
+            out += [
+                Part(
+                    p.reading,
+                    p.others,
+                    p.age,
+                    p.decay,
+                    p.countered_by,
+                    p.share * scale,
+                    p.value * scale,
+                    p.recent,
+                )
+                for p in level.direct.parts
+            ]
+    return out
+
+
+def skipped(
+    tree: Tree,
+    readings: Readings,
+    node_id: str,
+    as_of: dt.date,
+    window_start: dt.date,
+    config: ScoringConfig,
+) -> list[Skip]:
+    """What bears on a node (or its subtree) but does not count at `as_of`, and why."""
+    out: list[Skip] = []
+    for nid in [node_id, *tree.descendants(node_id)]:
+        direct(readings, nid, as_of, window_start, config, out)
+    return out
+
+
+# --- many dates in one sweep ----------------------------------------------------------------
+
+
+def sweep(readings: list[Reading], dates: list[dt.date], config: ScoringConfig):
+    """A node's direct standing, and its count of counted reports, at each (sorted) date.
+
+    The same numbers as `direct`, in time linear in readings plus dates: transient terms are
+    kept as sums of w s 2^(ref/h) (and w |s| 2^(ref/h)), which one factor 2^(-t/h) turns into
+    their decayed values at any date; lasting terms are summed undecayed, and moved among the
+    decaying ones, from the date of the reading that countered them, whenever the set of
+    counted lasting readings changes.
+    """
+    if not readings:
+        return [0.0] * len(dates), [0] * len(dates)
+    half_life, horizon = config.half_life_days, config.horizon_days
+    origin = dates[0] if dates else readings[0].ref
+    w0 = config.prior_weight
+
+    def scale(day: dt.date) -> float:
+        return 2.0 ** ((day - origin).days / half_life)
+
+    active: dict[str, list[Reading]] = defaultdict(list)
+    chosen: dict[str, Reading] = {}
+    t_num = t_mass = 0.0  # transient chosen: sum w s 2^(ref/h), sum w |s|/5 2^(ref/h)
+    lasting: dict[str, Reading] = {}  # event -> chosen lasting reading
+    l_num = l_mass = c_num = c_mass = 0.0  # lasting: undecayed, and countered (as transient)
+    add = 0
+    transients: list[Reading] = [r for r in readings if not r.lasting]
+    drop = 0
+    scores: list[float] = []
+    counts: list[int] = []
+
+    def term(r: Reading, ref: dt.date) -> tuple[float, float]:
+        f = scale(ref)
+        return r.weight * r.impact * f, r.weight * abs(r.impact) / SCALE * f
+
+    for t in dates:
+        changed: set[str] = set()
+        while add < len(readings) and readings[add].ref <= t:
+            r = readings[add]
+            add += 1
+            if r.lasting or (t - r.ref).days <= horizon:
+                active[r.event].append(r)
+                changed.add(r.event)
+        while (
+            drop < len(transients)
+            and transients[drop].ref <= t
+            and (t - transients[drop].ref).days > horizon
+        ):
+            r = transients[drop]
+            drop += 1
+            group = active.get(r.event, [])
+            for i, other in enumerate(group):
+                if other is r:
+                    del group[i]
+                    changed.add(r.event)
+                    break
+        lasting_changed = False
+        for event in sorted(changed):
+            old = chosen.pop(event, None)
+            if old is not None:
+                if old.lasting:
+                    lasting.pop(event, None)
+                    lasting_changed = True
+                else:
+                    n, m = term(old, old.ref)
+                    t_num -= n
+                    t_mass -= m
+            if active.get(event):
+                new = chosen[event] = pick(active[event])
+                if new.lasting:
+                    lasting[event] = new
+                    lasting_changed = True
+                else:
+                    n, m = term(new, new.ref)
+                    t_num += n
+                    t_mass += m
+        if lasting_changed:
+            ordered = sorted(lasting.values(), key=lambda r: r.rank)
+            by = counters(ordered)
+            l_num = l_mass = c_num = c_mass = 0.0
+            for r in ordered:
+                countered = by.get(id(r))
+                if countered is None:
+                    l_num += r.weight * r.impact
+                    l_mass += r.weight * abs(r.impact) / SCALE
+                else:
+                    n, m = term(r, countered.ref)
+                    c_num += n
+                    c_mass += m
+        if not chosen:
+            t_num = t_mass = 0.0
+            scores.append(0.0)
+            counts.append(0)
+            continue
+        now = 1.0 / scale(t)
+        numerator = l_num + (t_num + c_num) * now
+        denominator = w0 + l_mass + (t_mass + c_mass) * now
+        scores.append(numerator / denominator)
+        counts.append(len(chosen))
+    return scores, counts
+
+
+def history(
+    tree: Tree, readings: Readings, dates: list[dt.date], config: ScoringConfig
+) -> dict[str, list[float]]:
+    """Every node's standing at each date (in the order given): the numbers of `levels`."""
+    order = sorted(range(len(dates)), key=lambda i: dates[i])
+    ordered = [dates[i] for i in order]
+    scores: dict[str, list[float]] = {}
+    counts: dict[str, list[int]] = {}
+    for nid in tree.bottom_up:
+        own, own_counts = sweep(readings.by_node.get(nid, []), ordered, config)
+        kids = tree.kids(nid)
+        if not kids:
+            scores[nid], counts[nid] = own, own_counts
+            continue
+        rolled: list[float] = []
+        subtree: list[int] = []
+        for k in range(len(ordered)):
+            members = [(tree.nodes[c].importance, scores[c][k]) for c in kids if counts[c][k] > 0]
+            if own_counts[k]:
+                members.insert(0, (config.direct_importance, own[k]))
+            total = math.fsum(w for w, _ in members)
+            rolled.append(math.fsum((w / total) * s for w, s in members) if members else 0.0)
+            subtree.append(own_counts[k] + sum(counts[c][k] for c in kids))
+        scores[nid], counts[nid] = rolled, subtree
+    out: dict[str, list[float]] = {}
+    for nid in tree.nodes:
+        values = [0.0] * len(dates)
+        for position, original in enumerate(order):
+            values[original] = scores[nid][position]
+        out[nid] = values
+    return out

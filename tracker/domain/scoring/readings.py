@@ -1,0 +1,111 @@
+"""From the evidence's facts to readings: one item's assessment(s) of one node, weighed.
+
+A reading is what the numbers need: the impact (the mean of the analysts' impacts when several
+assessed the node in one item), the weight w = R x C x K (reliability, credibility, confidence),
+the date it counts from, its event, and whether it is a lasting change or a transient one.
+Readings are built once per load, whatever the date, and kept in one canonical order (by date,
+then id) so every sum is bit-for-bit repeatable whatever the order of the files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tracker.domain.config import ScoringConfig
+from tracker.domain.facts import AssessmentFacts, ItemFacts
+
+SCALE = 5.0  # the largest impact
+
+
+@dataclass(slots=True, eq=False)
+class Reading:
+    rank: int  # the item's place in canonical order: ties are broken by it, never by files
+    evidence_id: str
+    node_id: str
+    impact: float  # the mean of the analysts' impacts
+    weight: float  # w = R * C * K (K the mean of the analysts' confidence weights)
+    ref: dt.date  # the date it counts from
+    event: str
+    verdict: bool  # an analyst's 'achieved'
+    lasting: bool  # persists until countered, instead of fading
+
+
+def canonical_order(facts: Sequence[ItemFacts]) -> list[int]:
+    """Positions of the items by the date each counts from, then id; only items that share
+    both (a duplicate id, itself a data error) are told apart by their whole facts."""
+    order = sorted(range(len(facts)), key=lambda i: (facts[i].midpoint, facts[i].id))
+    out: list[int] = []
+    start = 0
+    while start < len(order):
+        key = (facts[order[start]].midpoint, facts[order[start]].id)
+        end = start + 1
+        while end < len(order) and (facts[order[end]].midpoint, facts[order[end]].id) == key:
+            end += 1
+        group = order[start:end]
+        if len(group) > 1:
+            group = sorted(group, key=lambda i: repr(facts[i]))
+        out += group
+        start = end
+    return out
+
+
+def build_readings(ordered: Sequence[ItemFacts], config: ScoringConfig) -> dict[str, list[Reading]]:
+    """Each node's readings, in canonical order (`ordered` is already in it)."""
+    by_node: dict[str, list[Reading]] = defaultdict(list)
+    confidence = config.confidence.of
+    for rank, facts in enumerate(ordered):
+        rc = config.reliability.of(facts.reliability) * config.credibility.of(facts.credibility)
+        event = facts.event or facts.id
+        assessments = facts.assessments
+        groups: dict[str, list[AssessmentFacts]]
+        if len(assessments) == 1:
+            groups = {assessments[0].recommendation: [assessments[0]]}
+        else:
+            groups = defaultdict(list)
+            for a in assessments:
+                groups[a.recommendation].append(a)
+        for node_id, group in groups.items():
+            if len(group) == 1:
+                a = group[0]
+                k = confidence(a.confidence)
+                impact = float(a.impact)
+                verdict = a.verdict == "achieved"
+                lasting = a.lasting
+            else:
+                k = math.fsum(confidence(a.confidence) for a in group) / len(group)
+                impact = math.fsum(a.impact for a in group) / len(group)
+                verdict = any(a.verdict == "achieved" for a in group)
+                lasting = 2 * sum(a.lasting for a in group) >= len(group)
+            by_node[node_id].append(
+                Reading(
+                    rank,
+                    facts.id,
+                    node_id,
+                    impact,
+                    rc * k,
+                    facts.midpoint,
+                    event,
+                    verdict,
+                    lasting,
+                )
+            )
+    return dict(by_node)
+
+
+def pick(readings: Sequence[Reading]) -> Reading:
+    """The report of an event that counts: the strongest weight; ties go to the earliest."""
+    if len(readings) == 1:
+        return readings[0]
+    return min(readings, key=lambda r: (-r.weight, r.ref, r.evidence_id, r.rank))
+
+
+def decay(age_days: float, half_life: float) -> float:
+    return 2.0 ** (-max(age_days, 0.0) / half_life)
+
+
+def sign(value: float) -> int:
+    return (value > 0) - (value < 0)

@@ -1,0 +1,220 @@
+"""Scores in words: the legend every face shows, and each status's reason in plain language.
+
+A standing of -0.23 means nothing on its own; "some regression" and "one fairly reliable
+report of a formal step away, 3 months old" do. The bands and the status words are published
+with every table (as the EU's enlargement reports and VoxUkraine's iMoRe publish theirs), and
+`tracker explain` keeps the figures one step away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tracker.domain.model import CREDIBILITY_MEANING, IMPACT_MEANING, RELIABILITY_MEANING
+
+# (lower bound, words) from the top; a standing falls in the first band whose bound it reaches.
+BANDS: tuple[tuple[float, str], ...] = (
+    (2.5, "strong progress"),
+    (1.0, "clear progress"),
+    (0.2, "some progress"),
+    (-0.2, "no clear movement"),
+    (-1.0, "some regression"),
+    (-2.5, "clear regression"),
+    (float("-inf"), "strong regression"),
+)
+
+STATUS_WORDS: dict[str, str] = {
+    "achieved": "an analyst judged it fulfilled, and no later evidence overturned that",
+    "progressing": "the evidence, weighed, moves toward the recommendation",
+    "contested": "strong evidence points both ways",
+    "stalled": "evidence counts, but shows no clear movement either way",
+    "regressing": "the evidence, weighed, moves away from the recommendation",
+    "no-evidence": "nothing counts for it yet",
+}
+
+STATUS_LABEL: dict[str, str] = {
+    "achieved": "achieved",
+    "progressing": "progressing",
+    "contested": "contested",
+    "stalled": "no clear movement",
+    "regressing": "regressing",
+    "no-evidence": "no evidence",
+}
+
+ARROWS: dict[str, str] = {
+    "↑": "moved toward the recommendation in the window (evidence dated in it)",
+    "↓": "moved away from it in the window",
+    "→": "no evidence in the window moved it",
+}
+
+
+def band(standing: float, counted: bool = True) -> str:
+    if not counted:
+        return "no evidence"
+    for bound, words in BANDS:
+        if standing >= bound:
+            return words
+    return BANDS[-1][1]
+
+
+@dataclass(frozen=True)
+class Legend:
+    """What the figures and words mean, for tables, the workbench and the page."""
+
+    bands: tuple[tuple[str, str], ...]
+    statuses: tuple[tuple[str, str], ...]
+    arrows: tuple[tuple[str, str], ...]
+    scale: str
+    movement: str
+    flags: tuple[tuple[str, str], ...]
+
+
+def legend(window_days: int, stale_days: int) -> Legend:
+    bounds = [b for b, _ in BANDS]
+    spans = []
+    for index, (bound, words) in enumerate(BANDS):
+        upper = bounds[index - 1] if index else None
+        if upper is None:
+            spans.append((f"{bound:+.1f} and above", words))
+        elif bound == float("-inf"):
+            spans.append((f"below {upper:+.1f}", words))
+        else:
+            spans.append((f"{bound:+.1f} to {upper:+.1f}", words))
+    return Legend(
+        bands=tuple(spans),
+        statuses=tuple((STATUS_LABEL[s], STATUS_WORDS[s]) for s in STATUS_WORDS),
+        arrows=tuple(ARROWS.items()),
+        scale="standing: where the recommendation stands since the paper, from -5 (fully "
+        "reversed) to +5 (fully achieved); thin evidence stays near 0",
+        movement=f"movement: the part of the standing that evidence dated in the last "
+        f"{window_days} days brings",
+        flags=(
+            ("stale", f"the newest evidence is older than {stale_days} days"),
+            ("thin", "too little evidence under a section or recommendation to call a direction"),
+        ),
+    )
+
+
+# --- reasons ---------------------------------------------------------------------------------
+
+
+def age_words(days: int) -> str:
+    """3 days, 2 weeks, 3 months, 1 year 2 months."""
+    if days <= 0:
+        return "from today"
+    if days < 14:
+        return f"{days} day{'s' if days != 1 else ''}"
+    if days < 61:
+        weeks = round(days / 7)
+        return f"{weeks} weeks"
+    months = round(days / 30.44)
+    if months < 12:
+        return f"{months} months"
+    years, rest = divmod(months, 12)
+    year_part = f"{years} year{'s' if years != 1 else ''}"
+    return year_part + (f" {rest} month{'s' if rest != 1 else ''}" if rest else "")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    numbers = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+    return f"{numbers.get(n, str(n))} {one if n == 1 else many}"
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What a reason needs of one counted report."""
+
+    reliability: str
+    credibility: int
+    impact: float
+    lasting: bool
+    countered: bool
+    date: dt.date
+
+
+def _one(report: ReportFacts, as_of: dt.date) -> str:
+    source = RELIABILITY_MEANING.get(report.reliability, "unrated")
+    level = IMPACT_MEANING.get(min(5, round(abs(report.impact))), "")
+    if report.impact > 0:
+        direction = " toward it"
+    elif report.impact < 0:
+        direction = " away"
+    else:
+        direction = ""
+    if report.impact == 0:
+        what = "relevant news with no movement"
+    else:
+        what = f"a {level}{direction}"
+        if report.countered:
+            what += ", since reversed"
+    age = age_words((as_of - report.date).days)
+    old = f", {age} old" if age != "from today" else ", from today"
+    claim = CREDIBILITY_MEANING.get(report.credibility, "")
+    trust = f" ({claim})" if report.credibility >= 4 else ""
+    return f"one {source} report{trust} of {what}{old}"
+
+
+def leaf_reason(
+    status: str,
+    reports: list[ReportFacts],
+    as_of: dt.date,
+    achieved: str | None,
+    overturned: str | None,
+) -> str:
+    """A node's own evidence in words: how much, which way, how strong, how old."""
+    if not reports:
+        return "no evidence counts at this date"
+    if status == "achieved" and achieved:
+        return f"an analyst's verdict: achieved ({achieved})"
+    if len(reports) == 1:
+        text = _one(reports[0], as_of)
+    else:
+        toward = sum(1 for r in reports if r.impact > 0)
+        away = sum(1 for r in reports if r.impact < 0)
+        flat = len(reports) - toward - away
+        parts = []
+        if toward:
+            parts.append(f"{toward} toward")
+        if away:
+            parts.append(f"{away} away")
+        if flat:
+            parts.append(f"{flat} without movement")
+        newest = max(r.date for r in reports)
+        lasting = sum(1 for r in reports if r.lasting and not r.countered and r.impact)
+        text = f"{_count(len(reports), 'report', 'reports')}: {', '.join(parts)}"
+        if lasting:
+            text += f"; {_count(lasting, 'lasting change', 'lasting changes')} in force"
+        text += f"; newest {age_words((as_of - newest).days)} old"
+    if overturned:
+        text += f"; the verdict 'achieved' in {overturned} was overturned by later evidence"
+    return text
+
+
+def parent_reason(
+    status: str,
+    scored: int,
+    total: int,
+    child_statuses: list[str],
+    thin: bool,
+    own: int,
+    achieved_all: bool,
+    noun: str = "sub-measures",
+) -> str:
+    """A section or recommendation with sub-measures: coverage, and how its members stand."""
+    if scored == 0 and own == 0:
+        return "no evidence counts at this date"
+    if status == "achieved" and achieved_all:
+        return f"all {total} {noun} achieved"
+    counts: dict[str, int] = {}
+    for s in child_statuses:
+        counts[STATUS_LABEL[s]] = counts.get(STATUS_LABEL[s], 0) + 1
+    spread = ", ".join(f"{n} {label}" for label, n in counts.items())
+    text = f"{scored} of {total} {noun} have evidence"
+    if spread:
+        text += f" ({spread})"
+    if own:
+        text += f"; {_count(own, 'report', 'reports')} on it directly"
+    if thin:
+        text += "; too little evidence to call a direction here"
+    return text
