@@ -266,12 +266,34 @@ def cross_file_problems(
     is reported on the later file, naming the first."""
     index = CrossIndex(tree, today, paper.published if paper else None)
     problems: list[Problem] = []
+    known = tree.nodes if tree is not None else None
+    paper_date = index.paper_date or dt.date.min
+    taken_ids, taken_urls = index.taken_ids, index.taken_urls
     for path, facts in records:
-        problems.extend(index.item_problems(path, facts, lambda loc, p=path: locate(p, loc)))
-        index.taken_ids.setdefault(facts.id, path)
-        if facts.url_key is not None:
-            index.taken_urls.setdefault(facts.url_key, path)
+        # The common case, answered by plain tests: a new id and URL, known recommendations,
+        # each once, and dates in range. Anything else gets the full check and its findings.
+        url = facts.url_key
+        if (
+            facts.id in taken_ids
+            or (url is not None and url in taken_urls)
+            or facts.date > today
+            or facts.midpoint < paper_date
+            or (facts.published is not None and facts.published > today)
+            or (known is not None and not _known_once(facts, known))
+        ):
+            problems.extend(index.item_problems(path, facts, lambda loc, p=path: locate(p, loc)))
+        taken_ids.setdefault(facts.id, path)
+        if url is not None:
+            taken_urls.setdefault(url, path)
     return problems
+
+
+def _known_once(facts: ItemFacts, known: Mapping[str, object]) -> bool:
+    assessments = facts.assessments
+    if len(assessments) == 1:
+        return assessments[0].recommendation in known
+    pairs = {(a.recommendation, a.analyst or "") for a in assessments}
+    return len(pairs) == len(assessments) and all(a.recommendation in known for a in assessments)
 
 
 def orphan_archive_problems(archives: Iterable[str], items: Mapping[str, object]) -> list:

@@ -4,7 +4,7 @@ A whole item (its quote, rationales, texts) is read only for what a command show
 facts are a handful of plain fields, cheap to hold for 100,000 items and to keep in a cache.
 They are derived from a validated item by `facts_of`, the one place that says which fields the
 scores and the cross-file checks depend on: a new field of the evidence model that neither
-uses never touches this module.
+uses never touches this module. (A cache may keep them: that is the speed layer's business.)
 """
 
 from __future__ import annotations
@@ -58,37 +58,4 @@ def facts_of(item: EvidenceItem) -> ItemFacts:
             )
             for a in item.assessments
         ),
-    )
-
-
-def facts_to_plain(facts: ItemFacts) -> list:
-    """JSON-ready: what a cache stores (dates as ordinals)."""
-    return [
-        facts.id,
-        facts.date.toordinal(),
-        facts.midpoint.toordinal(),
-        facts.published.toordinal() if facts.published else None,
-        facts.url_key,
-        facts.event,
-        facts.reliability,
-        facts.credibility,
-        [list(a) for a in facts.assessments],
-    ]
-
-
-def facts_from_plain(plain: list) -> ItemFacts:
-    """The inverse of `facts_to_plain`; raises (TypeError, ValueError) on anything else."""
-    fid, date, midpoint, published, url_key, event, reliability, credibility, rows = plain
-    if not isinstance(fid, str) or not isinstance(reliability, str):
-        raise TypeError("not the facts of an item")
-    return ItemFacts(
-        fid,
-        dt.date.fromordinal(date),
-        dt.date.fromordinal(midpoint),
-        dt.date.fromordinal(published) if published is not None else None,
-        url_key,
-        event,
-        reliability,
-        int(credibility),
-        tuple(AssessmentFacts(*row) for row in rows),
     )

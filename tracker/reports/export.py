@@ -22,8 +22,8 @@ from pydantic import BaseModel
 
 from tracker.domain.config import ScoringConfig
 from tracker.domain.scoring import Contribution, NodeScore
-from tracker.reports import terminal as report
 from tracker.reports.changes import Changes, Move
+from tracker.reports.figures import clean, signed
 
 SCHEMA_VERSION = 1
 
@@ -116,7 +116,7 @@ _MD_LINE_START = re.compile(r"^(\s*)(\d+)([.)])", re.MULTILINE)
 
 def md(text: str) -> str:
     """Literal text in Markdown: HTML as entities, every markup character backslash-escaped."""
-    text = report.clean(text, one_line=True)
+    text = clean(text, one_line=True)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LINE_START.sub(r"\1\2\\\3", text)
@@ -128,7 +128,7 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 def cell(value: Any) -> Any:
     """A CSV cell: text a spreadsheet would evaluate gets a leading apostrophe."""
     if isinstance(value, str):
-        value = report.clean(value)
+        value = clean(value)
         if value.startswith(_FORMULA):
             return "'" + value
         return value
@@ -305,8 +305,8 @@ def status_markdown(scores: Sequence[NodeScore], meta: Meta, *, evidence: bool =
         indent = "&nbsp;&nbsp;" * s.depth
         title = f"**{md(s.title)}**" if s.kind == "section" else md(s.title)
         coverage = f"{s.children_scored}/{s.children_total}" if s.children_total is not None else ""
-        trend = f"{s.trend_arrow} {report.signed(s.trend)}" if s.trend_arrow else ""
-        standing = f"{report.signed(s.score)} ({s.band})" if s.evidence_count else ""
+        trend = f"{s.trend_arrow} {signed(s.trend)}" if s.trend_arrow else ""
+        standing = f"{signed(s.score)} ({s.band})" if s.evidence_count else ""
         newest = str(s.last_evidence) if s.last_evidence else ""
         lines.append(
             f"| {indent}{title} | `{s.node_id}` | {standing} | {s.status_label} | {trend} "
@@ -336,15 +336,15 @@ def status_plain(scores: Sequence[NodeScore], meta: Meta) -> str:
     buffer = io.StringIO()
     width = 200  # a file has no terminal to fit: room for every column
     console = Console(file=buffer, width=width, color_system=None, highlight=False, emoji=False)
-    title = report.clean(meta.line(), one_line=True)
-    console.print(report.status_table(scores, title=title, width=width))
+    title = clean(meta.line(), one_line=True)
+    console.print(_terminal().status_table(scores, title=title, width=width))
     if meta.legend is not None:
-        console.print(report.legend_text(meta.legend))
+        console.print(_terminal().legend_text(meta.legend))
     return buffer.getvalue()
 
 
 def quote_md(text: str) -> list[str]:
-    return ["> " + md(line) if line.strip() else ">" for line in report.clean(text).splitlines()]
+    return ["> " + md(line) if line.strip() else ">" for line in clean(text).splitlines()]
 
 
 def contribution_md(c: Contribution, node_id: str | None = None) -> str:
@@ -440,7 +440,7 @@ def history(
 
         buffer = io.StringIO()
         Console(file=buffer, width=140, color_system=None, highlight=False).print(
-            report.history_table(scores, dates, series)
+            _terminal().history_table(scores, dates, series)
         )
         return buffer.getvalue()
     if fmt == "html":
@@ -496,7 +496,7 @@ def changes_export(fmt: str, result: Changes, meta: Meta) -> str:
 
         buffer = io.StringIO()
         Console(file=buffer, width=140, color_system=None, highlight=False).print(
-            report.changes_view(result)
+            _terminal().changes_view(result)
         )
         text = buffer.getvalue()
         if fmt == "html":
@@ -513,8 +513,8 @@ def changes_export(fmt: str, result: Changes, meta: Meta) -> str:
 
 def _move_md(m: Move) -> list[str]:
     lines = [
-        f"- **{md(m.title)}** (`{m.node_id}`): moved {report.signed(m.movement)}; standing "
-        f"{report.signed(m.before)} → {report.signed(m.after)}, "
+        f"- **{md(m.title)}** (`{m.node_id}`): moved {signed(m.movement)}; standing "
+        f"{signed(m.before)} → {signed(m.after)}, "
         f"{m.before_status} → {m.after_status}"
     ]
     for c in sorted(m.evidence, key=lambda c: -abs(c.contribution)):
@@ -549,3 +549,10 @@ def changes_markdown(result: Changes, meta: Meta) -> str:
         if not moves:
             lines.append("_None._")
     return "\n".join(lines) + "\n"
+
+
+def _terminal():
+    """The terminal's tables, for the plain-text exports (imported only for those)."""
+    from tracker.reports import terminal
+
+    return terminal

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tracker.domain.scoring import NodeScore
-from tracker.reports.terminal import clean
+from tracker.reports.figures import clean
 
 STATUS_COLOUR = {
     "achieved": "#1a7f37",

@@ -17,7 +17,7 @@ from rich.text import Text
 from tracker.domain.config import ScoringConfig
 from tracker.domain.scoring import NodeScore
 from tracker.domain.scoring.words import Legend, age_words
-from tracker.textclean import visible_controls
+from tracker.reports.figures import clean, signed
 
 STATUS_STYLE = {
     "achieved": "bold green",
@@ -37,14 +37,6 @@ STATUS_SYMBOL = {
     "no-evidence": "·",
 }
 ARROW_STYLE = {"↑": "green", "↓": "red", "→": "dim"}
-
-
-def clean(text: str, *, one_line: bool = False) -> str:
-    """Text safe for a terminal (see `visible_controls`), on one line if asked."""
-    text = text.replace("\r\n", "\n")
-    if one_line:
-        text = " ".join(text.split())
-    return visible_controls(text)
 
 
 def data(text: str, style: str = "", *, one_line: bool = True) -> Text:
@@ -68,15 +60,6 @@ def rounded_parts(values: Sequence[float], digits: int) -> list[float]:
         for i in order[::-1][:-rest]:
             floors[i] -= 1
     return [f / scale for f in floors]
-
-
-def signed(value: float, digits: int = 2) -> str:
-    """A signed figure that never shows a non-zero value as zero: -0.004 is "-0.00" with a
-    sign that says which side of zero it is, and an exact zero is "0.00"."""
-    text = f"{value:+.{digits}f}"
-    if value == 0:
-        return f"{0:.{digits}f}".rjust(len(text))
-    return text
 
 
 def status_text(score: NodeScore) -> Text:

@@ -1,15 +1,16 @@
 """The load cache: what each evidence file yielded, so a warm run reads only what changed.
 
 One SQLite database per project in the user's cache folder (`location`), never in the
-project: a row per evidence file holds its findings and facts (never code, never a pickle:
-SQLite rows of text and numbers, JSON inside), keyed by the file's and its archived copy's
-size, modification time and inode. A change rewrites the rows of the files that changed, not
+project: a row per evidence file holds its findings and facts (never code, never a pickle: a
+row is a path, numbers and one JSON text), under the stamp of the file and its archived copy
+(size, modification time, inode). A change rewrites the rows of the files that changed, not
 the whole cache.
 
 A row is trusted only under the fingerprint of the code that wrote it: the evidence model's
-JSON schema, the source of the modules that turn a file into findings and facts, and this
-module's format. Add a field to the model, change a check, and every row is dropped on the
-next run, with nothing to bump by hand.
+JSON schema, the source of the modules that turn a file into findings and facts, this
+module's format and the Python version. Add a field to the model, change a check, and every
+row is dropped on the next run, with nothing to bump by hand. Each row also carries a crc of
+its text, so a row changed by anything but tracker is a miss, never a wrong fact.
 
 A file modified within two seconds of being cached could change again within the same clock
 tick and keep its size and time (git calls this "racy"); such a row is checked against the
@@ -23,20 +24,22 @@ commands writing at once) costs speed, never a wrong result or an error.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
 import sqlite3
+import sys
 import time
+import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.domain.facts import ItemFacts, facts_from_plain, facts_to_plain
+from tracker.domain.facts import AssessmentFacts, ItemFacts
 from tracker.domain.problems import Code, Problem
 from tracker.speed.location import project_cache_dir
 
-FORMAT = 1
+FORMAT = 4
 FILE = "load.sqlite"
 USER_VERSION = 0x74720000 + FORMAT  # marks a database as this cache, in this format
 RACY_SECONDS = 2.0
@@ -55,21 +58,14 @@ _SOURCES = (
     "tracker.speed.filecache",
 )
 
-Stamp = str  # "size:mtime_ns:inode|size:mtime_ns:inode" of the file and its archived copy
+Stat = tuple[int, int, int]  # size, mtime in ns, inode
+NO_FILE: Stat = (-1, -1, -1)
 
-
-@dataclass(frozen=True)
-class Entry:
-    """A cached result: what the file yielded when it had this stamp."""
-
-    stamp: Stamp
-    checked: float  # when the row was last known to match the files
-    newest: float  # the newer modification time of the file and its copy, in seconds
-    sha256: str
-    archive_sha256: str | None
-    problems: list[Problem]
-    facts: ItemFacts | None
-
+# What one file yields, packed (what a worker process sends back, and what a row stores):
+# (text, crc) where text is the JSON of [sha256, archive_sha256, problems, facts] and crc its
+# crc32. Facts are [id, date, midpoint, published (ordinals), url_key, event, reliability,
+# credibility, assessments], or null for a file that yields no item.
+Packed = tuple[str, int]
 
 _FINGERPRINT: str | None = None
 
@@ -87,7 +83,10 @@ def fingerprint() -> str:
         from tracker.domain.model import EvidenceItem, RecommendationsFile
 
         digest = hashlib.sha256()
-        digest.update(f"format {FORMAT} tracker {__version__} pydantic {pydantic.VERSION}".encode())
+        digest.update(
+            f"format {FORMAT} tracker {__version__} pydantic {pydantic.VERSION} "
+            f"python {sys.version_info[:3]}".encode()
+        )
         for model in (EvidenceItem, RecommendationsFile):
             schema = model.model_json_schema(by_alias=True)
             digest.update(json.dumps(schema, sort_keys=True).encode())
@@ -100,14 +99,9 @@ def fingerprint() -> str:
     return _FINGERPRINT
 
 
-def stamp_of(own: tuple[int, int, int] | None, archive: tuple[int, int, int] | None) -> Stamp:
-    a = own or (-1, -1, -1)
-    b = archive or (-1, -1, -1)
-    return f"{a[0]}:{a[1]}:{a[2]}|{b[0]}:{b[1]}:{b[2]}"
-
-
-def newest_of(own: tuple[int, int, int] | None, archive: tuple[int, int, int] | None) -> float:
-    return max((own or (0, 0, 0))[1], (archive or (0, 0, 0))[1]) / 1e9
+def stamp_of(own: Stat, archive: Stat) -> int:
+    """The identity of a file and its archived copy as one number (a hash of both stats)."""
+    return hash((*own, *archive))
 
 
 class FileCache:
@@ -159,10 +153,9 @@ class FileCache:
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
             )
             db.execute(
-                "CREATE TABLE IF NOT EXISTS files ("
-                " rel TEXT PRIMARY KEY, stamp TEXT NOT NULL, checked REAL NOT NULL,"
-                " newest REAL NOT NULL, sha256 TEXT NOT NULL, archive_sha256 TEXT,"
-                " problems TEXT, facts TEXT)"
+                "CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, stamp INT NOT NULL,"
+                " checked REAL NOT NULL, newest REAL NOT NULL, packed TEXT NOT NULL,"
+                " crc INT NOT NULL)"
             )
             found = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             mark = fingerprint()
@@ -186,72 +179,43 @@ class FileCache:
 
     # --- reading and writing -------------------------------------------------------------
 
-    def entries(self) -> dict[str, Entry]:
-        """Every row, decoded; a row that does not decode is left out (a miss)."""
+    def entries(self) -> dict[str, tuple]:
+        """Every row as stored (rel, stamp, checked, newest, packed text, crc), by path:
+        unpacked only for the files whose stamp matches, so a changed file's row costs
+        nothing."""
         db = self._connect()
         if db is None:
             return {}
         try:
-            rows = db.execute(
-                "SELECT rel, stamp, checked, newest, sha256, archive_sha256, problems, facts"
-                " FROM files"
-            ).fetchall()
+            rows = db.execute("SELECT rel, stamp, checked, newest, packed, crc FROM files")
+            return {row[0]: row for row in rows.fetchall()}
         except sqlite3.Error:
             return {}
-        out: dict[str, Entry] = {}
-        for rel, stamp, checked, newest, sha256, archive_sha256, problems, facts in rows:
-            try:
-                out[rel] = Entry(
-                    stamp,
-                    float(checked),
-                    float(newest),
-                    sha256,
-                    archive_sha256,
-                    _problems_from(problems, rel),
-                    facts_from_plain(json.loads(facts)) if facts else None,
-                )
-            except (TypeError, ValueError, KeyError, IndexError):
-                continue
-        return out
 
     def store(
         self,
-        rows: Iterable[tuple[str, Entry]],
+        rows: list[tuple],
         *,
         drop: Iterable[str] = (),
         checked: Iterable[str] = (),
     ) -> None:
-        """Upsert rows, drop the rows of files that are gone, and mark rows `checked` now
-        (racy ones, once verified by content)."""
+        """Upsert rows (`row`), drop the rows of files that are gone, and mark rows `checked`
+        now (racy ones, once verified by content)."""
         db = self._connect()
         if db is None:
             return
         now = time.time()
-        encoded = [
-            (
-                rel,
-                row.stamp,
-                now,
-                row.newest,
-                row.sha256,
-                row.archive_sha256,
-                _problems_to(row.problems) if row.problems else None,
-                json.dumps(facts_to_plain(row.facts), ensure_ascii=False) if row.facts else None,
-            )
-            for rel, row in rows
-        ]
         gone = [(rel,) for rel in drop]
         fresh = [(now, rel) for rel in checked]
-        if not (encoded or gone or fresh):
+        if not (rows or gone or fresh):
             return
         try:
             with _transaction(db):
-                if encoded:
+                if rows:
                     db.executemany(
-                        "INSERT OR REPLACE INTO files"
-                        " (rel, stamp, checked, newest, sha256, archive_sha256, problems, facts)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        encoded,
+                        "INSERT OR REPLACE INTO files (rel, stamp, checked, newest, packed, crc)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        rows,
                     )
                 if gone:
                     db.executemany("DELETE FROM files WHERE rel = ?", gone)
@@ -283,29 +247,76 @@ def _transaction(db: sqlite3.Connection):
         db.execute("COMMIT")
 
 
-def _problems_to(problems: list[Problem]) -> str:
-    return json.dumps(
-        [[p.path, str(p.code), p.message, p.line, p.severity] for p in problems],
-        ensure_ascii=False,
+# --- packing -------------------------------------------------------------------------------
+
+
+def pack(result) -> Packed:
+    """What a file yielded (`store.reader.EvidenceResult`), as one JSON text and its crc."""
+    f = result.facts
+    facts = None
+    if f is not None:
+        facts = [
+            f.id,
+            f.date.toordinal(),
+            f.midpoint.toordinal(),
+            f.published.toordinal() if f.published else None,
+            f.url_key,
+            f.event,
+            f.reliability,
+            f.credibility,
+            [list(a) for a in f.assessments],
+        ]
+    problems = (
+        [[p.path, str(p.code), p.message, p.line, p.severity] for p in result.problems]
+        if result.problems
+        else None
     )
+    text = json.dumps(
+        [result.sha256, result.archive_sha256, problems, facts],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return text, zlib.crc32(text.encode())
 
 
-def _problems_from(text: str | None, rel: str) -> list[Problem]:
-    if not text:
-        return []
-    out = []
-    for path, code, message, line, severity in json.loads(text):
-        if not isinstance(path, str) or not isinstance(message, str):
-            raise TypeError("not a finding")
-        if severity not in ("error", "warning"):
-            raise ValueError("not a severity")
-        out.append(Problem(path, Code(code), message, line, severity))
-    return out
+def row(rel: str, stamp: int, checked: float, newest: float, packed: Packed) -> tuple:
+    """A cache row: the file, its stamp, when it was checked, and what it yielded."""
+    return (rel, stamp, checked, newest, packed[0], packed[1])
 
 
-def is_racy(entry: Entry) -> bool:
-    """Whether the files may have changed within the clock tick the row was checked in."""
-    return entry.newest >= entry.checked - RACY_SECONDS
+def unpack(
+    rel: str, text: str, crc: int
+) -> tuple[str, str | None, ItemFacts | None, list[Problem]]:
+    """Packed text back to (sha256, archive sha256, facts, findings); raises (TypeError,
+    ValueError, ...) on text tracker did not pack (its crc differs), which the loader takes
+    as a miss. Lean on purpose: a warm load of 100,000 items unpacks 100,000 rows."""
+    if zlib.crc32(text.encode()) != crc:
+        raise ValueError("a row changed since tracker wrote it")
+    sha256, archive_sha256, problems, f = _loads(text)
+    facts = None
+    if f is not None:
+        published = f[3]
+        facts = ItemFacts(
+            f[0],
+            _day(f[1]),
+            _day(f[2]),
+            None if published is None else _day(published),
+            f[4],
+            f[5],
+            f[6],
+            f[7],
+            tuple(map(_assessment, f[8])),
+        )
+    found = [Problem(p[0], Code(p[1]), p[2], p[3], p[4]) for p in problems] if problems else []
+    return sha256, archive_sha256, facts, found
+
+
+_loads = json.loads
+_assessment = AssessmentFacts._make
+_day = dt.date.fromordinal
+
+
+# --- racy rows -------------------------------------------------------------------------------
 
 
 def content_sha256(path: str) -> str | None:
@@ -318,11 +329,11 @@ def content_sha256(path: str) -> str | None:
         return None
 
 
-def still_true(entry: Entry, toml_path: str) -> bool:
+def still_true(sha256: str, archive_sha256: str | None, toml_path: str) -> bool:
     """Whether a racy row still matches its files, by content."""
-    if content_sha256(toml_path) != entry.sha256:
+    if content_sha256(toml_path) != sha256:
         return False
     archive = toml_path[:-5] + ".txt"
-    if entry.archive_sha256 is None:
+    if archive_sha256 is None:
         return not os.path.lexists(archive) or content_sha256(archive) is None
-    return content_sha256(archive) == entry.archive_sha256
+    return content_sha256(archive) == archive_sha256

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.speed import filecache
+from tracker.speed.filecache import Packed, pack, unpack
 from tracker.speed.parallel import read_parallel
-from tracker.store.layout import Listing, archive_rel
-from tracker.store.reader import EvidenceResult, read_all
+from tracker.store.layout import Listing
+from tracker.store.reader import EvidenceResult, read_evidence
 
 
 @dataclass
@@ -42,7 +43,7 @@ def load(
     stats = stats if stats is not None else LoadStats()
     if not cache:
         stats.read = len(rels)
-        return _read(root, rels, workers, progress)
+        return _results(rels, _read(root, rels, workers, progress))
     stats.cache = True
     store = filecache.FileCache(root)
     try:
@@ -51,15 +52,28 @@ def load(
         store.close()
 
 
-def _read(root: Path, rels: list[str], workers: bool, progress) -> list[EvidenceResult]:
+def _read(root: Path, rels: list[str], workers: bool, progress) -> list[Packed]:
     if workers:
         found = read_parallel(root, rels, progress)
         if found is not None:
             return found
-    results = read_all(root, rels, progress)
-    for result in results:
-        result.item = None  # a load keeps facts, not items: the same whichever way it read
-    return results
+    out: list[Packed] = []
+    total = len(rels)
+    for index, rel in enumerate(rels):
+        out.append(pack(read_evidence(root, rel)))
+        if progress is not None and index % 250 == 0:
+            progress(index, total)
+    if progress is not None and total:
+        progress(total, total)
+    return out
+
+
+def _results(rels: list[str], packed: list[Packed]) -> list[EvidenceResult]:
+    out = []
+    for rel, (text, crc) in zip(rels, packed, strict=True):
+        sha256, archive_sha256, facts, problems = unpack(rel, text, crc)
+        out.append(EvidenceResult(rel, sha256, problems, facts, None, archive_sha256))
+    return out
 
 
 def _cached(
@@ -71,58 +85,53 @@ def _cached(
     progress,
     stats: LoadStats,
 ) -> list[EvidenceResult]:
-    entries = store.entries()
+    rows = store.entries()
     stat_of = listing.stats
     base = os.path.join(root, "")
     results: list[EvidenceResult | None] = [None] * len(rels)
     misses: list[int] = []
     checked: list[str] = []
-    stamps: list[tuple[str, float]] = []
+    stamps: list[tuple[int, float] | None] = []
     now = time.time()
+    racy = filecache.RACY_SECONDS
+    none = filecache.NO_FILE
     for index, rel in enumerate(rels):
         own = stat_of.get(rel)
-        archive = stat_of.get(archive_rel(rel))
-        stamp = filecache.stamp_of(own, archive)
-        newest = filecache.newest_of(own, archive)
-        stamps.append((stamp, newest))
-        entry = entries.get(rel)
-        if entry is None or entry.stamp != stamp or own is None or own[0] < 0:
+        if own is None or own[0] < 0:
+            stamps.append(None)
             misses.append(index)
             continue
-        if filecache.is_racy(entry):
-            if not filecache.still_true(entry, base + rel):
+        archive = stat_of.get(rel[:-5] + ".txt", none)
+        stamp = hash((*own, *archive))  # filecache.stamp_of, inline: it runs for every file
+        stamps.append((stamp, max(own[1], archive[1]) / 1e9))
+        row = rows.get(rel)
+        if row is None or row[1] != stamp:
+            misses.append(index)
+            continue
+        try:
+            sha256, archive_sha256, facts, problems = unpack(rel, row[4], row[5])
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError):
+            misses.append(index)  # a row tracker did not write: read the file
+            continue
+        if row[3] >= row[2] - racy:  # changed within the tick it was checked in: verify
+            if not filecache.still_true(sha256, archive_sha256, base + rel):
                 misses.append(index)
                 continue
             stats.verified += 1
-            if now - entry.newest > filecache.RACY_SECONDS:
+            if now - row[3] > racy:
                 checked.append(rel)
-        results[index] = EvidenceResult(
-            rel, entry.sha256, list(entry.problems), entry.facts, None, entry.archive_sha256
-        )
+        results[index] = EvidenceResult(rel, sha256, problems, facts, None, archive_sha256)
     stats.read = len(misses)
     stats.hits = len(rels) - len(misses)
-    fresh = _read(root, [rels[i] for i in misses], workers, progress) if misses else []
-    rows: list[tuple[str, filecache.Entry]] = []
-    for index, result in zip(misses, fresh, strict=True):
+    missed = [rels[i] for i in misses]
+    fresh = _read(root, missed, workers, progress) if misses else []
+    written: list[tuple] = []
+    for index, result, packed in zip(misses, _results(missed, fresh), fresh, strict=True):
         results[index] = result
-        if not result.sha256:  # unreadable: nothing to key a row on
-            continue
-        stamp, newest = stamps[index]
-        rows.append(
-            (
-                rels[index],
-                filecache.Entry(
-                    stamp,
-                    now,
-                    newest,
-                    result.sha256,
-                    result.archive_sha256,
-                    result.problems,
-                    result.facts,
-                ),
-            )
-        )
+        known = stamps[index]
+        if result.sha256 and known is not None:  # an unreadable file keys no row
+            written.append(filecache.row(rels[index], known[0], now, known[1], packed))
     present = set(rels)
-    gone = [rel for rel in entries if rel not in present]
-    store.store(rows, drop=gone, checked=checked)
+    gone = [rel for rel in rows if rel not in present]
+    store.store(written, drop=gone, checked=checked)
     return [r for r in results if r is not None]

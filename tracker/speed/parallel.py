@@ -1,8 +1,9 @@
 """Reading many evidence files in worker processes: a cold load of a large project is parsing,
 and two cores parse twice as fast as one.
 
-Each worker reads a chunk of files and sends back only what a load keeps (findings, facts,
-digests), not the items; the chunks are cut small enough that both ends finish together.
+Each worker reads a chunk of files and sends back what a load keeps, packed as plain values
+(`filecache.pack`): quick to send, and ready to be stored as cache rows without encoding them
+again. The chunks are cut small enough that both workers finish together.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tracker.store.reader import EvidenceResult, read_evidence
+from tracker.speed.filecache import Packed, pack
+from tracker.store.reader import read_evidence
 
 PARALLEL_FROM = 2000  # below this many files, starting workers costs more than it saves
 CHUNK = 400
 
 
-def _read_chunk(root: str, rels: list[str]) -> list[EvidenceResult]:
+def read_packed(root: Path, rels: list[str]) -> list[Packed]:
+    """Read, check and pack files in this process."""
+    return [pack(read_evidence(root, rel)) for rel in rels]
+
+
+def _read_chunk(root: str, rels: list[str]) -> list[Packed]:
     gc.disable()  # a worker makes many small objects and keeps none: no cycles to find
-    base = Path(root)
-    out = []
-    for rel in rels:
-        result = read_evidence(base, rel)
-        result.item = None  # the parent keeps no items: do not send them back
-        out.append(result)
-    return out
+    return read_packed(Path(root), rels)
 
 
 def workers() -> int:
@@ -42,14 +43,14 @@ def read_parallel(
     root: Path,
     rels: list[str],
     progress: Callable[[int, int], None] | None = None,
-) -> list[EvidenceResult] | None:
-    """The results of `rels` in order, read by worker processes and this one; None when
-    worker processes cannot start here (the caller reads them itself)."""
+) -> list[Packed] | None:
+    """The packed results of `rels` in order, read by worker processes; None when there are
+    too few files to be worth it, or worker processes cannot start here."""
     count = workers()
     if len(rels) < PARALLEL_FROM or count < 2:
         return None
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     size = max(50, min(CHUNK, len(rels) // (count * 8) or 1))
     chunks = [rels[i : i + size] for i in range(0, len(rels), size)]
@@ -60,13 +61,12 @@ def read_parallel(
     method = "fork" if sys.platform == "linux" else "spawn"
     try:
         context = multiprocessing.get_context(method)
-        results: list[list[EvidenceResult] | None] = [None] * len(chunks)
+        results: list[list[Packed] | None] = [None] * len(chunks)
         with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
             futures = {
-                pool.submit(_read_chunk, os.fspath(root), c): i for i, c in enumerate(chunks)
+                pool.submit(_read_chunk, os.fspath(root), chunk): i
+                for i, chunk in enumerate(chunks)
             }
-            from concurrent.futures import as_completed
-
             for future in as_completed(futures):
                 index = futures[future]
                 results[index] = future.result()
@@ -75,4 +75,4 @@ def read_parallel(
                     progress(done, total)
     except (OSError, RuntimeError, ImportError):
         return None
-    return [r for chunk in results for r in chunk or ()]
+    return [packed for chunk in results for packed in chunk or ()]

@@ -29,7 +29,7 @@ MAX_RECOMMENDATIONS_BYTES = 8 << 20
 MAX_CONFIG_BYTES = 1 << 20
 
 
-@dataclass
+@dataclass(slots=True)
 class EvidenceResult:
     """What one evidence file (with its archived copy) yields on its own: the item (None when
     the file yields none, or when it came from a cache, which keeps only the rest), its facts,

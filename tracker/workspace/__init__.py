@@ -388,6 +388,24 @@ class Workspace:
 
 def open_workspace(
     root: Path,
+    **options: Any,
+) -> Workspace:
+    """Load and check everything under `root`. Every problem is reported, none is fatal.
+
+    `speed=False` reads every file in this process with no cache: the plain loader the speed
+    layer must agree with. `cache=False` (`--no-cache`) bypasses the cache only. `recover`
+    first finishes any save, promote or import that an interruption left half done.
+    """
+    if options.get("speed", True):
+        from tracker.speed.collector import paused
+
+        with paused():
+            return _open(root, **options)
+    return _open(root, **options)
+
+
+def _open(
+    root: Path,
     *,
     cache: bool = True,
     workers: bool = True,
@@ -397,12 +415,6 @@ def open_workspace(
     today: dt.date | None = None,
     data: Path | None = None,
 ) -> Workspace:
-    """Load and check everything under `root`. Every problem is reported, none is fatal.
-
-    `speed=False` reads every file in this process with no cache: the plain loader the speed
-    layer must agree with. `cache=False` (`--no-cache`) bypasses the cache only. `recover`
-    first finishes any save, promote or import that an interruption left half done.
-    """
     data = data or root
     notes: list[str] = []
     if recover:

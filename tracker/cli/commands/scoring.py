@@ -190,13 +190,14 @@ def run_status(args: argparse.Namespace) -> int:
     if fmt == "text" and not args.output:
         from tracker.domain.scoring.words import legend
         from tracker.reports import terminal as report
+        from tracker.reports.figures import clean
 
         title = f"{ws.paper.title if ws.paper else 'tracker'} — as of {as_of}"
         out = console()
         if not chosen:
             out.print("No recommendation matches the filters.", style="italic")
             return Exit.OK
-        title = report.clean(title, one_line=True)
+        title = clean(title, one_line=True)
         out.print(report.status_table(chosen, title=title, width=out.width))
         out.print(report.legend_text(legend(ws.config.window_days, ws.config.stale_days)))
         return Exit.OK

@@ -238,6 +238,9 @@ class Scorer:
         found = engine.history(tree, self.readings, dates, self.config)
         return found if node_ids is None else {k: found[k] for k in node_ids if k in found}
 
+    def _grades_of(self, reading) -> tuple[str, int]:
+        return self.grades[reading.rank]
+
     def weight(self, node_id: str, evidence_id: str) -> float | None:
         for r in self.readings.by_node.get(node_id, ()):
             if r.evidence_id == evidence_id:
@@ -303,8 +306,8 @@ class Scorer:
             children_scored=sum(1 for k in kids if at[k].evidence_ids) if kids else None,
             children_total=len(kids) if kids else None,
             children=children,
-            direct_score=level.direct.standing if level.direct.parts else None,
-            direct_count=len(level.direct.parts),
+            direct_score=level.direct.standing if level.direct.count else None,
+            direct_count=level.direct.count,
             verdict_evidence=level.achieved if level.achieved != "all" else None,
         )
         if explain:
@@ -323,7 +326,7 @@ class Scorer:
                     score=level.direct.standing,
                     movement=level.direct.movement,
                     status="stalled",
-                    evidence_count=len(level.direct.parts),
+                    evidence_count=level.direct.count,
                     included=True,
                     share=shares[""],
                 )
@@ -356,8 +359,14 @@ class Scorer:
                 text += f"; the verdict 'achieved' in {level.overturned} was overturned"
             return text
         if not kids:
-            reports = [_report(p, self) for p in level.direct.parts]
-            return words.leaf_reason(level.status, reports, as_of, level.achieved, level.overturned)
+            return words.leaf_reason(
+                level.status,
+                level.direct,
+                self._grades_of,
+                as_of,
+                level.achieved,
+                level.overturned,
+            )
         node = self.tree.nodes[nid]
         noun = "recommendations" if node.kind == "section" else "sub-measures"
         scored = [k for k in kids if at[k].evidence_ids]
@@ -367,7 +376,7 @@ class Scorer:
             len(kids),
             [at[k].status for k in scored],
             level.thin,
-            len(level.direct.parts),
+            level.direct.count,
             level.achieved == "all",
             noun,
         )
@@ -382,7 +391,7 @@ class Scorer:
         exclusions: bool,
         lookup: Lookup | None,
     ) -> dict:
-        parts = engine.flat_parts(at, nid)
+        parts = engine.flat_parts(at, nid, self.readings, as_of, start, self.config)
         shown = parts
         if limit is not None:
             shown = heapq.nsmallest(
@@ -503,11 +512,3 @@ class Scorer:
             reason=skip.reason,
             detail=detail,
         )
-
-
-def _report(part: Part, scorer: Scorer) -> words.ReportFacts:
-    r = part.reading
-    reliability, credibility = scorer.grades[r.rank]
-    return words.ReportFacts(
-        reliability, credibility, r.impact, r.lasting, part.countered_by is not None, r.ref
-    )

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from tracker.domain.config import ScoringConfig
-from tracker.domain.scoring.readings import SCALE, Reading, decay, pick, sign
+from tracker.domain.scoring.readings import SCALE, Reading, pick, sign
 from tracker.domain.tree import Tree
 
 Status = Literal["achieved", "progressing", "contested", "stalled", "regressing", "no-evidence"]
@@ -71,7 +71,7 @@ class Skip:
 
 @dataclass
 class Direct:
-    """A node's own evidence at a date."""
+    """A node's own evidence at a date: the figures, and (for an explanation) the parts."""
 
     standing: float = 0.0
     movement: float = 0.0
@@ -82,6 +82,19 @@ class Direct:
     verdict: Reading | None = None
     overturned_by: float = 0.0  # sum(w d s) of counted evidence after the verdict
     newest: dt.date | None = None
+    positive: float = 0.0
+    negative: float = 0.0
+    ids: set[str] = field(default_factory=set)
+    recent_ids: set[str] = field(default_factory=set)
+    toward: int = 0
+    away: int = 0
+    flat: int = 0
+    in_force: int = 0  # lasting changes not reversed
+    single: tuple[Reading, bool] | None = None  # the one counted report, and if reversed
+
+    @property
+    def count(self) -> int:
+        return self.toward + self.away + self.flat
 
 
 @dataclass
@@ -114,6 +127,14 @@ class Readings:
     def __init__(self, by_node: dict[str, list[Reading]]) -> None:
         self.by_node = by_node
         self.refs = {nid: [r.ref for r in rs] for nid, rs in by_node.items()}
+        # Events with more than one report on a node: only those need a pick at each date.
+        self.shared: dict[str, set[str]] = {}
+        for nid, rs in by_node.items():
+            seen: set[str] = set()
+            twice: set[str] = set()
+            for r in rs:
+                (twice if r.event in seen else seen).add(r.event)
+            self.shared[nid] = twice
         self.verdicts = {
             nid: [r for r in rs if r.verdict]
             for nid, rs in by_node.items()
@@ -127,6 +148,53 @@ class Readings:
         return readings[: bisect_right(self.refs[node_id], as_of)]
 
 
+def _select(
+    readings: Readings,
+    node_id: str,
+    as_of: dt.date,
+    config: ScoringConfig,
+    skips: list[Skip] | None,
+) -> tuple[list[tuple[Reading, list[Reading]]], Reading | None, dict[str, Reading]]:
+    """The readings that count at `as_of` (each event's best report, in canonical order),
+    with the other reports of each event, the latest verdict, and each event's pick."""
+    every = readings.by_node.get(node_id)
+    if not every:
+        return [], None, {}
+    upto = readings.upto(node_id, as_of)
+    if skips is not None:
+        skips.extend(Skip(r, "after_as_of") for r in every[len(upto) :])
+    cutoff = as_of - dt.timedelta(days=config.horizon_days)
+    old = bisect_left(readings.refs[node_id], cutoff, 0, len(upto))
+    shared = readings.shared.get(node_id, set())
+    verdict = None
+    for r in readings.verdicts.get(node_id, ()):
+        if r.ref <= as_of and (verdict is None or r.rank > verdict.rank):
+            verdict = r
+    chosen: list[tuple[Reading, list[Reading]]] = []
+    groups: dict[str, list[Reading]] = {}
+    best_of: dict[str, Reading] = {}
+    for position, r in enumerate(upto):
+        if position < old and not r.lasting:
+            if skips is not None:
+                skips.append(Skip(r, "too_old"))
+            continue
+        if r.event in shared:
+            groups.setdefault(r.event, []).append(r)
+        else:
+            chosen.append((r, []))
+            best_of[r.event] = r
+    if groups:
+        for event, group in groups.items():
+            best = pick(group)
+            best_of[event] = best
+            others = [x for x in group if x is not best]
+            chosen.append((best, others))
+            if skips is not None:
+                skips.extend(Skip(x, "duplicate_event", best) for x in others)
+        chosen.sort(key=lambda pair: pair[0].rank)
+    return chosen, verdict, best_of
+
+
 def direct(
     readings: Readings,
     node_id: str,
@@ -134,66 +202,84 @@ def direct(
     window_start: dt.date,
     config: ScoringConfig,
     skips: list[Skip] | None = None,
+    *,
+    parts: bool = True,
 ) -> Direct:
-    """A node's own evidence at `as_of`; `skips`, if given, collects what does not count."""
+    """A node's own evidence at `as_of`: its figures, and with `parts` the part of each
+    counted reading (what an explanation lists); `skips`, if given, collects what does not
+    count."""
     out = Direct(denominator=config.prior_weight)
-    every = readings.by_node.get(node_id)
-    if not every:
+    chosen, out.verdict, out.best_of = _select(readings, node_id, as_of, config, skips)
+    if not chosen:
         return out
-    upto = readings.upto(node_id, as_of)
-    if skips is not None:
-        skips.extend(Skip(r, "after_as_of") for r in every[len(upto) :])
-    horizon = config.horizon_days
-    eligible: list[Reading] = []
-    for r in upto:
-        if not r.lasting and (as_of - r.ref).days > horizon:
-            if skips is not None:
-                skips.append(Skip(r, "too_old"))
-        else:
-            eligible.append(r)
-    for r in readings.verdicts.get(node_id, ()):
-        if r.ref <= as_of and (out.verdict is None or r.rank > out.verdict.rank):
-            out.verdict = r
-    groups: dict[str, list[Reading]] = {}
-    for r in eligible:
-        groups.setdefault(r.event, []).append(r)
-    chosen: list[tuple[Reading, list[Reading]]] = []
-    for event, group in groups.items():
-        best = pick(group)
-        out.best_of[event] = best
-        others = [x for x in group if x is not best]
-        chosen.append((best, others))
-        if skips is not None:
-            skips.extend(Skip(x, "duplicate_event", best) for x in others)
-    chosen.sort(key=lambda pair: pair[0].rank)
     countered = counters([r for r, _ in chosen])
     half_life = config.half_life_days
-    values: list[tuple[Reading, list[Reading], int, float, Reading | None]] = []
+    today = as_of.toordinal()
+    start = window_start.toordinal()
+    numerator = mass = strength = positive = negative = moving = 0.0
+    weighed: list[tuple[Reading, list[Reading], int, float, Reading | None]] = []
+    in_force = toward = away = flat = 0
+    newest = 0
+    verdict_day = out.verdict.day if out.verdict is not None else None
+    ids = out.ids
+    recent = out.recent_ids
+    overturned = 0.0
     for r, others in chosen:
-        age = (as_of - r.ref).days
-        by = countered.get(id(r))
+        ref = r.day
+        by = countered.get(id(r)) if r.lasting else None
         if r.lasting and by is None:
             d = 1.0
+            if r.impact:
+                in_force += 1
         elif by is not None:
-            d = decay((as_of - by.ref).days, half_life)
+            d = 2.0 ** (-max(today - by.day, 0) / half_life)
         else:
-            d = decay(age, half_life)
-        values.append((r, others, age, d, by))
-    denominator = config.prior_weight + math.fsum(
-        r.weight * d * abs(r.impact) / SCALE for r, _, _, d, _ in values
-    )
+            d = 2.0 ** (-max(today - ref, 0) / half_life)
+        wd = r.weight * d
+        impact = r.impact
+        numerator += wd * impact
+        mass += wd * abs(impact)
+        strength += r.weight
+        if impact > 0:
+            toward += 1
+        elif impact < 0:
+            away += 1
+        else:
+            flat += 1
+        if ref > start:
+            recent.add(r.evidence_id)
+        ids.add(r.evidence_id)
+        if verdict_day is not None and ref > verdict_day:
+            overturned += wd * impact
+        if ref > newest:
+            newest = ref
+        weighed.append((r, others, today - ref, d, by))
+    out.in_force, out.toward, out.away, out.flat = in_force, toward, away, flat
+    out.overturned_by = overturned
+    out.newest = dt.date.fromordinal(newest)
+    denominator = config.prior_weight + mass / SCALE
     out.denominator = denominator
-    out.strength = math.fsum(r.weight for r, *_ in values)
-    for r, others, age, d, by in values:
+    out.strength = strength
+    for r, _, _, d, _ in weighed:
         value = r.weight * d * r.impact / denominator
-        recent = r.ref > window_start
-        out.parts.append(Part(r, others, age, d, by, 1.0, value, recent))
-        if out.verdict is not None and r.ref > out.verdict.ref:
-            out.overturned_by += r.weight * d * r.impact
-        if out.newest is None or r.ref > out.newest:
-            out.newest = r.ref
-    out.standing = math.fsum(p.value for p in out.parts)
-    out.movement = math.fsum(p.value for p in out.parts if p.recent)
+        if value > 0:
+            positive += value
+        else:
+            negative += value
+        if r.day > start:
+            moving += value
+    out.standing = numerator / denominator
+    out.movement = moving
+    out.positive, out.negative = positive, negative
+    if len(weighed) == 1:
+        out.single = (weighed[0][0], weighed[0][4] is not None)
+    if parts:
+        for r, others, age, d, by in weighed:
+            value = r.weight * d * r.impact / denominator
+            out.parts.append(Part(r, others, age, d, by, 1.0, value, r.ref > window_start))
+        # Sums of the listed parts, so that an explanation adds up to the last digit.
+        out.standing = math.fsum(p.value for p in out.parts)
+        out.movement = math.fsum(p.value for p in out.parts if p.recent)
     return out
 
 
@@ -256,20 +342,18 @@ def levels(
     """Every node at `as_of`, children before parents."""
     out: dict[str, Level] = {}
     for nid in tree.bottom_up:
-        own = direct(readings, nid, as_of, window_start, config)
+        own = direct(readings, nid, as_of, window_start, config, parts=False)
         achieved = overturned = None
         if own.verdict is not None:
             if own.overturned_by <= -config.verdict_overturn:
                 overturned = own.verdict.evidence_id
             else:
                 achieved = own.verdict.evidence_id
-        own_positive = math.fsum(p.value for p in own.parts if p.value > 0)
-        own_negative = math.fsum(p.value for p in own.parts if p.value < 0)
-        own_ids = {p.reading.evidence_id for p in own.parts}
-        own_recent = {p.reading.evidence_id for p in own.parts if p.recent}
+        own_positive, own_negative = own.positive, own.negative
+        own_ids, own_recent = own.ids, own.recent_ids
         kids = tree.kids(nid)
         if not kids:
-            members = [("", 1.0)] if own.parts else []
+            members = [("", 1.0)] if own.count else []
             level = Level(
                 standing=own.standing,
                 movement=own.movement,
@@ -290,7 +374,7 @@ def levels(
             weights: list[tuple[str, float]] = [
                 (k, tree.nodes[k].importance) for k in kids if out[k].evidence_ids
             ]
-            if own.parts:
+            if own.count:
                 weights.insert(0, ("", config.direct_importance))
             total = math.fsum(w for _, w in weights)
             members = [(k, w / total) for k, w in weights]
@@ -350,7 +434,15 @@ def levels(
     return out
 
 
-def flat_parts(levels_at: dict[str, Level], node_id: str, share: float = 1.0) -> list[Part]:
+def flat_parts(
+    levels_at: dict[str, Level],
+    node_id: str,
+    readings: Readings,
+    as_of: dt.date,
+    window_start: dt.date,
+    config: ScoringConfig,
+    share: float = 1.0,
+) -> list[Part]:
     """A node's counted readings with their shares in its standing, its subtree's included:
     the rows of an explanation. They add up to the standing (and the recent ones to the
     movement)."""
@@ -359,9 +451,11 @@ def flat_parts(levels_at: dict[str, Level], node_id: str, share: float = 1.0) ->
     for member, part_share in level.members:
         scale = share * part_share
         if member:
-            out += flat_parts(levels_at, member, scale)
-        elif scale == 1.0:
-            out += level.direct.parts
+            out += flat_parts(levels_at, member, readings, as_of, window_start, config, scale)
+            continue
+        own = direct(readings, node_id, as_of, window_start, config).parts
+        if scale == 1.0:
+            out += own
         else:
             out += [
                 Part(
@@ -374,7 +468,7 @@ def flat_parts(levels_at: dict[str, Level], node_id: str, share: float = 1.0) ->
                     p.value * scale,
                     p.recent,
                 )
-                for p in level.direct.parts
+                for p in own
             ]
     return out
 

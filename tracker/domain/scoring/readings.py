@@ -32,18 +32,23 @@ class Reading:
     event: str
     verdict: bool  # an analyst's 'achieved'
     lasting: bool  # persists until countered, instead of fading
+    day: int = 0  # `ref` as an ordinal: date arithmetic on plain ints, in the hot loops
+
+    def __post_init__(self) -> None:
+        self.day = self.ref.toordinal()
 
 
 def canonical_order(facts: Sequence[ItemFacts]) -> list[int]:
     """Positions of the items by the date each counts from, then id; only items that share
     both (a duplicate id, itself a data error) are told apart by their whole facts."""
-    order = sorted(range(len(facts)), key=lambda i: (facts[i].midpoint, facts[i].id))
+    keys = [(f.midpoint, f.id) for f in facts]
+    order = sorted(range(len(facts)), key=keys.__getitem__)
     out: list[int] = []
     start = 0
     while start < len(order):
-        key = (facts[order[start]].midpoint, facts[order[start]].id)
+        key = keys[order[start]]
         end = start + 1
-        while end < len(order) and (facts[order[end]].midpoint, facts[order[end]].id) == key:
+        while end < len(order) and keys[order[end]] == key:
             end += 1
         group = order[start:end]
         if len(group) > 1:
@@ -56,30 +61,38 @@ def canonical_order(facts: Sequence[ItemFacts]) -> list[int]:
 def build_readings(ordered: Sequence[ItemFacts], config: ScoringConfig) -> dict[str, list[Reading]]:
     """Each node's readings, in canonical order (`ordered` is already in it)."""
     by_node: dict[str, list[Reading]] = defaultdict(list)
-    confidence = config.confidence.of
+    confidence = {level: config.confidence.of(level) for level in ("high", "moderate", "low")}
+    reliability = {grade: config.reliability.of(grade) for grade in "ABCDEF"}
+    credibility = {grade: config.credibility.of(grade) for grade in range(1, 7)}
     for rank, facts in enumerate(ordered):
-        rc = config.reliability.of(facts.reliability) * config.credibility.of(facts.credibility)
+        rc = reliability[facts.reliability] * credibility[facts.credibility]
         event = facts.event or facts.id
         assessments = facts.assessments
-        groups: dict[str, list[AssessmentFacts]]
-        if len(assessments) == 1:
-            groups = {assessments[0].recommendation: [assessments[0]]}
-        else:
-            groups = defaultdict(list)
+        nodes = {a.recommendation for a in assessments}
+        if len(nodes) == len(assessments):  # each node assessed once: nothing to combine
             for a in assessments:
-                groups[a.recommendation].append(a)
+                by_node[a.recommendation].append(
+                    Reading(
+                        rank,
+                        facts.id,
+                        a.recommendation,
+                        float(a.impact),
+                        rc * confidence[a.confidence],
+                        facts.midpoint,
+                        event,
+                        a.verdict == "achieved",
+                        a.lasting,
+                    )
+                )
+            continue
+        groups: dict[str, list[AssessmentFacts]] = defaultdict(list)
+        for a in assessments:
+            groups[a.recommendation].append(a)
         for node_id, group in groups.items():
-            if len(group) == 1:
-                a = group[0]
-                k = confidence(a.confidence)
-                impact = float(a.impact)
-                verdict = a.verdict == "achieved"
-                lasting = a.lasting
-            else:
-                k = math.fsum(confidence(a.confidence) for a in group) / len(group)
-                impact = math.fsum(a.impact for a in group) / len(group)
-                verdict = any(a.verdict == "achieved" for a in group)
-                lasting = 2 * sum(a.lasting for a in group) >= len(group)
+            k = math.fsum(confidence[a.confidence] for a in group) / len(group)
+            impact = math.fsum(a.impact for a in group) / len(group)
+            verdict = any(a.verdict == "achieved" for a in group)
+            lasting = 2 * sum(a.lasting for a in group) >= len(group)
             by_node[node_id].append(
                 Reading(
                     rank,

@@ -121,71 +121,54 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{numbers.get(n, str(n))} {one if n == 1 else many}"
 
 
-@dataclass(frozen=True)
-class ReportFacts:
-    """What a reason needs of one counted report."""
-
-    reliability: str
-    credibility: int
-    impact: float
-    lasting: bool
-    countered: bool
-    date: dt.date
-
-
-def _one(report: ReportFacts, as_of: dt.date) -> str:
-    source = RELIABILITY_MEANING.get(report.reliability, "unrated")
-    level = IMPACT_MEANING.get(min(5, round(abs(report.impact))), "")
-    if report.impact > 0:
+def _one(reliability: str, credibility: int, impact: float, countered: bool, age: int) -> str:
+    source = RELIABILITY_MEANING.get(reliability, "unrated")
+    level = IMPACT_MEANING.get(min(5, round(abs(impact))), "")
+    if impact > 0:
         direction = " toward it"
-    elif report.impact < 0:
+    elif impact < 0:
         direction = " away"
     else:
         direction = ""
-    if report.impact == 0:
+    if impact == 0:
         what = "relevant news with no movement"
     else:
         what = f"a {level}{direction}"
-        if report.countered:
+        if countered:
             what += ", since reversed"
-    age = age_words((as_of - report.date).days)
-    old = f", {age} old" if age != "from today" else ", from today"
-    claim = CREDIBILITY_MEANING.get(report.credibility, "")
-    trust = f" ({claim})" if report.credibility >= 4 else ""
+    words = age_words(age)
+    old = f", {words} old" if words != "from today" else ", from today"
+    claim = CREDIBILITY_MEANING.get(credibility, "")
+    trust = f" ({claim})" if credibility >= 4 else ""
     return f"one {source} report{trust} of {what}{old}"
 
 
 def leaf_reason(
-    status: str,
-    reports: list[ReportFacts],
-    as_of: dt.date,
-    achieved: str | None,
-    overturned: str | None,
+    status: str, own, grades_of, as_of: dt.date, achieved: str | None, overturned: str | None
 ) -> str:
-    """A node's own evidence in words: how much, which way, how strong, how old."""
-    if not reports:
+    """A node's own evidence in words: how much, which way, how strong, how old. `own` is
+    the node's counted evidence (`engine.Direct`), `grades_of` a reading's reliability and
+    credibility."""
+    if not own.count:
         return "no evidence counts at this date"
     if status == "achieved" and achieved:
         return f"an analyst's verdict: achieved ({achieved})"
-    if len(reports) == 1:
-        text = _one(reports[0], as_of)
+    if own.single is not None:
+        reading, countered = own.single
+        reliability, credibility = grades_of(reading)
+        text = _one(reliability, credibility, reading.impact, countered, (as_of - reading.ref).days)
     else:
-        toward = sum(1 for r in reports if r.impact > 0)
-        away = sum(1 for r in reports if r.impact < 0)
-        flat = len(reports) - toward - away
         parts = []
-        if toward:
-            parts.append(f"{toward} toward")
-        if away:
-            parts.append(f"{away} away")
-        if flat:
-            parts.append(f"{flat} without movement")
-        newest = max(r.date for r in reports)
-        lasting = sum(1 for r in reports if r.lasting and not r.countered and r.impact)
-        text = f"{_count(len(reports), 'report', 'reports')}: {', '.join(parts)}"
-        if lasting:
-            text += f"; {_count(lasting, 'lasting change', 'lasting changes')} in force"
-        text += f"; newest {age_words((as_of - newest).days)} old"
+        if own.toward:
+            parts.append(f"{own.toward} toward")
+        if own.away:
+            parts.append(f"{own.away} away")
+        if own.flat:
+            parts.append(f"{own.flat} without movement")
+        text = f"{_count(own.count, 'report', 'reports')}: {', '.join(parts)}"
+        if own.in_force:
+            text += f"; {_count(own.in_force, 'lasting change', 'lasting changes')} in force"
+        text += f"; newest {age_words((as_of - own.newest).days)} old"
     if overturned:
         text += f"; the verdict 'achieved' in {overturned} was overturned by later evidence"
     return text
