@@ -286,7 +286,7 @@ def project_lock(root: Path, timeout: float = 30.0) -> Iterator[None]:
     except ImportError:  # pragma: no cover - no flock on this platform: writes stay atomic
         yield
         return
-    from tracker.speed.location import project_state_dir
+    from tracker.store.state import project_state_dir
 
     folder = project_state_dir(root)
     folder.mkdir(parents=True, exist_ok=True)

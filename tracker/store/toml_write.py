@@ -1,8 +1,9 @@
 """TOML in one canonical layout, written by tomli-w (the design card's writer).
 
 Deterministic: keys in the model's field order (scalars, then tables, then arrays of tables),
-text with line breaks as `\"\"\"` blocks so a changed paragraph is a changed diff line, nothing
-written that the model left unset. `tracker fmt` rewrites files into this layout; a file that
+text with line breaks as `\"\"\"` blocks so a changed paragraph is a changed diff line, lists
+one element a line, nothing written that a model leaves unset (None, an empty text or list).
+`tracker fmt` rewrites files into this layout; a file that
 holds comments is never rewritten, since no writer can keep them.
 """
 
@@ -86,8 +87,20 @@ def _canonical(value: Any) -> Any:
     return {**plain, **tables, **arrays}
 
 
+def _unset_dropped(value: Any) -> Any:
+    """A model's dump without the values it leaves unset: None, an empty text, an empty list
+    (the models' defaults for every optional text and list)."""
+    if isinstance(value, dict):
+        return {
+            k: _unset_dropped(v) for k, v in value.items() if v is not None and v != "" and v != []
+        }
+    if isinstance(value, list):
+        return [_unset_dropped(v) for v in value]
+    return value
+
+
 def model_to_toml(model: BaseModel) -> str:
-    return dumps(model.model_dump(mode="python", by_alias=True, exclude_none=True))
+    return dumps(_unset_dropped(model.model_dump(mode="python", by_alias=True)))
 
 
 def evidence_to_toml(item: EvidenceItem) -> str:
@@ -95,6 +108,6 @@ def evidence_to_toml(item: EvidenceItem) -> str:
 
 
 def recommendations_to_toml(doc: RecommendationsFile) -> str:
-    data = doc.model_dump(mode="python", by_alias=True, exclude_none=True)
+    data = _unset_dropped(doc.model_dump(mode="python", by_alias=True))
     data["schema"] = SCHEMA_VERSION
     return dumps({"schema": data.pop("schema"), **data})

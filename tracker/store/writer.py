@@ -61,7 +61,7 @@ class Written:
 
 
 def _journal_dir(root: Path) -> Path:
-    from tracker.speed.location import project_state_dir
+    from tracker.store.state import project_state_dir
 
     return project_state_dir(root) / JOURNAL_DIR
 
