@@ -28,7 +28,7 @@ def test_dev_article_format_title_url_dateline():
     article = extract_file(FIXTURES / "dev-009.txt")
     assert article.title == "Ryzhenkov announces major rotation in diplomatic corps"
     assert article.url.startswith("https://eng.belta.by/politics/view/ryzhenkov")
-    assert article.publisher == "eng.belta.by"
+    assert article.publisher == "BelTA"  # the "(BelTA)" signature on its own site
     # "MINSK, 4 November (BelTA)" has no year; the URL's "-2024" supplies it.
     assert article.published == dt.date(2024, 11, 4)
     assert article.text.startswith("MINSK, 4 November (BelTA)")
@@ -97,7 +97,11 @@ def test_markdown_headings_and_links_become_plain_text():
     assert article.source_kind == "markdown"
     assert "tenth member of the Shanghai Cooperation Organization at" in article.text
     assert "**" not in article.text and "](" not in article.text
-    assert article.published == dt.date(2024, 7, 4)
+    # A date in the text is taken when it is recent news, not when it lies months back.
+    assert article.published is None
+    assert any("2024-07-04, more than 45 days before" in note for note in article.notes)
+    recent = extract_text(text, filename="sco.md", today=dt.date(2024, 7, 7))
+    assert (recent.published, recent.date_source) == (dt.date(2024, 7, 4), "text")
 
 
 def test_plain_paste_without_header():
