@@ -592,7 +592,7 @@ def dateline_prefix(line: str) -> str:
     head = line[:120]
     end = _DATELINE_END.search(head)
     if end is not None:
-        return head[: end.end()]
+        return head[: end.end()].rstrip()
     for mention in mentions(head):
         if _PLACE_BEFORE_DATE.match(head[: mention.start]):
             return head[: mention.end]
