@@ -421,3 +421,24 @@ def test_heavy_libraries_are_imported_only_when_needed():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_numbers_inside_ids_and_hashes_are_not_dates():
+    for url in (
+        "https://apnews.com/article/belarus-3f1730716800ab9c",
+        "https://x.com/a/ab20240627cd",
+        "https://x.com/a/17307168001.5",
+    ):
+        assert url_date(url, TODAY).date is None, url
+    assert url_date("https://belsat.eu/en/news/27-06-2024-talks", TODAY).date == dt.date(
+        2024, 6, 27
+    )
+    assert url_date("https://belsat.eu/en/news/04-11-2024-talks", TODAY).date is None
+
+
+def test_metadata_that_disagrees_with_the_url_is_taken_and_said():
+    found = publication_date(
+        text="x", url="https://x.com/2025/06/20/a", metadata="2025-06-27", today=TODAY
+    )
+    assert (found.date, found.source) == (dt.date(2025, 6, 27), "metadata")
+    assert any("the URL says 2025-06-20" in note for note in found.notes)

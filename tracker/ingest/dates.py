@@ -299,13 +299,19 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 # --- the URL ----------------------------------------------------------------------------------
 
 _Y = r"((?:19|20)\d\d)"
+_ALONE_BEFORE = r"(?<![0-9A-Za-z])"  # a number on its own, not part of an id or a hash
+_ALONE_AFTER = r"(?![0-9A-Za-z])"
 _URL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("ymd", re.compile(r"/" + _Y + r"/(\d{1,2})/(\d{1,2})(?=/|$|[-_.])")),
     ("dmy", re.compile(r"/(\d{1,2})/(\d{1,2})/" + _Y + r"(?=/|$)")),
-    ("ymd", re.compile(r"(?<![\d])" + _Y + r"[-_.](\d{1,2})[-_.](\d{1,2})(?!\d)")),
-    ("ymd", re.compile(r"(?<!\d)" + _Y + r"(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")),
+    ("ymd", re.compile(_ALONE_BEFORE + _Y + r"[-_.](\d{1,2})[-_.](\d{1,2})" + _ALONE_AFTER)),
+    ("dmy", re.compile(_ALONE_BEFORE + r"(\d{1,2})[-_.](\d{1,2})[-_.]" + _Y + _ALONE_AFTER)),
+    (
+        "ymd",
+        re.compile(_ALONE_BEFORE + _Y + r"(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])" + _ALONE_AFTER),
+    ),
     ("ym", re.compile(r"/" + _Y + r"/(\d{1,2})(?=/|$)")),
-    ("epoch", re.compile(r"(?<![\d.])(\d{13}|\d{10})(?![\d.])")),
+    ("epoch", re.compile(r"(?<![0-9A-Za-z.])(\d{13}|\d{10})(?![0-9A-Za-z]|\.\d)")),
 ]
 
 
@@ -510,6 +516,7 @@ def publication_date(
     today = today or clock_today()
     notes = _Notes()
 
+    from_url = url_date(url, today)
     declared = metadata_date(metadata) if metadata is not None else None
     if declared is not None:
         date, words = declared
@@ -518,9 +525,17 @@ def publication_date(
                 f"a date in the future ({date.isoformat()}) was not taken: the metadata's {words!r}"
             )
         elif date >= EARLIEST:
+            if (
+                from_url.date is not None
+                and from_url.precision == "day"
+                and abs((from_url.date - date).days) > 1
+            ):
+                notes.add(
+                    f"the metadata says {date.isoformat()} but the URL says "
+                    f"{from_url.date.isoformat()}: the metadata's date was taken; check it"
+                )
             return PublicationDate(date, "day", "metadata", words, tuple(notes.items))
 
-    from_url = url_date(url, today)
     for note in from_url.notes:
         notes.add(note)
 

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -161,8 +161,12 @@ _SIGNATURES = [
     re.compile(rf"\(\s*{_KNOWN_MARK}\s*(?:[,/;][^()\n]{{0,40}})?\)"),
     re.compile(rf"/\s*{_KNOWN_MARK}\s*/"),
     re.compile(rf"\b[Bb]y\s+[^\n,|]{{2,60}}[,|]\s*{_KNOWN_MARK}"),
-    re.compile(rf"(?:^|\n|\s)[{_DASHES}]\s*{_KNOWN_MARK}\s*(?:$|\n|[{_DASHES}:.])"),
-    re.compile(rf"(?:^|\n)\s*{_KNOWN_MARK}\s*(?:$|\n)"),
+    re.compile(rf"^[^\n]{{0,60}}?\s[{_DASHES}]\s*{_KNOWN_MARK}\s*[.:,]", re.MULTILINE),
+]
+# A signature closing the story: a line "— Reuters" or "AFP".
+_CLOSING_SIGNATURES = [
+    re.compile(rf"(?:^|\n)\s*[{_DASHES}]*\s*{_KNOWN_MARK}\s*\.?\s*(?:$|\n)"),
+    re.compile(rf"[{_DASHES}]\s*{_KNOWN_MARK}\s*\.?\s*$"),
 ]
 # An outlet naming itself ("writes UNN", "BelTA has learned", "News.Az reports"); citing
 # another ("according to TASS") says nothing about who published the article.
@@ -236,9 +240,13 @@ class _Signature:
     mark: str | None = None  # a dateline mark the list does not know, as written
 
 
-def _signature(head: str, *, self_reference: bool) -> _Signature:
+def _signature(head: str, *, self_reference: bool, tail: str = "") -> _Signature:
     for pattern in _SIGNATURES:
         match = pattern.search(head)
+        if match:
+            return _Signature(_AGENCY_BY_MARK[match.group("mark")])
+    for pattern in _CLOSING_SIGNATURES:
+        match = pattern.search(tail) or pattern.search(head)
         if match:
             return _Signature(_AGENCY_BY_MARK[match.group("mark")])
     if self_reference:
@@ -262,7 +270,7 @@ def _signature(head: str, *, self_reference: bool) -> _Signature:
 
 
 def find_publisher(
-    head: str, *, url: str | None = None, site_name: str | None = None
+    head: str, *, url: str | None = None, site_name: str | None = None, tail: str = ""
 ) -> str | None:
     """Who published the article: the site (its declared name, its name as the text spells it,
     or its host), with the wire agency that signed the story in brackets when the two differ
@@ -271,11 +279,11 @@ def find_publisher(
     host = publisher_from_url(url)
     stems = _site_stems(host)
     site = site_name or _site_name_in(head[:PUBLISHER_SCAN_CHARS], stems) or host
-    signed = _signature(head, self_reference=True)
+    signed = _signature(head, self_reference=True, tail=tail)
     agency = signed.agency
     if agency is not None and url is not None:
         # an outlet naming an agency in a phrase, not a signature: only its own site counts
-        strict = _signature(head, self_reference=False).agency
+        strict = _signature(head, self_reference=False, tail=tail).agency
         if strict is None and not _agency_site(agency, host):
             agency = None
     if agency is not None:
@@ -531,6 +539,25 @@ def _is_masthead(line: str, stems: set[str]) -> bool:
 _BYLINE = re.compile(
     r"^(?:by|автор|аўтар|author|text|текст|тэкст)\b[:\s]*(?P<name>.*)$", re.IGNORECASE
 )
+
+
+def _byline_name(line: str) -> str | None:
+    """The author a byline names ("By Jane Doe, AFP" -> "Jane Doe"; "by" alone -> ""), or None
+    when the line is not a byline ("By the end of 2026, exports grew.")."""
+    match = _BYLINE.match(line)
+    if not match:
+        return None
+    name = re.split(r"\s*[|•·]\s*|\s+[-–—]\s+", match.group("name"))[0].strip(" ,")
+    parts = name.rsplit(",", 1)
+    if len(parts) == 2 and parts[1].strip() in _AGENCY_BY_MARK:
+        name = parts[0].strip()
+    if not name:
+        return ""
+    if len(name.split()) > 6 or name.endswith((".", "!", "?")) or not name[0].isupper():
+        return None
+    return name
+
+
 _MONTH_YEAR_LINE = re.compile(r"^[^\W\d_]{3,12}\.?,?\s+(?:19|20)\d\d$")
 
 
@@ -547,7 +574,18 @@ def _is_date_line(line: str) -> bool:
     rest = line
     for mention in reversed(found):
         rest = rest[: mention.start] + " " + rest[mention.end :]
-    return len(re.findall(r"[^\W\d_]{2,}", rest)) <= 6 and not rest.rstrip().endswith(".")
+    words = re.findall(r"[^\W\d_]{2,}", rest)
+    if rest.rstrip().endswith(".") or len(words) > 6:
+        return False
+    # "Belarus votes on 26 January 2025" is a headline; "Sumaira FH Published …" is not
+    return len(words) <= 2 or bool(_DATE_LABEL.search(rest))
+
+
+_DATE_LABEL = re.compile(
+    r"\b(?:published|posted|updated|modified|date|last|опубликовано|обновлено|дата|"
+    r"апублікавана|абноўлена|опубліковано|оновлено)\b",
+    re.IGNORECASE,
+)
 
 
 def _looks_like_title(line: str) -> bool:
@@ -590,7 +628,7 @@ class _Header:
     author: str | None = None
     seed_date: str | None = None
     site_name: str | None = None
-    date_lines: list[str] | None = None
+    date_lines: list[str] = field(default_factory=list)
     body_start: int = 0
 
 
@@ -598,8 +636,7 @@ def _read_header(lines: list[str], url: str | None) -> _Header:
     """Walk the first lines until the body starts: a title line, a URL line, a byline, date
     lines, and the furniture a copy drags along (masthead, navigation, captions, rubrics),
     which is skipped. `lines` is changed in place where a line holds both a date and body."""
-    header = _Header(url=url, date_lines=[])
-    date_lines: list[str] = []
+    header = _Header(url=url)
     tentative = False
     for index, line in enumerate(lines[:MAX_HEADER_LINES]):
         stripped = line.strip()
@@ -627,18 +664,14 @@ def _read_header(lines: list[str], url: str | None) -> _Header:
         if _is_caption(stripped) or _is_navigation(stripped):
             header.body_start = index + 1
             continue
-        if _is_date_line(stripped):
-            date_lines.append(stripped)
+        name = _byline_name(stripped)
+        if name is not None:
+            header.author = name or header.author
+            header.date_lines.append(stripped)
             header.body_start = index + 1
             continue
-        byline = _BYLINE.match(stripped)
-        if byline and len(stripped.split()) <= 10:
-            name = re.split(r"\s*[|•·]\s*|\s+[-–—]\s+", byline.group("name"))[0].strip(" ,")
-            agency = name.rsplit(",", 1)
-            if len(agency) == 2 and agency[1].strip() in _AGENCY_BY_MARK:
-                name = agency[0].strip()
-            header.author = name or header.author
-            date_lines.append(stripped)
+        if _is_date_line(stripped):
+            header.date_lines.append(stripped)
             header.body_start = index + 1
             continue
         if _is_masthead(stripped, stems):
@@ -665,7 +698,6 @@ def _read_header(lines: list[str], url: str | None) -> _Header:
             header.body_start = index + 1  # a rubric above the headline ("Belarus-West relations")
             continue
         break
-    header.date_lines = date_lines
     return header
 
 
@@ -705,7 +737,8 @@ def extract_text(
         for line in lines[header.body_start :]
         if not title or line.strip().casefold() != title.casefold()
     ]
-    body = trim_boilerplate("\n".join(body_lines))
+    raw_body = "\n".join(body_lines)
+    body = trim_boilerplate(raw_body)
     if not body and title:
         body = title
     if len(body) < 20:
@@ -719,16 +752,17 @@ def extract_text(
     url = header.url
     found = publication_date(
         text=body,
-        header="\n".join(header.date_lines or []),
+        header="\n".join(header.date_lines),
         url=url,
         metadata=front.date if front.date is not None else header.seed_date,
         today=today,
     )
     notes.extend(found.notes)
     publisher = front.publisher or find_publisher(
-        "\n".join([*(header.date_lines or []), body[:PUBLISHER_SCAN_CHARS]]),
+        "\n".join([*header.date_lines, body[:PUBLISHER_SCAN_CHARS]]),
         url=url,
         site_name=header.site_name,
+        tail=f"{body[-300:]}\n{raw_body[-400:]}",
     )
     author = front.author or header.author
     return Article(
@@ -831,7 +865,9 @@ def extract_html(
     )
     notes.extend(found.notes)
     site_name = clean_line(getattr(doc, "sitename", None) or "") or None
-    publisher = find_publisher(text[:PUBLISHER_SCAN_CHARS], url=page_url, site_name=site_name)
+    publisher = find_publisher(
+        text[:PUBLISHER_SCAN_CHARS], url=page_url, site_name=site_name, tail=text[-300:]
+    )
     author = clean_line(getattr(doc, "author", None) or "") or None
     return Article(
         title=title,
