@@ -170,6 +170,12 @@ def test_a_background_date_months_back_is_not_taken_but_named():
     assert any("2020-08-09, more than 45 days" in note for note in found.notes)
 
 
+def test_an_update_date_alone_is_taken_and_said():
+    found = publication_date(text="x", header="Updated: 6 November 2025", today=TODAY)
+    assert found.date == dt.date(2025, 11, 6)
+    assert any("only an update date" in note for note in found.notes)
+
+
 def test_no_date_is_none_never_today():
     found = publication_date(text="Belarus and Poland talked about the border.", today=TODAY)
     assert (found.date, found.source, found.notes) == (None, None, (NO_DATE_NOTE,))
@@ -272,7 +278,7 @@ def test_url_date_shapes(url, expected, precision):
         "https://x.com/news/4102444800",  # 2100
         "https://x.com/news/99999999999999",  # fourteen digits
         "https://x.com/news/1746901",  # an article id
-        "https://x.com/politics/04/11/2024/abc",  # reads both ways
+        "https://x.com/politics/04/11/2024/abc",  # on a .com, reads both ways
         "https://x.com/2024/13/45/abc",
         "https://x.com/20241345-talks",
         "not a url at all",
@@ -433,7 +439,10 @@ def test_numbers_inside_ids_and_hashes_are_not_dates():
     assert url_date("https://belsat.eu/en/news/27-06-2024-talks", TODAY).date == dt.date(
         2024, 6, 27
     )
-    assert url_date("https://belsat.eu/en/news/04-11-2024-talks", TODAY).date is None
+    assert url_date("https://belsat.eu/en/news/04-11-2024-talks", TODAY).date == dt.date(
+        2024, 11, 4
+    )  # a country's domain writes the day first
+    assert url_date("https://example.com/news/04-11-2024-talks", TODAY).date is None
 
 
 def test_metadata_that_disagrees_with_the_url_is_taken_and_said():

@@ -412,3 +412,18 @@ def test_a_headline_with_a_date_stays_the_title_and_a_by_sentence_stays_body():
     byline = extract_text(f"Border talks resume in Brest\nBy Jane Doe | June 27, 2024\n\n{BODY}")
     assert byline.author == "Jane Doe"
     assert byline.published == dt.date(2024, 6, 27)
+
+
+def test_html_date_line_above_the_text_is_the_dateline():
+    page = (
+        "<html><head><title>Border talks resume in Brest</title></head><body><article>"
+        "<h1>Border talks resume in Brest</h1><p>4 November 2024, 14:20</p>"
+        f"<p>{BODY}</p><p>{BODY}</p></article></body></html>"
+    )
+    article = extract_html(page, today=dt.date(2025, 6, 1))  # long after: not a text date
+    assert (article.published, article.date_source) == (dt.date(2024, 11, 4), "dateline")
+
+
+def test_a_short_headline_is_the_title_when_no_longer_one_follows():
+    article = extract_text("Экспорт вырос\n\nПо итогам года экспорт вырос на пять процентов. " * 1)
+    assert article.title == "Экспорт вырос"

@@ -329,6 +329,7 @@ class UrlDate:
 
 def url_date(url: str | None, today: dt.date | None = None) -> UrlDate:
     """The date a URL spells: /2024/6/7/, /2024/06/27/, 2024-06-27, 20240627, /27/06/2024/,
+    05-11-2025 (day first, on a country's domain or when only that reading is a date),
     /2024/06/ (a month), or epoch seconds or milliseconds; else a lone year, to give a yearless
     dateline its year. A date after the import day is not taken and is noted; an epoch outside
     the years of web news is a number, not a date."""
@@ -340,10 +341,12 @@ def url_date(url: str | None, today: dt.date | None = None) -> UrlDate:
     except ValueError:
         return UrlDate()
     notes: list[str] = []
+    tld = (parts.hostname or "").rsplit(".", 1)[-1]
+    day_first = bool(tld) and tld not in _MONTH_FIRST_TLDS
     for place in (unquote(parts.path), unquote(parts.query)):
         for kind, pattern in _URL_PATTERNS:
             for match in pattern.finditer(place):
-                found = _url_match(kind, match)
+                found = _url_match(kind, match, day_first=day_first)
                 if found is None:
                     continue
                 date, precision = found
@@ -365,7 +368,14 @@ def url_date(url: str | None, today: dt.date | None = None) -> UrlDate:
     return UrlDate(year_hint=hint if hint and hint <= today.year else None, notes=tuple(notes))
 
 
-def _url_match(kind: str, match: re.Match[str]) -> tuple[dt.date, Precision] | None:
+# Where 04-11-2024 may be April 11: generic and American domains. A country's own domain
+# (.by, .ru, .eu, .pl ...) writes the day first, as its country does.
+_MONTH_FIRST_TLDS = {"com", "net", "org", "us", "gov", "edu", "mil"}
+
+
+def _url_match(
+    kind: str, match: re.Match[str], *, day_first: bool = False
+) -> tuple[dt.date, Precision] | None:
     if kind == "epoch":
         value = int(match.group(1))
         seconds = value / 1000 if len(match.group(1)) == 13 else value
@@ -380,8 +390,8 @@ def _url_match(kind: str, match: re.Match[str]) -> tuple[dt.date, Precision] | N
         return (found, "month") if found else None
     if kind == "dmy":
         day, month, year = numbers
-        if not (day > 12 >= month or day == month):
-            return None  # /04/11/2024/ reads both ways
+        if not (day > 12 >= month or day == month or day_first):
+            return None  # /04/11/2024/ on a .com reads both ways
     else:
         year, month, day = numbers
     found = _safe_date(year, month, day)
@@ -663,6 +673,11 @@ def _dateline_date(
     best = min(candidates, key=lambda c: c.rank)  # min keeps the first of the best rank
     if best.note:
         notes.add(best.note)
+    if best.rank == 2:
+        notes.add(
+            f"only an update date ({best.date.isoformat()}) was found: the article may have "
+            "appeared earlier; check it"
+        )
     return best.date, best.precision, best.words
 
 

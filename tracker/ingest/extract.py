@@ -638,6 +638,7 @@ def _read_header(lines: list[str], url: str | None) -> _Header:
     which is skipped. `lines` is changed in place where a line holds both a date and body."""
     header = _Header(url=url)
     tentative = False
+    short: str | None = None
     for index, line in enumerate(lines[:MAX_HEADER_LINES]):
         stripped = line.strip()
         if not stripped:
@@ -696,8 +697,11 @@ def _read_header(lines: list[str], url: str | None) -> _Header:
             continue
         if len(stripped.split()) <= 3 and not re.search(r"[.!?]$", stripped):
             header.body_start = index + 1  # a rubric above the headline ("Belarus-West relations")
+            short = short or (stripped if len(stripped.split()) >= 2 else None)
             continue
         break
+    if header.title is None and short is not None:
+        header.title = short  # no longer line: the short one was the headline ("Экспорт вырос")
     return header
 
 
@@ -858,10 +862,13 @@ def extract_html(
         )
     title = clean_line(getattr(doc, "title", None) or "") or _first_sentence(text)
     page_url = url or getattr(doc, "url", None)
-    first_line, _, rest = text.partition("\n")
-    dated_text = rest if rest and first_line.strip().casefold() == title.casefold() else text
+    date_lines, body_lines = _page_header(text.split("\n"), title)
     found = publication_date(
-        text=dated_text, url=page_url, metadata=html_metadata_date(html), today=today
+        text="\n".join(body_lines),
+        header="\n".join(date_lines),
+        url=page_url,
+        metadata=html_metadata_date(html),
+        today=today,
     )
     notes.extend(found.notes)
     site_name = clean_line(getattr(doc, "sitename", None) or "") or None
@@ -880,6 +887,21 @@ def extract_html(
         source_kind=kind,
         notes=notes,
     )
+
+
+def _page_header(lines: list[str], title: str) -> tuple[list[str], list[str]]:
+    """The date and byline lines at the top of a page's main text (trafilatura keeps them with
+    the headline), and the lines after them."""
+    date_lines: list[str] = []
+    for index, line in enumerate(lines[:MAX_HEADER_LINES]):
+        stripped = line.strip()
+        if not stripped or stripped.casefold() == title.casefold() or _is_caption(stripped):
+            continue
+        if _is_date_line(stripped) or _byline_name(stripped) is not None:
+            date_lines.append(stripped)
+            continue
+        return date_lines, lines[index:]
+    return date_lines, []
 
 
 # --- files and URLs ---------------------------------------------------------------------------
