@@ -289,6 +289,12 @@ def test_url_site_with_a_wire_agency_and_a_citation():
         "According to TASS, the talks were constructive; TASS reports more later."
     )
     assert cited.publisher == "kyivindependent.com"  # citing an agency is not publishing
+    credited = extract_text(
+        f"Border talks resume in Brest\nhttps://kyivindependent.com/x\n\n{BODY}\n"
+        "Lukashenko in Minsk (Reuters/Vasily Fedosenko). Earlier, the Associated Press (AP) "
+        "reported the talks."
+    )
+    assert credited.publisher == "kyivindependent.com"  # a photo credit, a citation
     named = extract_text(
         f"Border talks resume in Brest\nhttps://theeuropetoday.com/?p=1\n\n"
         f"Minsk, November 4, 2024 – The Europe Today: {BODY}"

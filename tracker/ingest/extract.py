@@ -40,6 +40,7 @@ MIN_ARTICLE_CHARS = 80
 MAX_HEADER_LINES = 14  # lines above the body: title, URL, byline, dateline, masthead, captions
 MAX_FRONT_MATTER_CHARS = 20_000
 PUBLISHER_SCAN_CHARS = 1500  # of the body, searched for the agency and the site's own name
+DATELINE_CHARS = 150  # of the body's first line, searched for the agency's signature
 
 SourceKind = Literal["text", "markdown", "html", "url", "paste"]
 
@@ -158,7 +159,7 @@ _DASHES = "-–—"
 # Where a wire agency signs: after a dateline "(BelTA)", "/ТАСС/", a byline "By X, AFP", a dash
 # "— Reuters". These say who wrote the story, wherever it is reprinted.
 _SIGNATURES = [
-    re.compile(rf"\(\s*{_KNOWN_MARK}\s*(?:[,/;][^()\n]{{0,40}})?\)"),
+    re.compile(rf"\(\s*{_KNOWN_MARK}\s*(?:[,;][^()\n]{{0,40}})?\)"),
     re.compile(rf"/\s*{_KNOWN_MARK}\s*/"),
     re.compile(rf"\b[Bb]y\s+[^\n,|]{{2,60}}[,|]\s*{_KNOWN_MARK}"),
     re.compile(rf"^[^\n]{{0,60}}?\s[{_DASHES}]\s*{_KNOWN_MARK}\s*[.:,]", re.MULTILINE),
@@ -240,18 +241,21 @@ class _Signature:
     mark: str | None = None  # a dateline mark the list does not know, as written
 
 
-def _signature(head: str, *, self_reference: bool, tail: str = "") -> _Signature:
+def _signature(dateline: str, head: str, tail: str, *, self_reference: bool) -> _Signature:
+    """The agency that signed the story: in the dateline or a byline, in a closing line, or
+    (with `self_reference`) an outlet naming itself in the lead; else a dateline mark the
+    list does not know."""
     for pattern in _SIGNATURES:
-        match = pattern.search(head)
+        match = pattern.search(dateline)
         if match:
             return _Signature(_AGENCY_BY_MARK[match.group("mark")])
     for pattern in _CLOSING_SIGNATURES:
-        match = pattern.search(tail) or pattern.search(head)
+        match = pattern.search(tail)
         if match:
             return _Signature(_AGENCY_BY_MARK[match.group("mark")])
     if self_reference:
         for pattern in _SELF_REFERENCE:
-            match = pattern.search(head)
+            match = pattern.search(f"{dateline}\n{head}")
             if match:
                 mark = match.group("mark")
                 agency = _AGENCY_BY_MARK.get(mark) or next(
@@ -259,7 +263,7 @@ def _signature(head: str, *, self_reference: bool, tail: str = "") -> _Signature
                 )
                 if agency is not None:
                     return _Signature(agency)
-    for line in head.split("\n")[:MAX_HEADER_LINES]:
+    for line in dateline.split("\n")[:MAX_HEADER_LINES]:
         match = _DATELINE_MARK.match(line.strip())
         if match:
             mark = re.split(rf"\s+[{_DASHES}]\s+|\s*[/|;]\s*", match.group("mark").strip())[0]
@@ -270,20 +274,26 @@ def _signature(head: str, *, self_reference: bool, tail: str = "") -> _Signature
 
 
 def find_publisher(
-    head: str, *, url: str | None = None, site_name: str | None = None, tail: str = ""
+    head: str,
+    *,
+    dateline: str = "",
+    url: str | None = None,
+    site_name: str | None = None,
+    tail: str = "",
 ) -> str | None:
     """Who published the article: the site (its declared name, its name as the text spells it,
     or its host), with the wire agency that signed the story in brackets when the two differ
     ("WTOP (AP)"); the agency alone for its own site or a paste without an address; a dateline
-    mark the list does not know is kept as written."""
+    mark the list does not know is kept as written. `dateline` is the lines above the body and
+    the start of its first line, `head` the lead, `tail` the end of the text."""
     host = publisher_from_url(url)
     stems = _site_stems(host)
-    site = site_name or _site_name_in(head[:PUBLISHER_SCAN_CHARS], stems) or host
-    signed = _signature(head, self_reference=True, tail=tail)
+    site = site_name or _site_name_in(f"{dateline}\n{head}"[:PUBLISHER_SCAN_CHARS], stems) or host
+    signed = _signature(dateline, head, tail, self_reference=True)
     agency = signed.agency
     if agency is not None and url is not None:
         # an outlet naming an agency in a phrase, not a signature: only its own site counts
-        strict = _signature(head, self_reference=False, tail=tail).agency
+        strict = _signature(dateline, head, tail, self_reference=False).agency
         if strict is None and not _agency_site(agency, host):
             agency = None
     if agency is not None:
@@ -763,7 +773,8 @@ def extract_text(
     )
     notes.extend(found.notes)
     publisher = front.publisher or find_publisher(
-        "\n".join([*header.date_lines, body[:PUBLISHER_SCAN_CHARS]]),
+        body[:PUBLISHER_SCAN_CHARS],
+        dateline="\n".join([*header.date_lines, body[:1000].split("\n", 1)[0][:DATELINE_CHARS]]),
         url=url,
         site_name=header.site_name,
         tail=f"{body[-300:]}\n{raw_body[-400:]}",
@@ -872,8 +883,13 @@ def extract_html(
     )
     notes.extend(found.notes)
     site_name = clean_line(getattr(doc, "sitename", None) or "") or None
+    first_line = body_lines[0][:DATELINE_CHARS] if body_lines else ""
     publisher = find_publisher(
-        text[:PUBLISHER_SCAN_CHARS], url=page_url, site_name=site_name, tail=text[-300:]
+        text[:PUBLISHER_SCAN_CHARS],
+        dateline="\n".join([*date_lines, first_line]),
+        url=page_url,
+        site_name=site_name,
+        tail=text[-300:],
     )
     author = clean_line(getattr(doc, "author", None) or "") or None
     return Article(
