@@ -696,7 +696,10 @@ def _read_header(lines: list[str], url: str | None) -> _Header:
         if (
             _looks_like_title(stripped)
             and words >= 3
-            and (header.title is None or (tentative and words >= 4))
+            and (
+                header.title is None
+                or (tentative and words >= 4 and not stripped.endswith((".", "!", "?", "…")))
+            )
         ):
             tentative = words < 4  # three words may be a rubric above the real, longer title
             header.title = stripped
