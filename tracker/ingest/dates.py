@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -22,7 +21,7 @@ from tracker.clock import today as clock_today
 DateSource = Literal["metadata", "url", "dateline", "text"]
 Precision = Literal["day", "week", "month"]
 
-DATELINE_BODY_CHARS = 300  # of the body's first line, searched as part of the dateline
+FIRST_LINE_CHARS = 300  # of the body's first line, where a yearless day still counts
 TEXT_SCAN_CHARS = 1500  # of the body, searched for a date in the text
 TEXT_WINDOW_DAYS = 45  # a date in the text further back than this is background, not the news
 EARLIEST = dt.date(1995, 1, 1)  # before the web's news sites: a number, not a date
@@ -201,13 +200,6 @@ def _abbreviated(month_word: str | None) -> bool:
     return bool(month_word) and month_word.lower() in _ABBREVIATIONS
 
 
-def find_dates(text: str) -> Iterator[tuple[dt.date, Precision]]:
-    """The full dates (with a year) in `text`, in reading order."""
-    for mention in mentions(text):
-        if mention.date is not None:
-            yield mention.date, mention.precision
-
-
 # --- the words around a date ------------------------------------------------------------------
 
 _FILLER = (
@@ -249,7 +241,7 @@ _UPDATED_LABEL = re.compile(
 )
 _PUBLISHED_LABEL = re.compile(
     r"(?:published|posted|date|опубликовано|опубликован|дата|апублікавана|апублікаваны|"
-    r"опубліковано|опубліковано|publikavana)\W{0,3}(?:on\W{0,2}|at\W{0,2})?$",
+    r"опубліковано|publikavana)\W{0,3}(?:on\W{0,2}|at\W{0,2})?$",
     re.IGNORECASE,
 )
 
@@ -653,7 +645,8 @@ def _dateline_date(
     "Published" wins over one labelled "Updated", else the first one. A yearless date takes the
     URL's year, else the latest such day on or before the import day."""
     header = header[:3000]
-    region = f"{header}\n{dateline_prefix(text.lstrip().split(chr(10), 1)[0])}"
+    first_line = text[:1000].lstrip().split("\n", 1)[0]
+    region = f"{header}\n{dateline_prefix(first_line)}"
     candidates: list[_Candidate] = []
     for mention in mentions(region):
         if deadline_governed(region, mention):
@@ -712,7 +705,7 @@ def _text_date(
     yearless day counts only in the first line ("closed overnight on Sept. 12"): deeper in the
     text its year is anyone's guess."""
     lead = text[:TEXT_SCAN_CHARS]
-    first_line_end = min(len(lead.split("\n", 1)[0]), DATELINE_BODY_CHARS)
+    first_line_end = min(len(lead.split("\n", 1)[0]), FIRST_LINE_CHARS)
     background: dt.date | None = None
     for mention in mentions(lead):
         if mention.year is None and mention.start >= first_line_end:

@@ -73,7 +73,7 @@ def _date_fields(found: PublicationDate) -> dict[str, object]:
         "published": found.date,
         "date_precision": found.precision,
         "date_source": found.source,
-        "date_snippet": clean_line(found.snippet)[:200] or None if found.date else None,
+        "date_snippet": (clean_line(found.snippet)[:200] or None) if found.date else None,
     }
 
 
