@@ -353,7 +353,6 @@ def test_front_matter_is_metadata_not_text():
     [
         ("title: Belarus: a new law\ndate: 2024-02-28", "not valid YAML (line 2)"),
         ("title: [unclosed\ndate: 2024-02-28", "not valid YAML"),
-        ("- just\n- a list", "not a list of fields"),
         ("title: !!python/object/apply:os.system ['echo pwned']", "not valid YAML"),
         ("date: 2024-13-45", "not valid YAML"),
         ("title: " + "[" * 5000, "not valid YAML"),
@@ -383,6 +382,14 @@ def test_front_matter_alias_bomb_stays_small():
     )
     article = extract_text(f"---\n{bomb}author: *u\n---\n{BODY}")
     assert article.author is None or len(article.author) <= 300
+
+
+def test_text_between_two_rules_is_text_not_front_matter():
+    text = f"---\nBorder talks resume in Brest\n\n{BODY}\n---\nThe next meeting is in Brest."
+    article = extract_text(text, filename="a.md")
+    assert article.title == "Border talks resume in Brest"
+    assert "held talks" in article.text and "next meeting" in article.text
+    assert not any("front matter" in note for note in article.notes)
 
 
 def test_a_lone_rule_at_the_top_is_not_front_matter():

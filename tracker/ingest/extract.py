@@ -345,8 +345,8 @@ def read_front_matter(text: str, notes: list[str]) -> tuple[FrontMatter | None, 
     out of the text. YAML is read with the safe loader (nothing is executed); a block that is
     not valid YAML is read line by line (`key: value`) and said in a note."""
     match = _FRONT_MATTER.match(text[:MAX_FRONT_MATTER_CHARS])
-    if not match:
-        return None, text
+    if not match or not _looks_like_fields(match.group("block")):
+        return None, text  # two horizontal rules around text, not front matter
     block = strip_controls(match.group("block"))
     rest = text[match.end() :]
     import yaml  # here, not at the top: only a front matter needs it
@@ -405,6 +405,20 @@ def read_front_matter(text: str, notes: list[str]) -> tuple[FrontMatter | None, 
         ),
         rest,
     )
+
+
+_FIELD_LINE = re.compile(r"^[A-Za-z_][\w-]{0,40}\s*:(?:\s|$)")
+
+
+def _looks_like_fields(block: str) -> bool:
+    """Mostly `key: value` lines (and their indented or listed continuations): front matter,
+    not an article's opening between two horizontal rules."""
+    lines = [line for line in block.split("\n") if line.strip()]
+    if not lines or len(lines) > 200:
+        return False
+    fields = sum(1 for line in lines if _FIELD_LINE.match(line))
+    continued = sum(1 for line in lines if line[:1].isspace() or line.startswith("- "))
+    return fields >= 1 and fields + continued >= 0.6 * len(lines)
 
 
 def _fields_line_by_line(block: str) -> dict[str, str]:
