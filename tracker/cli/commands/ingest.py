@@ -222,6 +222,10 @@ def run_import(args: argparse.Namespace) -> int:
     published = article.published.isoformat() if article.published else "not found"
     if article.published and article.date_precision != "day":
         published += f" ({article.date_precision})"
+    source = getattr(article, "date_source", None)
+    if article.published and source:
+        snippet = getattr(article, "date_snippet", None)
+        published += f" (from the {source}" + (f": {show(snippet)!r}" if snippet else "") + ")"
     print(f"Published: {published}")
     print(f"Publisher: {show(article.publisher or 'not found')}")
     if article.author:
