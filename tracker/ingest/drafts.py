@@ -378,6 +378,9 @@ def promote(ws, draft_id: str):
     from tracker.workspace import EvidenceFile, Record
 
     root = ws.data
+    done = _already_promoted(ws, draft_id)
+    if done is not None:
+        return done, []
     draft, draft_sha = load_draft(root, draft_id)
     toml_rel, text_rel = layout.draft_rels(draft_id)
     raw = (root / toml_rel).read_text("utf-8", errors="replace")
@@ -406,13 +409,27 @@ def promote(ws, draft_id: str):
     text_bytes = _read(root, text_rel)
     if text_bytes is not None:
         steps.append(writer.Step(text_rel, None, sha256_of(text_bytes)))
-    writer.apply(root, steps)
+    writer.apply(root, steps, label=f"promote {draft_id} to {target}")
     from tracker.domain.facts import facts_of
 
     sha = sha256_of(data) or ""
     ws._replace(None, Record(target, sha, facts_of(item)))
     warnings = [p for p in problems if not p.is_error]
     return EvidenceFile(item, target, sha), warnings
+
+
+def _already_promoted(ws, draft_id: str):
+    """The evidence a promote of this draft made, when that promote was interrupted and the
+    opening of this workspace finished it (the draft is gone, its evidence in place)."""
+    prefix = f"promote {draft_id} to "
+    for label in ws.finished:
+        if label.startswith(prefix):
+            target = label[len(prefix) :]
+            try:
+                return ws.read(target)
+            except Exception:
+                return None
+    return None
 
 
 def _item_bytes(item: EvidenceItem) -> bytes:

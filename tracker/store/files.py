@@ -209,12 +209,17 @@ def sha256_of(data: bytes | None) -> str | None:
     return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
-def write_temp(dir_fd: int, data: bytes) -> str:
-    """A new temporary file in an open folder, written and flushed to disk; its name."""
+def temp_name() -> str:
     import secrets
 
+    return f".tracker-{secrets.token_hex(6)}.tmp"
+
+
+def write_temp(dir_fd: int, data: bytes, name: str | None = None) -> str:
+    """A new temporary file in an open folder (named `name`, or a fresh name), written and
+    flushed to disk; its name."""
     for _ in range(100):
-        name = f".tracker-{secrets.token_hex(6)}.tmp"
+        name = name or temp_name()
         try:
             fd = os.open(
                 name,
@@ -223,6 +228,7 @@ def write_temp(dir_fd: int, data: bytes) -> str:
                 dir_fd=dir_fd,
             )
         except FileExistsError:
+            name = None
             continue
         try:
             view = memoryview(data)

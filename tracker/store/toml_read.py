@@ -158,7 +158,7 @@ def key_lines(text: str) -> dict[Loc, int]:
             continue
         header = _HEADER.match(line)
         if header and "=" not in line.split("]")[0]:
-            names = tuple(k.strip().strip("\"'") for k in header.group(2).split("."))
+            names = _key_parts(header.group(2))
             if header.group(1) == "[[":
                 index = counters.get(names, 0)
                 counters[names] = index + 1
@@ -169,7 +169,7 @@ def key_lines(text: str) -> dict[Loc, int]:
             continue
         key = _KEYLINE.match(line)
         if key:
-            parts = tuple(k.strip("\"'") for k in key.group(1).split("."))
+            parts = _key_parts(key.group(1))
             found.setdefault((*table, *parts), number)
             rest = line[key.end() :]
             for delim in ('"""', "'''"):
@@ -177,6 +177,22 @@ def key_lines(text: str) -> dict[Loc, int]:
                     in_string = delim
                     break
     return found
+
+
+def _key_parts(text: str) -> tuple[str, ...]:
+    """A (dotted) key as the parser reads it: quoted parts unescaped (`"a\\u0041"` is `aA`),
+    so a finding about a key that holds escapes still finds its line."""
+    if '"' not in text and "'" not in text:
+        return tuple(k.strip() for k in text.split("."))
+    try:
+        node: object = toml_parser.loads(f"{text} = 0")
+    except toml_parser.TOMLDecodeError:
+        return tuple(k.strip().strip("\"'") for k in text.split("."))
+    parts: list[str] = []
+    while isinstance(node, dict) and len(node) == 1:
+        name, node = next(iter(node.items()))
+        parts.append(name)
+    return tuple(parts)
 
 
 def _unescaped(line: str, delim: str) -> int:

@@ -35,11 +35,22 @@ from tracker.store.files import (
     project_lock,
     read_at,
     sha256_of,
+    temp_name,
     write_temp,
 )
 from tracker.store.toml_write import evidence_to_toml
 
 JOURNAL_DIR = "journal"
+FAULT = "TRACKER_FAULT_AT"  # tests only: the process kills itself at this point of a change
+
+
+def _fault(point: str) -> None:
+    """Fault injection for the crash tests: with TRACKER_FAULT_AT set to this point, the
+    process sends itself SIGKILL here, as a power cut or a kill -9 would stop it."""
+    if os.environ.get(FAULT) == point:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -66,8 +77,9 @@ def _journal_dir(root: Path) -> Path:
     return project_state_dir(root) / JOURNAL_DIR
 
 
-def apply(root: Path, steps: Sequence[Step], *, lock: bool = True) -> None:
-    """Carry out `steps` all or nothing (see the module's docstring).
+def apply(root: Path, steps: Sequence[Step], *, lock: bool = True, label: str = "") -> None:
+    """Carry out `steps` all or nothing (see the module's docstring). `label` names the
+    change in its journal ("promote ID"), so a run that finishes it can say what it finished.
 
     A step whose file already holds its new content counts as done, so a change that was
     interrupted and is asked for again completes instead of failing.
@@ -75,10 +87,10 @@ def apply(root: Path, steps: Sequence[Step], *, lock: bool = True) -> None:
     context = project_lock(root) if lock else contextlib.nullcontext()
     with context:
         recover(root, lock=False)
-        _apply(root, steps)
+        _apply(root, steps, label)
 
 
-def _apply(root: Path, steps: Sequence[Step]) -> None:
+def _apply(root: Path, steps: Sequence[Step], label: str = "") -> None:
     folders: dict[tuple[str, ...], int] = {}
 
     def folder(parts: list[str]) -> int:
@@ -88,36 +100,40 @@ def _apply(root: Path, steps: Sequence[Step]) -> None:
         return folders[key]
 
     try:
-        planned: list[tuple[Step, list[str]]] = []
+        planned: list[tuple[Step, list[str], str | None]] = []
         for step in steps:
             parts = check_rel(step.rel)
             current = read_at(folder(parts), parts[-1])
             if sha256_of(current) == sha256_of(step.data):
                 continue  # already done (a repeated request after an interruption)
             check_expected(step.rel, current, step.expected)
-            planned.append((step, parts))
+            planned.append((step, parts, temp_name() if step.data is not None else None))
         if not planned:
             return
-        staged: list[tuple[Step, list[str], str | None]] = []
+        # The journal names the temporary files before they exist: an interruption before
+        # it is marked committed is rolled back (they are deleted), one after it rolled
+        # forward (they are renamed).
+        journal = _write_journal(root, planned, label, committed=False)
         try:
-            for step, parts in planned:
-                temp = write_temp(folder(parts), step.data) if step.data is not None else None
-                staged.append((step, parts, temp))
-            journal = _write_journal(root, staged)
-        except BaseException:
-            for _, parts, temp in staged:  # nothing was renamed: the old files stand
+            for step, parts, temp in planned:
                 if temp is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(temp, dir_fd=folder(parts))
+                    write_temp(folder(parts), step.data, temp)
+            _fault("staged")
+            _write_journal(root, planned, label, committed=True, path=journal)
+            _fault("journaled")
+        except BaseException:
+            _roll_back(root, planned, folder)
+            with contextlib.suppress(OSError):
+                journal.unlink()
             raise
-        # From here an interruption leaves the journal, and `recover` finishes the change.
-        for _, parts, temp in staged:
+        for number, (_, parts, temp) in enumerate(planned, start=1):
             dir_fd = folder(parts)
             if temp is not None:
                 os.replace(temp, parts[-1], src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
             else:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(parts[-1], dir_fd=dir_fd)
+            _fault(f"step-{number}")
         for dir_fd in folders.values():
             fsync_dir(dir_fd)
         with contextlib.suppress(OSError):
@@ -127,22 +143,37 @@ def _apply(root: Path, steps: Sequence[Step]) -> None:
             os.close(dir_fd)
 
 
-def _write_journal(root: Path, staged: list[tuple[Step, list[str], str | None]]) -> Path:
+def _roll_back(root: Path, planned, folder) -> None:
+    for _, parts, temp in planned:  # nothing was renamed: the old files stand
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=folder(parts))
+
+
+def _write_journal(
+    root: Path,
+    planned: list[tuple[Step, list[str], str | None]],
+    label: str,
+    *,
+    committed: bool,
+    path: Path | None = None,
+) -> Path:
     folder = _journal_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     entries = [
-        {
-            "rel": step.rel,
-            "temp": temp,
-            "sha256": sha256_of(step.data),
-            "expected": step.expected,
-        }
-        for step, _, temp in staged
+        {"rel": step.rel, "temp": temp, "sha256": sha256_of(step.data), "expected": step.expected}
+        for step, _, temp in planned
     ]
-    path = folder / f"{secrets.token_hex(8)}.json"
+    path = path or folder / f"{secrets.token_hex(8)}.json"
     tmp = path.with_suffix(".tmp")
+    payload = {
+        "root": os.fspath(root.resolve()),
+        "label": label,
+        "committed": committed,
+        "steps": entries,
+    }
     with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump({"root": os.fspath(root.resolve()), "steps": entries}, handle)
+        json.dump(payload, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -157,35 +188,69 @@ class Unfinished:
     reason: str
 
 
-def recover(root: Path, *, lock: bool = True) -> tuple[list[str], list[Unfinished]]:
-    """Finish every change an interruption left half done (see the module's docstring).
+@dataclass
+class Recovered:
+    """What `recover` did: the changes it finished (their labels), the files it changed, and
+    the changes it could not finish."""
 
-    Returns the files finished, and the changes that cannot be finished (a temporary file
-    gone, a file changed since): those stay in the journal and `tracker check` reports them.
-    """
+    labels: list[str]
+    files: list[str]
+    stuck: list[Unfinished]
+
+
+def recover(root: Path, *, lock: bool = True) -> Recovered:
+    """Finish every change an interruption left half done (see the module's docstring):
+    a committed one is carried to its end, one interrupted before its commit is undone (its
+    temporary files deleted). What cannot be finished (a temporary file gone, a file changed
+    since) stays in the journal, and `tracker check` reports it."""
+    out = Recovered([], [], [])
     folder = _journal_dir(root)
     if not folder.is_dir():
-        return [], []
+        return out
     context = project_lock(root) if lock else contextlib.nullcontext()
-    finished: list[str] = []
-    stuck: list[Unfinished] = []
     with context:
         for journal in sorted(folder.glob("*.json")):
             try:
                 payload = json.loads(journal.read_text("utf-8"))
                 steps = payload["steps"]
+                committed = bool(payload.get("committed", True))
             except (OSError, ValueError, KeyError, TypeError):
                 with contextlib.suppress(OSError):
-                    journal.unlink()  # not ours, or cut short before any rename
+                    journal.unlink()  # not ours, or cut short before any temporary file
                 continue
-            problems = [_finish(root, entry, finished) for entry in steps]
-            problems = [p for p in problems if p is not None]
-            if problems:
-                stuck.extend(problems)
-            else:
+            if not committed:
+                for entry in steps:
+                    _discard(root, entry)
                 with contextlib.suppress(OSError):
                     journal.unlink()
-    return finished, stuck
+                continue
+            problems = [_finish(root, entry, out.files) for entry in steps]
+            problems = [p for p in problems if p is not None]
+            if problems:
+                out.stuck.extend(problems)
+                continue
+            with contextlib.suppress(OSError):
+                journal.unlink()
+            if payload.get("label"):
+                out.labels.append(str(payload["label"]))
+    return out
+
+
+def _discard(root: Path, entry: dict) -> None:
+    """Delete the temporary file of a change that never committed."""
+    temp = entry.get("temp")
+    if not isinstance(temp, str) or "/" in temp or not temp.startswith(".tracker-"):
+        return
+    try:
+        parts = check_rel(str(entry.get("rel")))
+        dir_fd = open_dir(root, parts[:-1], create=False)
+    except (UnsafePathError, OSError):
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.unlink(temp, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def _finish(root: Path, entry: dict, finished: list[str]) -> Unfinished | None:
@@ -276,7 +341,7 @@ def save_evidence(
             if old_archive is not None:
                 steps.append(Step(layout.archive_rel(previous_rel), None, sha256_of(old_archive)))
         recover(root, lock=False)
-        _apply(root, steps)
+        _apply(root, steps, f"save {item.id}")
     return Written(target, sha256_of(data) or "")
 
 
@@ -302,4 +367,4 @@ def delete_evidence(root: Path, rel: str, expected_sha256: str) -> None:
         if archive is not None:
             steps.append(Step(layout.archive_rel(rel), None, sha256_of(archive)))
         recover(root, lock=False)
-        _apply(root, steps)
+        _apply(root, steps, f"delete {rel}")

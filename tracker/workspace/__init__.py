@@ -94,6 +94,7 @@ class Workspace:
     notes: list[str] = field(default_factory=list)  # what opening did (a save it finished)
     cache: bool = True
     load_stats: Any = None  # what the speed layer did (tracker.speed.loader.LoadStats)
+    finished: list[str] = field(default_factory=list)  # interrupted changes opening finished
     _scorer: Scorer | None = field(default=None, repr=False)
     _by_id: dict[str, Record] | None = field(default=None, repr=False)
     _by_path: dict[str, Record] | None = field(default=None, repr=False)
@@ -417,10 +418,12 @@ def _open(
 ) -> Workspace:
     data = data or root
     notes: list[str] = []
+    finished: list[str] = []
     if recover:
         try:
-            finished, _ = writer.recover(data)
-            notes += [f"finished an interrupted change of {rel}" for rel in finished]
+            done = writer.recover(data)
+            finished = done.labels
+            notes += [f"finished an interrupted change ({label})" for label in done.labels]
         except OSError:
             pass
     paper = reader.read_paper(data)
@@ -480,6 +483,7 @@ def _open(
         notes=notes,
         cache=cache,
         load_stats=stats,
+        finished=finished,
     )
 
 
