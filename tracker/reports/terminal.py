@@ -16,7 +16,7 @@ from rich.text import Text
 
 from tracker.domain.config import ScoringConfig
 from tracker.domain.scoring import NodeScore
-from tracker.domain.scoring.words import Legend, age_words
+from tracker.domain.scoring.words import Legend, age_short, age_words
 from tracker.reports.figures import clean, signed
 
 STATUS_STYLE = {
@@ -71,8 +71,8 @@ def status_text(score: NodeScore) -> Text:
 def evidence_age(score: NodeScore) -> Text:
     if score.evidence_age_days is None:
         return Text("")
-    words = age_words(score.evidence_age_days)
-    text = Text("today" if words == "from today" else f"{words} ago")
+    words = age_short(score.evidence_age_days)
+    text = Text(words if words == "today" else f"{words} ago")
     if score.stale:
         text.stylize("yellow")
     return text

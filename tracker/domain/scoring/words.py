@@ -116,6 +116,20 @@ def age_words(days: int) -> str:
     return year_part + (f" {rest} month{'s' if rest != 1 else ''}" if rest else "")
 
 
+def age_short(days: int) -> str:
+    """An age for a table column: today, 5 d, 3 wk, 14 mo, 3 yr."""
+    if days <= 0:
+        return "today"
+    if days < 14:
+        return f"{days} d"
+    if days < 61:
+        return f"{round(days / 7)} wk"
+    months = round(days / 30.44)
+    if months < 24:
+        return f"{months} mo"
+    return f"{months // 12} yr"
+
+
 def _count(n: int, one: str, many: str) -> str:
     numbers = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
     return f"{numbers.get(n, str(n))} {one if n == 1 else many}"
