@@ -201,3 +201,26 @@ def test_import_from_a_url(mini, capsys):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_promote_checks_what_check_checks(mini, capsys):
+    """A draft that `tracker check` would reject as evidence is never promoted: a date in the
+    future, a recommendation the paper does not have."""
+    from tracker.store.toml_read import sha256_bytes
+
+    drafts = mini / "drafts"
+    drafts.mkdir()
+    text = "Something happened.\n"
+    (drafts / "later.txt").write_text(text)
+    (drafts / "later.toml").write_text(
+        'id = "later"\ntitle = "T"\ndate = 2027-01-01\nimported = 2026-11-24\n\n[source]\n'
+        'publisher = "P"\nreliability = "B"\ncredibility = 2\nquote = "Something happened."\n'
+        f'archive_sha256 = "{sha256_bytes(text.encode())}"\n\n[[assessment]]\n'
+        'recommendation = "nowhere"\nimpact = 1\nconfidence = "high"\nrationale = "r"\n'
+    )
+    code = main(["draft", "promote", "later", "-C", str(mini)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "future" in err and "unknown recommendation 'nowhere'" in err
+    assert not (mini / "evidence" / "2027").exists()
+    assert (drafts / "later.toml").exists()

@@ -566,3 +566,49 @@ def test_entries_are_items_archives_or_findings(rel):
     if finding is None:
         assert plain, rel
     assert classify_entry(rel, True) is not None  # a link is always reported
+
+
+# --- writes stay inside the project, through real folders only ----------------------------
+
+
+@pytest.mark.parametrize("rel", ["../outside.toml", "/etc/x", "evidence/../../x", "a//b", ""])
+def test_a_write_never_leaves_the_project(mini, rel):
+    from tracker.store.files import UnsafePathError
+
+    with pytest.raises(UnsafePathError):
+        writer.apply(mini, [writer.Step(rel, b"x", None)])
+    assert not (mini.parent / "outside.toml").exists()
+
+
+def test_a_write_never_goes_through_a_link(mini, tmp_path_factory):
+    from tracker.store.files import UnsafePathError
+
+    outside = tmp_path_factory.mktemp("outside")
+    os.symlink(outside, mini / "evidence" / "2025")
+    ev = evidence_toml()
+    import tomllib
+
+    from tracker.domain.model import EvidenceItem
+
+    item = EvidenceItem.model_validate(tomllib.loads(ev))
+    with pytest.raises(UnsafePathError):
+        save_evidence(mini, item, expected_sha256=None)
+    assert list(outside.iterdir()) == []
+
+
+def test_a_change_makes_its_folder_durable(mini, monkeypatch):
+    """After the renames, each folder that changed is flushed to disk (fsync on its
+    descriptor), so a power cut cannot take the rename back."""
+    import stat as st
+
+    synced: list[bool] = []
+    real = os.fsync
+
+    def watch(fd):
+        synced.append(st.S_ISDIR(os.fstat(fd).st_mode))
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", watch)
+    writer.apply(mini, [writer.Step(REL, GOOD.encode(), None)])
+    assert True in synced  # a folder was flushed
+    assert False in synced  # and the file itself, before its rename
