@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from tracker.domain.scoring import Contribution, NodeScore
 
 MOVE_FLOOR = 0.005  # a movement that rounds to 0.00 is not a move
+EVIDENCE_SHOWN = 10  # the largest contributions listed under each move (the rest are counted)
 
 
 class NewEvidence(BaseModel):
@@ -39,7 +40,8 @@ class Move(BaseModel):
     before_status: str
     after_status: str
     status_reason: str
-    evidence: list[Contribution]  # the period's evidence behind the move
+    evidence: list[Contribution]  # the period's largest contributions behind the move
+    evidence_count: int = 0  # how many items dated in the period moved it
 
 
 class Changes(BaseModel):
@@ -64,7 +66,14 @@ def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | N
         if (s.movement_count and abs(s.trend) >= MOVE_FLOOR)
         or (s.movement_count and before[nid].status != s.status)
     ]
-    after = ws.scores(until, since=since, detail=moved, exclusions=False) if moved else numbers
+    after = (
+        ws.scores(
+            until, since=since, detail=moved, exclusions=False, recent_only=True,
+            limit=EVIDENCE_SHOWN,
+        )
+        if moved
+        else numbers
+    )
     moves: list[Move] = []
     for nid, a in after.items():
         b = before[nid]
@@ -124,4 +133,5 @@ def _move(a: NodeScore, b: NodeScore) -> Move:
         after_status=a.status,
         status_reason=a.status_reason,
         evidence=[c for c in a.contributions if c.in_movement],
+        evidence_count=a.contribution_count or a.movement_count,
     )

@@ -519,6 +519,8 @@ def _move_md(m: Move) -> list[str]:
     ]
     for c in sorted(m.evidence, key=lambda c: -abs(c.contribution)):
         lines.append(f"  - {contribution_md(c, m.node_id)}")
+    if m.evidence_count > len(m.evidence):
+        lines.append(f"  - … and {m.evidence_count - len(m.evidence)} smaller items of the period")
     return lines
 
 

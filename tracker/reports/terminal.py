@@ -254,7 +254,9 @@ def explain(score: NodeScore, config: ScoringConfig, limit: int | None = None) -
     parts.append(facts)
     if score.children_total is not None:
         parts.append(_rollup_table(score))
-    if score.contributions:
+    if score.contributions and len(score.contributions) > LONG_TABLE and limit is None:
+        parts.append(_contribution_lines(score))
+    elif score.contributions:
         parts.append(_contribution_table(score, config, limit))
     else:
         parts.append(Text("No evidence counts at this date.", style="italic"))
@@ -307,6 +309,46 @@ def _rollup_table(score: NodeScore) -> Table:
             f"{part.share:.3f}" if part.included else Text("no evidence", style="dim"),
         )
     return table
+
+
+LONG_TABLE = 60  # more rows than this (--all): one plain line a row, no table to measure
+
+
+def _contribution_lines(score: NodeScore) -> Text:
+    """Every contribution on one line each: a node with thousands of items is listed in
+    seconds (a rich table measures every cell and wraps every title), and still adds up."""
+    values = [c.contribution for c in score.contributions]
+    rounded = rounded_parts(values, 3)
+    moving = rounded_parts(
+        [c.contribution if c.in_movement else 0.0 for c in score.contributions], 3
+    )
+    out = Text(
+        f"evidence that counts ({len(values)}, largest first; one line each)\n", style="italic"
+    )
+    header = (
+        f"{'date':<10}  {'evidence':<44}  {'source':<8}  {'w':>5}  {'treatment':<17}  "
+        f"{'age':>5}  {'d':>5}  {'impact':>6}  {'share':>5}  {'standing':>8}  {'movement':>8}"
+    )
+    out.append(header + "\n", style="bold")
+    for c, value, moved in zip(score.contributions, rounded, moving, strict=True):
+        item = c.evidence
+        evidence = clean(c.evidence_id, one_line=True)
+        evidence = evidence if len(evidence) <= 44 else evidence[:43] + "…"
+        grade = f"{item.source.reliability}{item.source.credibility}"
+        out.append(
+            f"{item.date.isoformat():<10}  {evidence:<44}  {grade:<8}  {c.weight:5.3f}  "
+            f"{c.treatment:<17}  {c.age_days:>4}d  {c.decay:5.3f}  {c.impact:+6g}  "
+            f"{c.share:5.3f}  "
+        )
+        out.append(f"{value:+8.3f}", style="green" if value > 0 else "red" if value < 0 else "")
+        out.append(f"  {moved:+8.3f}\n" if c.in_movement else f"  {'-':>8}\n")
+    total = math.fsum(rounded)
+    out.append(
+        f"{'':<10}  {'total':<44}  {'':<8}  {'':>5}  {'':<17}  {'':>5}  {'':>5}  {'':>6}  "
+        f"{'':>5}  {total:+8.3f}  {math.fsum(moving):+8.3f}",
+        style="bold",
+    )
+    return out
 
 
 def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | None) -> Table:
@@ -414,8 +456,18 @@ def _contribution_table(score: NodeScore, config: ScoringConfig, limit: int | No
     return table
 
 
-def _excluded_table(score: NodeScore, limit: int | None) -> Table:
+def _excluded_table(score: NodeScore, limit: int | None) -> RenderableType:
     shown = score.excluded if limit is None else score.excluded[:limit]
+    if len(shown) > LONG_TABLE:
+        out = Text(f"evidence that does not count ({len(shown)}; one line each)\n", style="italic")
+        for e in shown:
+            out.append(
+                f"{e.date.isoformat():<10}  {clean(e.evidence_id, one_line=True):<44}  "
+                f"{e.node_id:<28}  {e.reason.replace('_', ' '):<15}  "
+            )
+            out.append_text(data(e.detail))
+            out.append("\n")
+        return out
     title = "evidence that does not count"
     total = max(score.excluded_count, len(score.excluded))
     if len(shown) < total:

@@ -215,6 +215,7 @@ class Workspace:
         detail: Sequence[str] | None = (),
         limit: int | None = None,
         exclusions: bool = True,
+        recent_only: bool = False,
     ) -> dict[str, NodeScore]:
         """Every node at `as_of` (default today); `detail` the nodes explained (None: all)."""
         return self.scorer().scores(
@@ -223,6 +224,7 @@ class Workspace:
             detail=detail,
             limit=limit,
             exclusions=exclusions,
+            recent_only=recent_only,
             lookup=self.items,
         )
 

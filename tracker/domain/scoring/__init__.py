@@ -181,12 +181,14 @@ class Scorer:
         detail: Collection[str] | None = (),
         limit: int | None = None,
         exclusions: bool = True,
+        recent_only: bool = False,
         lookup: Lookup | None = None,
     ) -> dict[str, NodeScore]:
         """Every node at `as_of`, in the paper's order. `since`: the movement window's start
         (default: `window_days` before). `detail`: the nodes to explain (None: all), each
-        with its largest `limit` contributions (None: all); explaining reads items through
-        `lookup`."""
+        with its largest `limit` contributions (None: all), only those dated in the window
+        with `recent_only` (what a briefing of the period lists); explaining reads items
+        through `lookup`."""
         start = since if since is not None else self.window_start(as_of)
         at = self.levels(as_of, start)
         out: dict[str, NodeScore] = {}
@@ -260,6 +262,7 @@ class Scorer:
         limit: int | None,
         exclusions: bool,
         lookup: Lookup | None,
+        recent_only: bool = False,
     ) -> NodeScore:
         tree = self.tree
         node = tree.nodes[nid]
@@ -311,7 +314,9 @@ class Scorer:
             verdict_evidence=level.achieved if level.achieved != "all" else None,
         )
         if explain:
-            fields.update(self._explanation(nid, at, as_of, start, limit, exclusions, lookup))
+            fields.update(
+                self._explanation(nid, at, as_of, start, limit, exclusions, lookup, recent_only)
+            )
         return NodeScore.model_construct(**fields)
 
     def _children(self, nid: str, level: Level, at: dict[str, Level]) -> list[ChildPart]:
@@ -390,8 +395,11 @@ class Scorer:
         limit: int | None,
         exclusions: bool,
         lookup: Lookup | None,
+        recent_only: bool = False,
     ) -> dict:
         parts = engine.flat_parts(at, nid, self.readings, as_of, start, self.config)
+        if recent_only:
+            parts = [p for p in parts if p.recent]
         shown = parts
         if limit is not None:
             shown = heapq.nsmallest(
@@ -399,7 +407,11 @@ class Scorer:
                 parts,
                 key=lambda p: (-abs(p.value), p.reading.evidence_id, p.reading.node_id),
             )
-        skips = engine.skipped(self.tree, self.readings, nid, as_of, start, self.config)
+        skips = (
+            engine.skipped(self.tree, self.readings, nid, as_of, start, self.config)
+            if exclusions
+            else []
+        )
         reasons: dict[str, int] = defaultdict(int)
         for skip in skips:
             reasons[skip.reason] += 1
