@@ -105,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             parser.print_help()
             return Exit.OK
+    if args.command in READS_EVIDENCE and not getattr(args, "no_cache", False):
+        _head_start(args)
     if args.command != "tui":
         # A command is a short process: its objects live until it exits, and searching them
         # for cycles costs it a third of its time (tracker.speed.collector) and frees nothing.
@@ -135,6 +137,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return Exit.INTERNAL
+    finally:
+        if args.command in READS_EVIDENCE:
+            from tracker.speed import headstart
+
+            headstart.forget()  # a head start is for this command only
+
+
+# Commands that load the project: the listing of evidence/ starts beside them
+# (tracker.speed.headstart) while they import.
+READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest", "import", "fmt"}
+
+
+def _head_start(args: argparse.Namespace) -> None:
+    if getattr(args, "known_as_of", None) is not None:
+        return
+    from pathlib import Path
+
+    from tracker.speed import headstart
+
+    start = Path(args.root) if getattr(args, "root", None) else Path.cwd()
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / "recommendations.toml").is_file():
+            headstart.start(folder)
+            return
 
 
 def say(message: str) -> None:

@@ -68,7 +68,11 @@ def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | N
     ]
     after = (
         ws.scores(
-            until, since=since, detail=moved, exclusions=False, recent_only=True,
+            until,
+            since=since,
+            detail=moved,
+            exclusions=False,
+            recent_only=True,
             limit=EVIDENCE_SHOWN,
         )
         if moved

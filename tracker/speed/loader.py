@@ -14,7 +14,7 @@ from pathlib import Path
 from tracker.speed import filecache
 from tracker.speed.filecache import Packed, pack, unpack
 from tracker.speed.parallel import read_parallel
-from tracker.store.layout import Listing
+from tracker.store.listing import Listing
 from tracker.store.reader import EvidenceResult, read_evidence
 
 

@@ -8,14 +8,13 @@ drafts/ID.toml, ID.txt    imports an analyst has not finished (outside evidence/
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.domain.model import check_id
 from tracker.domain.problems import Code, Problem
 from tracker.errors import UsageError
+from tracker.store.listing import Listing
 
 RECOMMENDATIONS = "recommendations.toml"
 CONFIG = "tracker.toml"
@@ -61,53 +60,6 @@ def draft_rels(draft_id: str) -> tuple[str, str]:
     path, so `../elsewhere` or a 300-character name never reaches the file system."""
     check_id(draft_id)
     return f"{DRAFTS_DIR}/{draft_id}.toml", f"{DRAFTS_DIR}/{draft_id}.txt"
-
-
-@dataclass
-class Listing:
-    """Every entry below `evidence/` (paths relative to the root, posix, sorted), the symbolic
-    links among them (recorded, never followed), and each entry's stat identity where a
-    caller asked for it (size, mtime in ns, inode; (-1, -1, -1): gone since the listing)."""
-
-    files: list[str] = field(default_factory=list)
-    links: set[str] = field(default_factory=set)
-    stats: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-
-
-def list_evidence(root: Path, *, stat: bool = False) -> Listing:
-    """Every entry below `evidence/`, sorted, so every run and every machine sees one order.
-
-    Links are recorded and never followed: a link could point outside the project.
-    """
-    base = os.path.join(root, EVIDENCE_DIR)
-    prefix = len(os.fspath(root)) + 1
-    out = Listing()
-    stack = [base]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.name == ".gitkeep":  # keeps an empty folder in git; not data
-                        continue
-                    rel = entry.path[prefix:].replace(os.sep, "/")
-                    if entry.is_symlink():
-                        out.files.append(rel)
-                        out.links.add(rel)
-                    elif entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    else:
-                        out.files.append(rel)
-                        if stat:
-                            try:
-                                st = entry.stat(follow_symlinks=False)
-                                out.stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
-                            except OSError:
-                                out.stats[rel] = (-1, -1, -1)
-        except OSError:
-            continue
-    out.files.sort()
-    return out
 
 
 def classify_entry(rel: str, is_link: bool) -> Problem | None:

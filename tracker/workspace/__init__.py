@@ -29,6 +29,7 @@ from tracker.domain.tree import Tree
 from tracker.errors import DataError
 from tracker.store import layout, reader, writer
 from tracker.store.files import FileChangedError
+from tracker.store.listing import list_evidence
 from tracker.store.toml_read import key_lines, line_of
 
 if TYPE_CHECKING:
@@ -431,7 +432,13 @@ def _open(
     paper = reader.read_paper(data)
     config = reader.read_config(data)
     use_cache = cache and speed
-    listing = layout.list_evidence(data, stat=use_cache)
+    listing = None
+    if use_cache:
+        from tracker.speed import headstart
+
+        listing = headstart.take(data)
+    if listing is None:
+        listing = list_evidence(data, stat=use_cache)
     tomls, archives, problems = layout.split_listing(listing)
     stats = None
     if speed:

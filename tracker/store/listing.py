@@ -1,0 +1,60 @@
+"""What is below `evidence/`: every entry, sorted, with each file's stat where asked.
+
+Kept free of the models (only the standard library), so that the speed layer can run it in a
+forked process while the command is still importing them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EVIDENCE_DIR = "evidence"
+
+
+@dataclass
+class Listing:
+    """Every entry below `evidence/` (paths relative to the root, posix, sorted), the symbolic
+    links among them (recorded, never followed), and each entry's stat identity where a
+    caller asked for it (size, mtime in ns, inode; (-1, -1, -1): gone since the listing)."""
+
+    files: list[str] = field(default_factory=list)
+    links: set[str] = field(default_factory=set)
+    stats: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def list_evidence(root: Path, *, stat: bool = False) -> Listing:
+    """Every entry below `evidence/`, sorted, so every run and every machine sees one order.
+
+    Links are recorded and never followed: a link could point outside the project.
+    """
+    base = os.path.join(root, EVIDENCE_DIR)
+    prefix = len(os.fspath(root)) + 1
+    out = Listing()
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name == ".gitkeep":  # keeps an empty folder in git; not data
+                        continue
+                    rel = entry.path[prefix:].replace(os.sep, "/")
+                    if entry.is_symlink():
+                        out.files.append(rel)
+                        out.links.add(rel)
+                    elif entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    else:
+                        out.files.append(rel)
+                        if stat:
+                            try:
+                                st = entry.stat(follow_symlinks=False)
+                                out.stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                            except OSError:
+                                out.stats[rel] = (-1, -1, -1)
+        except OSError:
+            continue
+    out.files.sort()
+    return out
