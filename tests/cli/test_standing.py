@@ -1,0 +1,37 @@
+"""Where each recommendation stands today, on the bundled data, as the JSON export says it."""
+
+from __future__ import annotations
+
+import json
+
+from tracker.cli import main
+
+
+def status(capsys, bundled, *extra):
+    assert main(["status", "-C", str(bundled), "--format", "json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)["nodes"]
+
+
+def test_today_the_bundled_evidence_still_stands_and_nothing_moves(bundled, capsys, monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", "2026-12-04")
+    nodes = status(capsys, bundled)
+    assert nodes, "no nodes"
+    for node in nodes:
+        counted = node["evidence_count"] > 0
+        assert (node["status"] == "no-evidence") == (not counted), node["node_id"]
+        assert (node["last_evidence"] is not None) == counted, node["node_id"]
+        assert node["trend"] == 0 and node["trend_arrow"] in ("→", ""), node["node_id"]
+        assert node["status_reason"] and "<=" not in node["status_reason"]
+        for key in ("node_id", "title", "status", "score", "trend", "trend_arrow"):
+            assert key in node
+    assert any(n["evidence_count"] > 0 for n in nodes)
+    assert all(n["stale"] for n in nodes if n["evidence_count"])  # all of it is from 2025
+
+
+def test_on_the_first_of_october_2025_the_movements_show(bundled, capsys, monkeypatch):
+    monkeypatch.setenv("TRACKER_TODAY", "2026-12-04")
+    nodes = {n["node_id"]: n for n in status(capsys, bundled, "--as-of", "2025-10-01")}
+    moved = [n for n in nodes.values() if n["trend"] != 0]
+    assert moved, "the September 2025 evidence moves something"
+    assert all(n["trend_arrow"] in ("↑", "↓", "→") for n in moved)
+    assert not any(n["stale"] for n in nodes.values())
