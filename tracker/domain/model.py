@@ -13,10 +13,10 @@ import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationInfo,
     field_validator,
 )
@@ -108,9 +108,15 @@ def check_text(value: str) -> str:
     return value
 
 
-Id = Annotated[str, AfterValidator(check_id)]
-Text = Annotated[str, AfterValidator(check_text)]
-NonEmptyText = Annotated[str, Field(min_length=1), AfterValidator(check_text)]
+# The rules above as constraints pydantic checks in its compiled core: a cold load validates
+# 100,000 items, and a Python call per text field was a quarter of the validation's time. An
+# input that breaks them gets the words of `check_id` / `check_text` (`domain.validation`).
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+Id = Annotated[
+    str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN.pattern)
+]
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+NonEmptyText = Annotated[str, StringConstraints(min_length=1, pattern=TEXT_PATTERN)]
 
 
 class Strict(BaseModel):

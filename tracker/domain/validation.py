@@ -77,6 +77,20 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
+def _rule_broken(error: dict, value: str) -> str:
+    """The words of the rule a text or an id broke (`model.check_text`, `model.check_id`)."""
+    from tracker.domain.model import ID_PATTERN, check_id, check_text
+
+    rule = check_id if error.get("ctx", {}).get("pattern") == ID_PATTERN.pattern else check_text
+    if error["type"] == "string_too_long":
+        rule = check_id
+    try:
+        rule(value)
+    except ValueError as err:
+        return str(err)
+    return error["msg"]
+
+
 def validation_problems(
     err: ValidationError,
     model: type[BaseModel],
@@ -115,6 +129,8 @@ def validation_problems(
             message = (
                 f"{label} must be 64 lowercase hex digits (a sha256), not {describe_input(value)}"
             )
+        elif kind in ("string_pattern_mismatch", "string_too_long") and isinstance(value, str):
+            message = f"{label}: {_rule_broken(error, value)}"
         elif kind == "too_short" and isinstance(value, list):
             message = f"{label} needs at least one entry"
         elif kind == "string_too_short":
