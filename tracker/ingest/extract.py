@@ -588,7 +588,9 @@ def extract_file(path: Path) -> Article:
     try:
         data = read_bounded(path, MAX_FILE_BYTES, what="file")
     except FileReadError as err:
-        raise IngestError(str(err)) from None
+        # The caller names the path it gave; the message says what is wrong with it.
+        message = str(err).removeprefix(f"{path}: ")
+        raise IngestError(message) from None
     return extract_bytes(data, filename=path.name)
 
 
@@ -623,7 +625,8 @@ def fetch_url(
             cancel=cancel,
         )
     except FetchError as err:
-        raise IngestError(str(err)) from None
+        # The caller names the URL it asked for; a failure further along names its own URL.
+        raise IngestError(err.what if _same_url(err.url, url) else str(err)) from None
     kind = response.content_type
     if kind.startswith(("image/", "audio/", "video/")) or kind in _NOT_PAGES:
         what = "a PDF" if kind == "application/pdf" else f"{kind} content"
@@ -641,3 +644,15 @@ def fetch_url(
     if notes:
         article = article.model_copy(update={"notes": [*article.notes, *notes]})
     return article
+
+
+def _same_url(failed: str, given: str) -> bool:
+    from tracker.net import FetchError
+    from tracker.net.addresses import parse_target
+
+    if failed.strip() == given.strip():
+        return True
+    try:
+        return parse_target(failed).url == parse_target(given).url
+    except FetchError:
+        return False
