@@ -366,3 +366,19 @@ def test_a_huge_file_is_refused_before_reading(tmp_path):
 def test_a_folder_is_refused(tmp_path):
     with pytest.raises(IngestError, match="folder"):
         extract_file(tmp_path)
+
+
+def test_an_import_error_names_a_redirect_hop_but_not_the_url_given():
+    def answer(conn, request):
+        if request.startswith(b"GET /start "):
+            conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n")
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 9000\r\n\r\nshort")
+
+    with raw_server(answer) as server:
+        with pytest.raises(IngestError) as direct:
+            fetch_url(server.url + "/next", timeout=3)
+        with pytest.raises(IngestError) as via:
+            fetch_url(server.url + "/start", timeout=3)
+    assert str(direct.value).startswith("the answer stops after 5 of its 9,000 bytes")
+    assert str(via.value).startswith(server.url + "/next: the answer stops after 5")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.net.servers import http_server, raw_server, send
 from tracker.errors import TrackerError
@@ -228,3 +230,35 @@ def test_no_content():
     with raw_server(b"HTTP/1.1 204 No Content\r\n\r\n") as server:
         response = get(server.url)
     assert (response.status, response.body) == (204, b"")
+
+
+# --- anything at all ------------------------------------------------------------------------
+
+answers = st.one_of(
+    st.binary(max_size=400),
+    st.builds(
+        lambda head, rest: head + rest,
+        st.sampled_from(
+            [
+                b"HTTP/1.1 200 OK\r\n",
+                b"HTTP/1.1 302 Found\r\nLocation: ",
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b",
+                b"HTTP/1.0 200 OK\r\nContent-Length: ",
+            ]
+        ),
+        st.binary(max_size=300),
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answer=answers)
+def test_any_answer_gives_a_response_or_one_fetch_error(answer):
+    with raw_server(answer) as server:
+        try:
+            response = fetch(server.url + "/page", timeout=2, max_bytes=10_000)
+        except FetchError as err:
+            assert "\n" not in str(err)
+        else:
+            assert response.status in range(200, 300) or response.not_modified
