@@ -77,7 +77,7 @@ def fetch(
     trusted_host = target.host if user_given else None
     visited = [target.url]
     while True:
-        head, body = _exchange(
+        redirect, response = _exchange(
             target,
             extra,
             trusted=target.host == trusted_host,
@@ -87,14 +87,14 @@ def fetch(
             max_bytes=max_bytes,
             tls_context=tls_context,
         )
-        if head is None:
+        if redirect is None:
             break
-        target = _follow(target, head, visited)
+        target = _follow(target, redirect, visited)
         if target.host != trusted_host:
             trusted_host = None  # once the chain leaves the typed host, no way back to it
         visited.append(target.url)
-    assert body is not None
-    return replace(body, redirects=tuple(visited[:-1]))
+    assert response is not None
+    return replace(response, redirects=tuple(visited[:-1]))
 
 
 def _conditional_headers(
