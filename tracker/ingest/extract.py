@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,6 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict
 
 from tracker.clock import today as clock_today
+from tracker.errors import TrackerError
 from tracker.ingest.dates import (
     DateSource,
     PublicationDate,
@@ -45,7 +44,7 @@ DATELINE_CHARS = 150  # of the body's first line, searched for the agency's sign
 SourceKind = Literal["text", "markdown", "html", "url", "paste"]
 
 
-class IngestError(Exception):
+class IngestError(TrackerError):
     """An article could not be read; the message is one line an analyst can act on."""
 
 
@@ -817,8 +816,79 @@ _META_CHARSET = re.compile(
 )
 
 
-def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False) -> str:
-    """Bytes to text: a BOM, the declared charset (HTTP header or <meta>), UTF-8, then a guess."""
+# Codecs that are no text encoding for a page, whatever a header or <meta> declares: they
+# raise on every input (undefined), turn bytes into host names (idna, punycode), or run
+# backslash escapes and UTF-7 shifts (which HTML forbids) over untrusted bytes. Names as
+# `codecs.lookup(...).name` spells them.
+_UNUSABLE_CODECS = frozenset(
+    {
+        "undefined",
+        "idna",
+        "punycode",
+        "raw-unicode-escape",
+        "unicode-escape",
+        "utf-7",
+        "mbcs",
+        "oem",
+        "charmap",
+    }
+)
+
+
+def _text_codec(name: str) -> str | None:
+    """The codec a declared charset names, if it is a real text encoding; else None."""
+    import codecs
+
+    name = name.strip().strip("\"'").lower()
+    if not name or len(name) > 40:
+        return None
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _UNUSABLE_CODECS:
+        return None  # base64, hex, zip, rot13 and the like turn bytes into bytes
+    return info.name
+
+
+def _declared_charsets(data: bytes, declared: str | None, html: bool) -> list[str]:
+    """The charsets the header and the page's <meta> declare, in that order, as given.
+
+    A <meta> that says UTF-16 or UTF-32 is read as UTF-8, as browsers do: the bytes it was
+    found in were ASCII, so the page is not UTF-16 (a real UTF-16 page starts with a BOM).
+    """
+    names = [declared] if declared else []
+    if html:
+        meta = _META_CHARSET.search(data[:4096])
+        if meta:
+            name = meta.group(1).decode("ascii", "replace")
+            codec = _text_codec(name) or ""
+            names.append("utf-8" if codec.startswith(("utf-16", "utf-32")) else name)
+    return names
+
+
+def charset_notes(data: bytes, *, declared: str | None = None, html: bool = False) -> list[str]:
+    """What an analyst should know about the declared charsets: one that is unknown or no
+    text encoding was ignored, and the text was decoded some other way."""
+    return [
+        f"the declared charset {clean_line(name)[:40]!r} is unknown or not a text encoding; "
+        "it was ignored and the text's encoding guessed"
+        for name in _declared_charsets(data, declared, html)
+        if _text_codec(name) is None
+    ]
+
+
+def decode_bytes(
+    data: bytes,
+    *,
+    declared: str | None = None,
+    html: bool = False,
+    notes: list[str] | None = None,
+) -> str:
+    """Bytes to text: a BOM, the declared charset (HTTP header or <meta>), UTF-8, a guess, and
+    at last UTF-8 with replacement characters. It never raises: a charset name comes from the
+    page, and a page must not be able to stop its import by naming a codec like `undefined` or
+    `base64`. A declared charset that was ignored is added to `notes` when given."""
     import codecs
 
     for bom, codec in (
@@ -828,25 +898,24 @@ def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False
     ):
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
-    candidates = []
-    if declared:
-        candidates.append(declared)
-    if html:
-        meta = _META_CHARSET.search(data[:4096])
-        if meta:
-            candidates.append(meta.group(1).decode("ascii", "replace"))
-    candidates.append("utf-8")
-    for name in candidates:
+    if notes is not None:
+        notes.extend(charset_notes(data, declared=declared, html=html))
+    candidates = [_text_codec(name) for name in _declared_charsets(data, declared, html)]
+    for codec in [*(c for c in candidates if c), "utf-8"]:
         try:
-            return data.decode(name.strip().lower())
-        except (LookupError, UnicodeDecodeError):
+            return data.decode(codec)
+        except (LookupError, ValueError, TypeError):  # UnicodeDecodeError is a ValueError
             continue
-    from charset_normalizer import from_bytes
+    try:
+        from charset_normalizer import from_bytes
 
-    guess = from_bytes(data[:200_000]).best()
-    if guess is None or guess.encoding is None:
-        raise IngestError("cannot tell the text's encoding: save it as UTF-8 and import again")
-    return data.decode(guess.encoding, errors="replace")
+        guess = from_bytes(data[:200_000]).best()
+        codec = _text_codec(guess.encoding) if guess is not None and guess.encoding else None
+        if codec:
+            return data.decode(codec, errors="replace")
+    except (LookupError, ValueError, TypeError):
+        pass
+    return data.decode("utf-8", errors="replace")
 
 
 def extract_html(
@@ -979,109 +1048,81 @@ def extract_bytes(
 
 
 def extract_file(path: Path, *, today: dt.date | None = None) -> Article:
-    """A saved page (.html), a text or Markdown file; PDFs and images are refused by name."""
+    """A saved page (.html), a text or Markdown file; PDFs and images are refused by name.
+
+    The read is bounded: a device (`/dev/zero`), a FIFO, a folder or a file over
+    `MAX_FILE_BYTES` is refused before a byte is read, so a wrong path cannot fill memory or hang.
+    """
+    from tracker.store.files import FileReadError, read_bounded
+
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise IngestError(
-                f"{path.name} is {size / 1e6:.1f} MB; an article file is limited "
-                f"to {MAX_FILE_BYTES // 1_000_000} MB"
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise IngestError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise IngestError(f"{path} is a folder, not a file") from None
-    except OSError as err:
-        raise IngestError(f"{path}: cannot read ({err.strerror})") from None
+        data = read_bounded(path, MAX_FILE_BYTES, what="file")
+    except FileReadError as err:
+        # The caller names the path it gave; the message says what is wrong with it.
+        message = str(err).removeprefix(f"{path}: ")
+        raise IngestError(message) from None
     return extract_bytes(data, filename=path.name, today=today)
 
 
-MAX_REDIRECTS = 5
+ACCEPT_PAGES = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"
+_NOT_PAGES = ("application/pdf", "application/zip", "application/octet-stream")
 
 
-def fetch_url(url: str, *, timeout: float = 15, max_bytes: int = MAX_FILE_BYTES) -> Article:
-    """Fetch one page with a timeout, a size limit and at most five redirects."""
-    import urllib.error  # here, not at the top: only a URL import needs the network modules
-    import urllib.request
+def fetch_url(
+    url: str,
+    *,
+    timeout: float = 15,
+    max_bytes: int = MAX_FILE_BYTES,
+    user_given: bool = True,
+    cancel: object | None = None,
+) -> Article:
+    """Fetch one page through `tracker.net.fetch` and extract its article.
 
-    class LimitedRedirects(urllib.request.HTTPRedirectHandler):
-        max_redirections = MAX_REDIRECTS
-        max_repeats = 1
+    `timeout` bounds the whole fetch (redirects, headers and body); `user_given` is true when
+    the analyst typed the URL (its host may then be local); `cancel` (a `tracker.net.Cancel`,
+    a `threading.Event` or a Textual worker) stops it from another thread. Every failure is
+    an `IngestError` of one line.
+    """
+    from tracker.net import FetchError, fetch
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise IngestError(f"{url!r} is not an http(s) address")
-    opener = urllib.request.build_opener(LimitedRedirects())
-    request = urllib.request.Request(
-        url,
-        headers={
-            "User-Agent": "tracker-import/0.1 (+article import for policy analysis)",
-            "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
-        },
-    )
-    deadline = time.monotonic() + timeout * 2
     try:
-        with opener.open(request, timeout=timeout) as response:
-            content_type = (response.headers.get("Content-Type") or "").lower()
-            final_url = response.geturl() or url
-            kind = content_type.split(";")[0].strip()
-            if kind.startswith(("image/", "audio/", "video/")) or kind in (
-                "application/pdf",
-                "application/zip",
-                "application/octet-stream",
-            ):
-                what = "a PDF" if kind == "application/pdf" else f"{kind} content"
-                raise IngestError(
-                    f"{url} is {what}, not a web page: save its text and import that file"
-                )
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise IngestError(
-                    f"{url} is {int(length) / 1e6:.1f} MB; pages are limited "
-                    f"to {max_bytes / 1e6:.1f} MB"
-                )
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                chunk = response.read(65536)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise IngestError(
-                        f"{url} is larger than {max_bytes / 1e6:.1f} MB; "
-                        "pages are limited to that size"
-                    )
-                if time.monotonic() > deadline:
-                    raise IngestError(
-                        f"{url} is too slow (no complete answer within "
-                        f"{timeout * 2:g} s); try again later"
-                    )
-                chunks.append(chunk)
-    except urllib.error.HTTPError as err:
-        if 300 <= err.code < 400:
-            raise IngestError(
-                f"{url} redirects in a loop or too often (more than {MAX_REDIRECTS} redirects)"
-            ) from None
-        reason = f" {err.reason}" if err.reason else ""
-        raise IngestError(f"{url}: the server answered HTTP {err.code}{reason}") from None
-    except urllib.error.URLError as err:
-        reason = err.reason
-        if isinstance(reason, TimeoutError | socket.timeout):
-            raise IngestError(f"{url}: no answer within {timeout:g} s (timeout)") from None
-        if isinstance(reason, socket.gaierror):
-            raise IngestError(
-                f"cannot find the host {parts.hostname} (no network, or a misspelled address)"
-            ) from None
-        if isinstance(reason, ConnectionRefusedError):
-            raise IngestError(f"{parts.hostname} refused the connection") from None
-        raise IngestError(f"{url}: cannot connect ({reason})") from None
-    except TimeoutError:
-        raise IngestError(f"{url}: no answer within {timeout:g} s (timeout)") from None
-    except OSError as err:
-        raise IngestError(f"{url}: the connection failed ({type(err).__name__})") from None
-    data = b"".join(chunks)
+        response = fetch(
+            url,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            accept=ACCEPT_PAGES,
+            user_given=user_given,
+            cancel=cancel,
+        )
+    except FetchError as err:
+        # The caller names the URL it asked for; a failure further along names its own URL.
+        raise IngestError(err.what if _same_url(err.url, url) else str(err)) from None
+    kind = response.content_type
+    if kind.startswith(("image/", "audio/", "video/")) or kind in _NOT_PAGES:
+        what = "a PDF" if kind == "application/pdf" else f"{kind} content"
+        raise IngestError(f"{url} is {what}, not a web page: save its text and import that file")
+    data = response.body
     if not data.strip():
         raise IngestError(f"{url}: the server sent an empty page")
-    return extract_bytes(data, content_type=content_type, url=final_url, kind="url")
+    content_type = kind + (f"; charset={response.charset}" if response.charset else "")
+    article = extract_bytes(data, content_type=content_type, url=response.url, kind="url")
+    head = data[:1024].lstrip().lower()
+    is_html = kind.startswith(("text/html", "application/xhtml")) or head.startswith(
+        (b"<!doctype html", b"<html")
+    )
+    notes = charset_notes(data, declared=response.charset, html=is_html)
+    if notes:
+        article = article.model_copy(update={"notes": [*article.notes, *notes]})
+    return article
+
+
+def _same_url(failed: str, given: str) -> bool:
+    from tracker.net import FetchError
+    from tracker.net.addresses import parse_target
+
+    if failed.strip() == given.strip():
+        return True
+    try:
+        return parse_target(failed).url == parse_target(given).url
+    except FetchError:
+        return False
