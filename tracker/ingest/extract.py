@@ -930,11 +930,12 @@ def extract_html(
     nothing is fetched."""
     import trafilatura
 
-    if isinstance(html, bytes):
-        if b"\x00" in html[:8192] and not html.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if isinstance(html, bytes) and b"\x00" in html[:8192]:
+        if not html.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise IngestError("this is binary data, not a web page")
-        html = decode_bytes(html, html=True)
     notes: list[str] = []
+    if isinstance(html, bytes):
+        html = decode_bytes(html, html=True, notes=notes)
     if len(html) > MAX_FILE_BYTES:
         raise IngestError(
             f"the page is larger than {MAX_FILE_BYTES // 1_000_000} MB: "
@@ -1043,8 +1044,12 @@ def extract_bytes(
     charset = None
     if content_type and "charset=" in content_type:
         charset = content_type.split("charset=", 1)[1].split(";")[0].strip(" \"'")
-    text = decode_bytes(data, declared=charset)
-    return extract_text(text, filename=filename, kind=kind, url=url, today=today)
+    notes: list[str] = []
+    text = decode_bytes(data, declared=charset, notes=notes)
+    article = extract_text(text, filename=filename, kind=kind, url=url, today=today)
+    if notes:
+        article = article.model_copy(update={"notes": [*notes, *article.notes]})
+    return article
 
 
 def extract_file(path: Path, *, today: dt.date | None = None) -> Article:
