@@ -930,9 +930,9 @@ def extract_html(
     nothing is fetched."""
     import trafilatura
 
-    if isinstance(html, bytes) and b"\x00" in html[:8192]:
-        if not html.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise IngestError("this is binary data, not a web page")
+    utf16 = isinstance(html, bytes) and html.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if isinstance(html, bytes) and b"\x00" in html[:8192] and not utf16:
+        raise IngestError("this is binary data, not a web page")
     notes: list[str] = []
     if isinstance(html, bytes):
         html = decode_bytes(html, html=True, notes=notes)
