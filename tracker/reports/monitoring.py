@@ -152,7 +152,12 @@ def _glance(scores: Sequence[NodeScore], meta, window_days: int, carded: set[str
     )
     lead += ": " + ", ".join(spread) + "." if spread else "."
     missing = len(units) - with_evidence
-    if missing:
+    if not with_evidence:
+        lead = (
+            f"None of the {count(len(units), noun)} {whose} has evidence yet, as of "
+            f"{long_date(meta.as_of)}."
+        )
+    elif missing:
         lead += f" {missing} {'has' if missing == 1 else 'have'} no evidence yet."
     out.append(f'<ul class="tiles" aria-label="{noun}s by status">{"".join(tiles)}</ul>')
     out.append(f'<p class="lead">{esc_line(lead)}</p>')
