@@ -38,6 +38,7 @@ class Group:
 
     node_id: str
     title: str
+    kind: str
     parent_title: str
     items: list[NewEvidence] = field(default_factory=list)
 
@@ -60,6 +61,7 @@ class Plan:
 def plan(result: Changes, meta) -> Plan:
     outline = list(getattr(meta, "outline", None) or [])
     titles = {n.id: n.title for n in outline}
+    node_kinds = {n.id: n.kind for n in outline}
     parents = {n.id: n.parent for n in outline}
     order = {n.id: i for i, n in enumerate(outline)}
     for m in [*result.status_changes, *result.faded, *result.up, *result.down]:
@@ -77,7 +79,10 @@ def plan(result: Changes, meta) -> Plan:
             if rec not in groups:
                 parent = parents.get(rec)
                 groups[rec] = Group(
-                    rec, titles.get(rec, rec), titles.get(parent, "") if parent else ""
+                    rec,
+                    titles.get(rec, rec),
+                    node_kinds.get(rec, "recommendation"),
+                    titles.get(parent, "") if parent else "",
                 )
             groups[rec].items.append(e)
     for g in groups.values():
@@ -103,10 +108,10 @@ def upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def kinds(moves: Sequence[Move]) -> str:
+def kinds(nodes: Sequence[Move | Group]) -> str:
     """'2 recommendations and 1 sub-measure'."""
-    recs = sum(1 for m in moves if m.kind == "recommendation")
-    measures = len(moves) - recs
+    recs = sum(1 for m in nodes if m.kind != "measure")
+    measures = len(nodes) - recs
     parts = []
     if recs:
         parts.append(count(recs, "recommendation"))
@@ -125,7 +130,7 @@ def in_brief(p: Plan) -> list[str]:
     total = max(r.new_count, len(r.new_evidence))
     lines = [
         f"{count(total, 'new evidence item')} dated in the period"
-        + (f", bearing on {count(len(p.groups), 'recommendation')}." if p.groups else ".")
+        + (f", bearing on {kinds(p.groups)}." if p.groups else ".")
     ]
     for moves, words in ((p.toward, "toward"), (p.away, "away from")):
         if moves:
@@ -139,7 +144,12 @@ def in_brief(p: Plan) -> list[str]:
     changed = len(r.status_changes)
     lines.append(
         f"{count(changed, 'status change')} caused by new evidence"
-        + (f"; {count(len(r.faded), 'other')} only as older statements faded." if r.faded else ".")
+        + (
+            f"; {count(len(r.faded), 'other')} only as older statements faded, with no new "
+            "evidence."
+            if r.faded
+            else "."
+        )
     )
     return lines
 
@@ -291,8 +301,9 @@ def _md_item(e: NewEvidence, g: Group, p: Plan, quoted: set[str], md) -> list[st
     if item is not None:
         for a in item.assessments:
             if a.recommendation == g.node_id:
+                who = f" by {md(a.analyst)}" if a.analyst else ""
                 lines.append(
-                    f"  Read as {md(impact_words(a.impact))} ({signed(a.impact, 0)}, "
+                    f"  Read{who} as {md(impact_words(a.impact))} ({signed(a.impact, 0)}, "
                     f"{md(a.confidence)} confidence): {md(a.rationale)}"
                 )
     lines.append("")

@@ -393,12 +393,16 @@ def steps(start: dt.date, end: dt.date, step: str, limit: int = 2000) -> list[dt
 
 
 def page_history(ws, as_of: dt.date):
-    """Monthly standings for the page's charts: from the first evidence (or the paper) to
-    as_of."""
+    """The standings the page's charts draw: from a step before the first evidence to as_of,
+    weekly over a year or less (a step shows as a step), monthly over longer spans."""
     firsts = [r.facts.midpoint for r in ws.records if r.facts.midpoint <= as_of]
     start = min(firsts) if firsts else (ws.paper.published if ws.paper else as_of)
     start = min(start, as_of)
-    dates = steps(shift_months(start, -1), as_of, "month", limit=120)
+    weekly = (as_of - start).days <= 366
+    if weekly:
+        dates = steps(start - dt.timedelta(weeks=1), as_of, "week", limit=60)
+    else:
+        dates = steps(shift_months(start, -1), as_of, "month", limit=180)
     if len(dates) < 2:
         dates = [shift_months(as_of, -1), as_of]
     return dates, ws.history(dates)

@@ -29,7 +29,7 @@ from tracker.reports.page import (
     nav,
     pill,
 )
-from tracker.reports.prose import age_ago, count, long_date, signed
+from tracker.reports.prose import age_ago, count, long_date, signed, step_words
 
 CARD_ITEMS = 8  # the evidence listed in full on a card; the rest is summed in one line
 MOVERS = 8  # the headline's list of what moved
@@ -191,8 +191,9 @@ def _glance(scores: Sequence[NodeScore], meta, window_days: int, carded: set[str
     items_counted = len({c.evidence_id for s in scores for c in s.contributions})
     if newest:
         out.append(
-            f'<p class="muted">{esc_line(count(items_counted, "evidence item"))} count at this '
-            f"date; the newest is from {long_date(newest)}.</p>"
+            f'<p class="muted">{esc_line(count(items_counted, "evidence item"))} '
+            f"{'counts' if items_counted == 1 else 'count'} at this date; the newest is from "
+            f"{long_date(newest)}.</p>"
         )
     out.append("</section>")
     return "".join(out)
@@ -318,7 +319,7 @@ def _card(
             for c in s.contributions
         ]
         caption = (
-            f"Standing month by month, {long_date(dates[0])} to {long_date(dates[-1])}; "
+            f"Standing {step_words(dates)}, {long_date(dates[0])} to {long_date(dates[-1])}; "
             "the grey band is no clear movement. Hover a point for its value, a mark for its "
             "evidence."
         )
@@ -333,7 +334,7 @@ def _card(
             )
             + f"<figcaption>{esc_line(caption)}</figcaption></figure>"
         )
-        out.append(charts.values_table(dates, values, caption="The values, month by month"))
+        out.append(charts.values_table(dates, values, caption=f"The values, {step_words(dates)}"))
     own = [c for c in s.contributions if c.node_id == s.node_id]
     via = [c for c in s.contributions if c.node_id != s.node_id]
     if own:

@@ -32,8 +32,6 @@ MONTHS = (
 _STEP = {
     1: "a statement or draft",
     2: "a formal step",
-    3: "a change adopted",
-    4: "a change implemented",
 }
 
 STATUS_SYMBOL = {  # the terminal's symbols, so every face marks a status the same way
@@ -68,6 +66,20 @@ def span(start: dt.date, end: dt.date) -> str:
     return f"{long_date(start)} to {long_date(end)}"
 
 
+def step_words(dates: Sequence[dt.date]) -> str:
+    """How far apart a chart's dates are: 'week by week', 'month by month'."""
+    if len(dates) < 2:
+        return "at one date"
+    gap = (dates[-1] - dates[0]).days / (len(dates) - 1)
+    if gap <= 10:
+        return "week by week"
+    if gap <= 45:
+        return "month by month"
+    if gap <= 120:
+        return "quarter by quarter"
+    return f"at {len(dates)} dates"
+
+
 def paper_date(year: int, month: int | None) -> str:
     return f"{MONTHS[month - 1]} {year}" if month else str(year)
 
@@ -95,12 +107,14 @@ def signed(value: float, digits: int = 2) -> str:
 
 def impact_words(impact: float) -> str:
     """What an assessment's impact says: 'a formal step away from it'."""
-    level = min(5, round(abs(impact)))
+    level = min(5, int(abs(impact) + 0.5))  # halves round up: -2.5 reads as -3
     if level == 0:
         return "relevant, but no movement"
     if level == 5:
         return "a verified outcome toward it" if impact > 0 else "a full reversal"
     direction = "toward it" if impact > 0 else "away from it"
+    if level >= 3:
+        return f"a change {direction}, {'adopted' if level == 3 else 'implemented'}"
     return f"{_STEP[level]} {direction}"
 
 
