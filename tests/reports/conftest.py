@@ -31,8 +31,10 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Not per session: Playwright's sync API keeps its event
+    loop running while it is open, and the workbench's tests start loops of their own."""
     executable = chromium()
     if executable is None:
         pytest.skip("no Chromium installed (apt-get install chromium) to render the pages")
