@@ -326,7 +326,7 @@ def test_values_on_hover(browser, pages):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto((pages / "status.html").as_uri())
-    point = page.locator("#n-reboot-political-system svg.chart g.point").last
+    point = page.locator("#n-reboot-political-system svg.chart circle.point").last
     point.hover()
     assert point.locator("title").text_content() == (
         "1 October 2025: standing −0.23 (some regression)"

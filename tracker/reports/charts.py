@@ -114,13 +114,13 @@ def standing_chart(
         )
     points = " ".join(f"{x_of(d):.1f},{y_of(v):.1f}" for d, v in zip(dates, values, strict=True))
     out.append(f'<polyline class="line" stroke="{colour}" points="{points}"/>')
+    dot = 3 if len(values) <= 60 else 1.5  # many dates: the line speaks, the dots only mark
+    reach = min(18.0, max(6.0, plot_w / len(values)))  # a transparent ring to hover over
     for d, v in zip(dates, values, strict=True):
         tip = f"{long_date(d)}: standing {signed(v)} ({band(v)})"
         out.append(
-            f'<g class="point"><title>{esc(tip)}</title>'
-            f'<circle class="hit" cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="9"/>'
-            f'<circle class="dot" cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="3" fill="{colour}"/>'
-            "</g>"
+            f'<circle class="point" cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="{dot:g}" '
+            f'fill="{colour}" stroke-width="{reach:g}"><title>{esc(tip)}</title></circle>'
         )
     out.append(
         f'<text class="end-label" x="{WIDTH - RIGHT:.1f}" y="{y_of(values[-1]) - 8:.1f}" '

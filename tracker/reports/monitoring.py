@@ -33,6 +33,7 @@ from tracker.reports.prose import age_ago, count, long_date, signed, step_words
 
 CARD_ITEMS = 8  # the evidence listed in full on a card; the rest is summed in one line
 MOVERS = 8  # the headline's list of what moved
+MARKS = 40  # evidence marked on a chart: the node's own, largest first
 
 TILES = (
     ("achieved", "achieved"),
@@ -310,13 +311,14 @@ def _card(
         + "</dl>"
     )
     if values and len(values) >= 2:
+        own_first = [c for c in s.contributions if c.node_id == s.node_id] or s.contributions
         marks = [
             charts.Mark(
                 c.counts_from,
                 c.contribution if c.impact else 0.0,
                 f"{long_date(c.evidence.date)}: {c.evidence.title} ({signed(c.contribution)})",
             )
-            for c in s.contributions
+            for c in _biggest(own_first)[:MARKS]
         ]
         caption = (
             f"Standing {step_words(dates)}, {long_date(dates[0])} to {long_date(dates[-1])}; "
