@@ -63,11 +63,21 @@ def history_page(
 
 
 def _chart_card(s: NodeScore, dates: list[dt.date], values: list[float]) -> str:
-    out = [f'<article class="card s-{s.status}" id="n-{s.node_id}">']
+    """A node's chart. Its status is shown (and colours the line) only when the scores are
+    of the chart's last date; otherwise the line takes the colour of where it ends."""
+    current = bool(dates) and s.as_of == dates[-1]
+    if current:
+        colour = STATUS_COLOUR[s.status]
+    else:
+        last = values[-1] if values else 0.0
+        colour = STATUS_COLOUR[
+            "progressing" if last >= 0.2 else "regressing" if last <= -0.2 else "stalled"
+        ]
+    out = [f'<article class="card" id="n-{s.node_id}" style="--c:{colour}">']
     out.append(f"<h3>{esc_line(s.title)}</h3>")
-    out.append(
-        f'<p class="reason">Status on {long_date(s.as_of)}: {pill(s.status, s.status_label)}</p>'
-    )
+    if current:
+        status = pill(s.status, s.status_label)
+        out.append(f'<p class="reason">Status on {long_date(s.as_of)}: {status}</p>')
     if values:
         low = min(range(len(values)), key=lambda i: (values[i], i))
         high = max(range(len(values)), key=lambda i: (values[i], -i))
@@ -78,7 +88,7 @@ def _chart_card(s: NodeScore, dates: list[dt.date], values: list[float]) -> str:
             f"({short_month(dates[high])}).</p>"
         )
     chart = charts.standing_chart(
-        dates, values, title=f"Standing of {s.title} over time", colour=STATUS_COLOUR[s.status]
+        dates, values, title=f"Standing of {s.title} over time", colour=colour
     )
     if chart:
         out.append(f'<figure class="trend">{chart}</figure>')
