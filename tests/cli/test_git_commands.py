@@ -311,46 +311,7 @@ def test_a_conflicting_edit_is_reported_and_never_overwritten(repo, monkeypatch,
     assert result.files == [ITEM_PATH]
 
 
-# --- init ----------------------------------------------------------------------------------------
-
-
-def test_init_starts_a_project_that_passes_check(tmp_path, capsys):
-    target = tmp_path / "new-paper"
-    code, out, err = run(capsys, "init", str(target), "--title", "A paper", "--year", "2023")
-    assert code == 0, err
-    assert "new git repository" in out
-    assert (target / "evidence" / ".gitkeep").exists()
-    assert ".tracker-cache/" in (target / ".gitignore").read_text("utf-8")
-    assert sorted(git(target, "ls-files").split()) == [
-        ".gitignore",
-        "evidence/.gitkeep",
-        "recommendations.toml",
-    ]
-    assert git(target, "log", "--format=%s").strip() == "tracker: start the project"
-    project = open_workspace(target, cache=False)
-    assert project.errors == []
-    assert {p.code for p in project.problems} == {"placeholder"}  # each one left, warned of
-    assert project.paper.title == "A paper" and project.paper.year == 2023
-    assert [n.kind for n in project.nodes] == ["section", "recommendation"]
-    assert run(capsys, "check", "-C", str(target))[0] == 0
-    # an analyst's first evidence commits on top
-    write_evidence(target, item().replace('"reboot"', '"first-recommendation"'))
-    assert gitops.commit(target).message.startswith("evidence: add")
-    # a folder that holds a project is refused, unchanged
-    before = (target / "recommendations.toml").read_bytes()
-    code, _, err = run(capsys, "init", str(target))
-    assert code == 2 and "already holds a project" in err
-    assert (target / "recommendations.toml").read_bytes() == before
-
-
-def test_init_without_identity_writes_nothing(tmp_path, monkeypatch, capsys):
-    no_identity(monkeypatch)
-    code, _, err = run(capsys, "init", str(tmp_path / "p"))
-    assert code == 2 and "git config --global user.name" in err
-    assert not (tmp_path / "p" / "recommendations.toml").exists()
-
-
-@pytest.mark.parametrize("command", ["commit", "log", "blame", "agreement", "init"])
+@pytest.mark.parametrize("command", ["commit", "log", "blame", "agreement"])
 def test_help_teaches_with_examples(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([command, "--help"])

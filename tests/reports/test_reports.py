@@ -1,5 +1,5 @@
 """status, explain, history and changes: every format, on bundled and generated data, with
-hostile text, golden files for md and csv, and the page in a real browser where one exists."""
+hostile text, and golden files for md and csv (the published pages: test_pages.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -146,8 +145,9 @@ def test_changes_markdown_with_hostile_title(mini, capsys):
         == 0
     )
     out = capsys.readouterr().out
-    assert "## New evidence (2)" in out and "<script>" not in out
-    assert "`balance-west`" in out and "## Moved away" in out
+    assert "## New evidence, by recommendation" in out and "<script>" not in out
+    assert "(`balance-west`, under Balance West and East)" in out and "### Away from them" in out
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in out
 
 
 def test_golden_markdown_and_csv(mini, capsys, monkeypatch):
@@ -238,41 +238,6 @@ def test_status_filters_and_format_from_extension(bundled, tmp_path, capsys):
     assert nodes and all(n["status"] == "stalled" for n in nodes)
     assert main(["status", "-C", str(bundled), "-o", str(tmp_path / "x.unknown")]) == 2
     assert main(["status", "-C", str(bundled), "--section", "nope"]) == 2
-
-
-def test_html_page_in_a_real_browser(bundled, tmp_path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not browser:
-        pytest.skip("no Chromium installed (apt-get install chromium) to render the page")
-    hostile_project(bundled)
-    page = tmp_path / "status.html"
-    assert main(["status", "-C", str(bundled), "--as-of", "2025-10-01", "-o", str(page)]) == 0
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
-    dom = subprocess.run(
-        [browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60
-    )
-    assert "Ensure balance in relations with the West and the East" in dom.stdout
-    assert "<script>alert(1)</script>" not in dom.stdout  # stayed text, not an element
-    assert 'id="ev-2025-09-15-kherson-occupation-head-minsk-euromaidan"' in dom.stdout
-    shot = tmp_path / "page.png"
-    subprocess.run(
-        [browser, *flags, f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
-        capture_output=True,
-        timeout=60,
-    )
-    assert shot.exists() and shot.stat().st_size > 10_000
-    keep = os.environ.get("TRACKER_SCREENSHOT")
-    if keep:
-        shutil.copy(shot, keep)
 
 
 def test_changes_on_the_terminal_lists_the_latest_new_evidence(mini, capsys):

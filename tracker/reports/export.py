@@ -1,4 +1,4 @@
-"""Reports as files: JSON, CSV, Markdown and plain text (HTML in report_html.py).
+"""Reports as files: JSON, CSV, Markdown and plain text (the HTML pages in `html.py`).
 
 Every format escapes article text for what reads it: Markdown punctuation and HTML tags are
 escaped, CSV text cells that a spreadsheet would run as a formula get a leading apostrophe,
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tracker.domain.config import ScoringConfig
 from tracker.domain.scoring import Contribution, NodeScore
@@ -42,6 +42,10 @@ class Meta(BaseModel):
     filters: dict[str, Any] = {}
     parameters: dict[str, Any]
     legend: Any = None  # tracker.domain.scoring.words.Legend, shown under text tables
+    # The paper and its tree, for the published pages (byline, summary, titles of the nodes a
+    # briefing names); not part of the exports' meta.
+    paper_details: Any = Field(default=None, exclude=True)  # tracker.domain.model.Paper
+    outline: list[Any] = Field(default=[], exclude=True)  # tracker.domain.model.Node, in order
 
     @classmethod
     def make(cls, project, config: ScoringConfig, as_of: dt.date, commit: str | None, args=None):
@@ -64,6 +68,8 @@ class Meta(BaseModel):
             filters=filters,
             parameters=config.model_dump(mode="json", by_alias=True),
             legend=legend(config.window_days, config.stale_days),
+            paper_details=getattr(project, "paper", None),
+            outline=list(getattr(project, "nodes", None) or []),
         )
 
     def line(self) -> str:
@@ -387,12 +393,16 @@ def steps(start: dt.date, end: dt.date, step: str, limit: int = 2000) -> list[dt
 
 
 def page_history(ws, as_of: dt.date):
-    """Monthly standings for the page's charts: from the first evidence (or the paper) to
-    as_of."""
+    """The standings the page's charts draw: from a step before the first evidence to as_of,
+    weekly over a year or less (a step shows as a step), monthly over longer spans."""
     firsts = [r.facts.midpoint for r in ws.records if r.facts.midpoint <= as_of]
     start = min(firsts) if firsts else (ws.paper.published if ws.paper else as_of)
     start = min(start, as_of)
-    dates = steps(shift_months(start, -1), as_of, "month", limit=120)
+    weekly = (as_of - start).days <= 366
+    if weekly:
+        dates = steps(start - dt.timedelta(weeks=1), as_of, "week", limit=60)
+    else:
+        dates = steps(shift_months(start, -1), as_of, "month", limit=180)
     if len(dates) < 2:
         dates = [shift_months(as_of, -1), as_of]
     return dates, ws.history(dates)
@@ -491,66 +501,26 @@ def changes_export(fmt: str, result: Changes, meta: Meta) -> str:
         return csv_text(header, rows)
     if fmt == "md":
         return changes_markdown(result, meta)
-    if fmt in ("text", "html"):
+    if fmt == "html":
+        from tracker.reports import html as report_html
+
+        return report_html.briefing_page(result, meta)
+    if fmt == "text":
         from rich.console import Console
 
         buffer = io.StringIO()
         Console(file=buffer, width=140, color_system=None, highlight=False).print(
             _terminal().changes_view(result)
         )
-        text = buffer.getvalue()
-        if fmt == "html":
-            import html as h
-
-            return (
-                '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>changes '
-                f"{result.since} to {result.until}</title></head><body><pre>"
-                f"{h.escape(text)}</pre></body></html>\n"
-            )
-        return text
+        return buffer.getvalue()
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def _move_md(m: Move) -> list[str]:
-    lines = [
-        f"- **{md(m.title)}** (`{m.node_id}`): moved {signed(m.movement)}; standing "
-        f"{signed(m.before)} → {signed(m.after)}, "
-        f"{m.before_status} → {m.after_status}"
-    ]
-    for c in sorted(m.evidence, key=lambda c: -abs(c.contribution)):
-        lines.append(f"  - {contribution_md(c, m.node_id)}")
-    if m.evidence_count > len(m.evidence):
-        lines.append(f"  - … and {m.evidence_count - len(m.evidence)} smaller items of the period")
-    return lines
-
-
 def changes_markdown(result: Changes, meta: Meta) -> str:
-    lines = [
-        f"# What changed, {result.since} to {result.until}",
-        "",
-        f"_{md(meta.paper)}; {md(meta.line())}_",
-        "",
-        f"## New evidence ({len(result.new_evidence)})",
-        "",
-    ]
-    for e in result.new_evidence:
-        lines.append(
-            f"- {e.date} · {md(e.publisher)} ({e.reliability}{e.credibility}): {md(e.title)} "
-            f"(`{e.evidence_id}`), bears on {', '.join(f'`{r}`' for r in e.recommendations)}"
-        )
-    if not result.new_evidence:
-        lines.append("_No new evidence in this period._")
-    for heading, moves in (
-        ("Status changes", result.status_changes),
-        ("Moved toward", result.up),
-        ("Moved away", result.down),
-    ):
-        lines += ["", f"## {heading}", ""]
-        for m in moves:
-            lines += _move_md(m)
-        if not moves:
-            lines.append("_None._")
-    return "\n".join(lines) + "\n"
+    """The briefing as a Markdown document (`tracker.reports.briefing`)."""
+    from tracker.reports.briefing import markdown_briefing
+
+    return markdown_briefing(result, meta)
 
 
 def _terminal():

@@ -1,4 +1,5 @@
-"""Git commands: `commit`, `log`, `blame`, `agreement`, `init`. Thin shells over gitops/history."""
+"""Git commands: `commit`, `log`, `blame`, `agreement`. Thin shells over gitops/history.
+(`init`, which starts a project, is in `project`.)"""
 
 from __future__ import annotations
 
@@ -131,32 +132,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     _format_option(parser)
     parser.set_defaults(run=run_agreement)
-
-    parser = add_command(
-        subparsers,
-        "init",
-        "Start a new tracking project: a recommendations.toml skeleton, evidence/, "
-        ".gitignore, git init, a first commit.",
-        details="The skeleton passes 'tracker check': one section and one recommendation with\n"
-        "placeholder wording to replace with the paper's own (see docs/data-format.md).\n"
-        "Refuses a folder that already holds a project.",
-        examples=[
-            "tracker init my-paper",
-            'tracker init my-paper --title "A new foreign policy for Belarus" --year 2022',
-            "tracker init            # the current folder",
-        ],
-    )
-    parser.add_argument(
-        "dir",
-        nargs="?",
-        default=".",
-        metavar="DIR",
-        help="the folder (created if needed; default: the current folder)",
-    )
-    parser.add_argument("--title", help="the paper's title (default: a placeholder)")
-    parser.add_argument("--year", type=int, help="the paper's year (default: this year)")
-    _format_option(parser)
-    parser.set_defaults(run=run_init)
 
 
 def _git_error(err) -> Exception:
@@ -423,121 +398,4 @@ def run_agreement(args: argparse.Namespace) -> int:
                 f"(signed {p.mean_signed_gap:+.2f}) over {p.shared_units} unit"
                 f"{'s' * (p.shared_units != 1)}"
             )
-    return Exit.OK
-
-
-# --- init --------------------------------------------------------------------------------------
-
-GITIGNORE = "# tracker's load cache: rebuilt on demand, never shared\n.tracker-cache/\n"
-
-
-def skeleton(title: str | None, year: int) -> str:
-    """A recommendations.toml that passes `tracker check`, with every placeholder marked."""
-    from tracker.domain.model import Node, Paper, RecommendationsFile
-    from tracker.store.toml_write import recommendations_to_toml
-
-    doc = RecommendationsFile(
-        paper=Paper(
-            title=title or "Title of the paper (replace)",
-            authors=["Author Name (replace)"],
-            publisher="Publisher (replace)",
-            year=year,
-            language="en",
-        ),
-        nodes=[
-            Node(
-                id="first-section",
-                kind="section",
-                title="First section (replace with the paper's heading)",
-            ),
-            Node(
-                id="first-recommendation",
-                parent="first-section",
-                kind="recommendation",
-                title="First recommendation (replace with a short title)",
-                text="Replace with the paper's own words for this recommendation, verbatim.",
-                search_terms=["a phrase to search for (replace)"],
-            ),
-        ],
-    )
-    header = (
-        "# The paper, encoded: replace every '(replace)' placeholder; add one [[node]]\n"
-        "# per section, recommendation and measure. Format: docs/data-format.md.\n"
-        "# Ids are stable: never renumber or reuse them once evidence refers to them.\n\n"
-    )
-    return header + recommendations_to_toml(doc)
-
-
-def run_init(args: argparse.Namespace) -> int:
-    from tracker.clock import today
-    from tracker.git import gitops
-    from tracker.store import layout as store
-    from tracker.store.files import replace_file
-    from tracker.workspace import open_workspace
-
-    folder = Path(args.dir).resolve()
-    if (folder / store.RECOMMENDATIONS).exists():
-        raise UsageError(
-            f"{folder} already holds a project ({store.RECOMMENDATIONS}); nothing was changed"
-        )
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder} is a file, not a folder")
-    existing = [p for p in (folder / store.EVIDENCE_DIR, folder / store.CONFIG) if p.exists()]
-    if existing:
-        raise UsageError(
-            f"{existing[0]} already exists: this folder holds part of a project; "
-            "nothing was changed"
-        )
-    probe = folder if folder.is_dir() else next(p for p in folder.parents if p.is_dir())
-    try:
-        gitops.run(probe, "--version")
-        gitops.identity(probe)
-    except gitops.GitError as err:
-        raise _git_error(err) from None
-    folder.mkdir(parents=True, exist_ok=True)
-    year = args.year or today().year
-    replace_file(folder / store.RECOMMENDATIONS, skeleton(args.title, year).encode("utf-8"))
-    (folder / store.EVIDENCE_DIR).mkdir()
-    (folder / store.EVIDENCE_DIR / ".gitkeep").write_bytes(b"")
-    ignore = folder / ".gitignore"
-    if ignore.exists():
-        text = ignore.read_text("utf-8")
-        if ".tracker-cache/" not in text.split():
-            ignore.write_text(text.rstrip("\n") + "\n" + GITIGNORE, "utf-8")
-    else:
-        ignore.write_text(GITIGNORE, "utf-8")
-    try:
-        try:
-            where = gitops.repo(folder)
-            created = False
-        except gitops.GitError:
-            gitops.init(folder)
-            where = gitops.repo(folder)
-            created = True
-        problems = open_workspace(folder, cache=False).errors
-        if problems:  # pragma: no cover - the skeleton is tested to be valid
-            raise DataError(
-                "the skeleton does not pass tracker check: "
-                + "; ".join(p.render() for p in problems)
-            )
-        files = [store.RECOMMENDATIONS, f"{store.EVIDENCE_DIR}/.gitkeep", ".gitignore"]
-        specs = [f":(top,literal){where.to_git(f)}" for f in files]
-        gitops.run(where.top, "add", "--", *specs)
-        gitops.run(where.top, "commit", "-q", "-m", "tracker: start the project", "--", *specs)
-        sha = gitops.head_commit(folder) or ""
-    except gitops.GitError as err:
-        raise _git_error(err) from None
-    if args.format == "json":
-        _json({"root": str(folder), "commit": sha, "git_init": created, "files": files})
-        return Exit.OK
-    print(
-        f"started a tracking project in {safe(folder)}"
-        + (" (new git repository)" if created else " (in the existing git repository)")
-    )
-    for name in files:
-        print(f"  {name}")
-    print(
-        f"first commit {sha[:10]}\n\nnext: replace the placeholders in {store.RECOMMENDATIONS}, "
-        "run 'tracker check', then 'tracker commit'"
-    )
     return Exit.OK
