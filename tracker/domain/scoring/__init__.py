@@ -191,6 +191,8 @@ class Scorer:
         through `lookup`."""
         start = since if since is not None else self.window_start(as_of)
         at = self.levels(as_of, start)
+        if lookup is not None:
+            lookup = _remembering(lookup)  # explaining many nodes: each item read once
         out: dict[str, NodeScore] = {}
         for node in self.tree.in_order():
             explain = detail is None or node.id in detail
@@ -524,3 +526,17 @@ class Scorer:
             reason=skip.reason,
             detail=detail,
         )
+
+
+def _remembering(lookup: Lookup) -> Lookup:
+    """`lookup`, reading each item once across the nodes of one call (a parent lists its
+    children's evidence again)."""
+    seen: dict[str, EvidenceItem] = {}
+
+    def read(paths: Sequence[str]) -> Mapping[str, EvidenceItem]:
+        missing = [p for p in paths if p not in seen]
+        if missing:
+            seen.update(lookup(missing))
+        return {p: seen[p] for p in paths}
+
+    return read

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tracker.domain.model import CREDIBILITY_MEANING, IMPACT_MEANING, RELIABILITY_MEANING
+from tracker.domain.model import CREDIBILITY_MEANING, RELIABILITY_MEANING
 
 # (lower bound, words) from the top; a standing falls in the first band whose bound it reaches.
 BANDS: tuple[tuple[float, str], ...] = (
@@ -135,19 +135,22 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{numbers.get(n, str(n))} {one if n == 1 else many}"
 
 
+STEP_WORDS = {
+    1: "a statement or draft",
+    2: "a formal step",
+    3: "a measure adopted",
+    4: "a measure implemented",
+    5: "a verified outcome",
+}
+
+
 def _one(reliability: str, credibility: int, impact: float, countered: bool, age: int) -> str:
     source = RELIABILITY_MEANING.get(reliability, "unrated")
-    level = IMPACT_MEANING.get(min(5, round(abs(impact))), "")
-    if impact > 0:
-        direction = " toward it"
-    elif impact < 0:
-        direction = " away"
-    else:
-        direction = ""
+    step = STEP_WORDS.get(min(5, max(1, round(abs(impact)))), "a step")
     if impact == 0:
         what = "relevant news with no movement"
     else:
-        what = f"a {level}{direction}"
+        what = f"{step} {'toward it' if impact > 0 else 'away'}"
         if countered:
             what += ", since reversed"
     words = age_words(age)
