@@ -219,10 +219,12 @@ def date_options() -> argparse.ArgumentParser:
     return clocks
 
 
-def open_project(args: argparse.Namespace, *, progress: bool = True):
+def open_project(args: argparse.Namespace, *, progress: bool = True, paper: bool = True):
     """The workspace a command works on: the work tree, or what git knew on --known-as-of.
 
-    Data problems are not an error here: each command decides how to show them."""
+    Data problems are not an error here: each command decides how to show them; but a
+    command that needs the paper (`paper=True`) stops with exit 1, naming each line of
+    `recommendations.toml` that keeps it from loading."""
     from tracker.workspace import open_workspace
 
     root = project_root(args)
@@ -242,6 +244,16 @@ def open_project(args: argparse.Namespace, *, progress: bool = True):
             bar.close()
     for note in ws.notes:
         say(note)
+    if paper and ws.paper is None:
+        from tracker.store.layout import RECOMMENDATIONS
+
+        for problem in ws.problems:
+            if problem.path == RECOMMENDATIONS and problem.is_error:
+                say(problem.render())
+        raise DataError(
+            f"{RECOMMENDATIONS} does not load, and this command needs the paper: fix the "
+            "lines above (tracker check lists every problem)"
+        )
     return ws
 
 

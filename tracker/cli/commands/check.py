@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         return Exit.OK
     from tracker.textclean import visible_controls
 
-    project = open_project(args)
+    project = open_project(args, paper=False)
     problems = sorted(project.problems, key=lambda p: (p.path, p.line or 0, p.message))
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from tracker.textclean import visible_controls
     from tracker.workspace.fmt import format_files
 
-    ws = open_project(args)
+    ws = open_project(args, paper=False)
     found = format_files(ws, check=args.check)
     changed = [f for f in found if f.state == "changes"]
     skipped = [f for f in found if f.state == "skipped"]

@@ -228,7 +228,7 @@ def _score(value: float | None) -> str:
 def run_log(args: argparse.Namespace) -> int:
     from tracker.git import gitops, history
 
-    project = open_project(args, progress=False)
+    project = open_project(args, progress=False, paper=False)
     try:
         if args.id is None:
             commits = gitops.log(project.root, max_count=args.max_count)
@@ -299,7 +299,7 @@ def _print_commits(commits, args: argparse.Namespace) -> int:
 def run_blame(args: argparse.Namespace) -> int:
     from tracker.git import gitops, history
 
-    project = open_project(args, progress=False)
+    project = open_project(args, progress=False, paper=False)
     evidence = project.evidence_file(args.evidence_id)
     if evidence is None:
         raise UsageError(
@@ -350,7 +350,7 @@ def run_agreement(args: argparse.Namespace) -> int:
     from tracker.domain import agreement
     from tracker.git import history
 
-    project = open_project(args, progress=False)
+    project = open_project(args, progress=False, paper=False)
     ratings = history.ratings(project)
     report = agreement.agreement(ratings, top=max(args.top, 0))
     if args.format == "json":
