@@ -140,6 +140,9 @@ class Paper(Strict):
     month: int | None = Field(default=None, ge=1, le=12)
     url: Text | None = None
     language: Text = "en"
+    # What the paper is about (a country, its capital, its leader, in every script): an
+    # article that names none of them bears on no recommendation, whatever its keywords.
+    subject_terms: list[NonEmptyText] = []
 
     @property
     def published(self) -> dt.date:

@@ -106,6 +106,7 @@ class DraftCandidate(BaseModel):
     similarity: float
     kind: str
     reason: str
+    draft: bool = False  # the candidate is a draft, not evidence yet
 
 
 class Draft(BaseModel):
@@ -270,7 +271,11 @@ def make_draft(
         ],
         same_event=[
             DraftCandidate(
-                evidence=c.evidence_id, similarity=c.similarity, kind=c.kind, reason=c.reason
+                evidence=c.evidence_id,
+                similarity=c.similarity,
+                kind=c.kind,
+                reason=c.reason,
+                draft=c.draft,
             )
             for c in candidates
         ],

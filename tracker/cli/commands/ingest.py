@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 
 from tracker.cli import DataError, Exit, UsageError, add_command, load, project_root
@@ -133,7 +134,7 @@ def read_article(args: argparse.Namespace):
 
 
 def _project_for_import(args: argparse.Namespace, *, same_event: bool = True):
-    """The project and its same-event index (cached in .tracker-cache/ unless --no-cache);
+    """The project and its same-event index (kept in the user cache folder unless --no-cache);
     `same_event=False` when only suggestions are wanted: less of the cache is read."""
     project = load(args)
     from tracker.ingest import similarity_index
@@ -145,15 +146,28 @@ def _project_for_import(args: argparse.Namespace, *, same_event: bool = True):
 
 def _suggestion_json(suggestions, nodes) -> list[dict]:
     titles = {n.id: n.title for n in nodes}
-    return [
-        {
+    out = []
+    for s in suggestions:
+        entry = {
             "id": s.node_id,
             "score": round(s.score, 4),
             "matched": s.matched,
             "title": titles.get(s.node_id, ""),
         }
-        for s in suggestions
-    ]
+        if s.parent:
+            entry["parent"] = s.parent
+            entry["parent_title"] = titles.get(s.parent, "")
+        out.append(entry)
+    return out
+
+
+def _candidate_json(c) -> dict:
+    entry = {"id": c.evidence_id, "similarity": c.similarity, "reason": c.reason, "kind": c.kind}
+    if c.draft:
+        entry["draft"] = True
+    if c.already:
+        entry["already"] = True
+    return entry
 
 
 def _print_suggestions(suggestions, nodes) -> None:
@@ -169,6 +183,8 @@ def _print_suggestions(suggestions, nodes) -> None:
     print("Suggested recommendations (best first):")
     for rank, s in enumerate(suggestions, start=1):
         print(f"  {rank}. {s.node_id}  {s.score:.3f}  {titles.get(s.node_id, '')}")
+        if s.parent:
+            print(f"     under: {s.parent}  {titles.get(s.parent, '')}")
         if s.matched:
             print(f"     matched: {visible_controls(', '.join(s.matched))}")
 
@@ -191,9 +207,9 @@ def run_suggest(args: argparse.Namespace) -> int:
         suggestions = suggest(
             article, project.nodes, (), top=args.top, index=index, node_index=nodes
         )
-    except DamagedIndex:  # a stored run failed its check when read: rebuild, never trust it
+    except (DamagedIndex, sqlite3.DatabaseError):  # a stored row failed its check: rebuild
         drop_cached(project.root)
-        index = similarity_index(project.root, project, use_cache=use_cache, same_event=False)
+        index = similarity_index(project.root, project, use_cache=False)
         suggestions = suggest(
             article, project.nodes, (), top=args.top, index=index, node_index=nodes
         )
@@ -207,8 +223,9 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from tracker.ingest import find_same_event, make_draft, save_draft, suggest
-    from tracker.ingest.index_cache import node_index
+    from tracker.ingest import find_same_event, make_draft, save_draft, similarity_index, suggest
+    from tracker.ingest.index_cache import drop_cached, node_index
+    from tracker.ingest.similar import DamagedIndex
     from tracker.store import FileChangedError
     from tracker.textclean import visible_controls
 
@@ -216,13 +233,25 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
     project, index = _project_for_import(args)
+    use_cache = not getattr(args, "no_cache", False)
+    nodes = node_index(project.root, project, use_cache=use_cache)
     # The index holds what both need of the items: none is read.
-    candidates = find_same_event(article, (), index)
-    nodes = node_index(project.root, project, use_cache=not getattr(args, "no_cache", False))
-    suggestions = suggest(article, project.nodes, (), top=args.top, index=index, node_index=nodes)
+    try:
+        candidates = find_same_event(article, (), index)
+        suggestions = suggest(
+            article, project.nodes, (), top=args.top, index=index, node_index=nodes
+        )
+    except (DamagedIndex, sqlite3.DatabaseError):  # a stored row failed its check: rebuild
+        drop_cached(project.root)
+        index = similarity_index(project.root, project, use_cache=False)
+        candidates = find_same_event(article, (), index)
+        suggestions = suggest(
+            article, project.nodes, (), top=args.top, index=index, node_index=nodes
+        )
     draft = make_draft(article, suggestions, candidates, root=project.root)
+    already = next((c for c in candidates if c.already), None)
     written = None
-    if not args.dry_run:
+    if not args.dry_run and already is None:
         try:
             written = save_draft(project.root, draft)
         except FileChangedError as err:
@@ -236,15 +265,8 @@ def run_import(args: argparse.Namespace) -> int:
                     "version": 1,
                     "article": article.model_dump(mode="json", exclude={"text"})
                     | {"characters": len(article.text)},
-                    "same_event": [
-                        {
-                            "id": c.evidence_id,
-                            "similarity": c.similarity,
-                            "reason": c.reason,
-                            "kind": c.kind,
-                        }
-                        for c in candidates
-                    ],
+                    "same_event": [_candidate_json(c) for c in candidates],
+                    "already": _candidate_json(already) if already else None,
                     "suggestions": _suggestion_json(suggestions, project.nodes),
                     "draft": rel,
                     "draft_id": draft.id,
@@ -272,19 +294,26 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"Note:      {show(note)}")
     print()
     if candidates:
-        print("Possibly the same as existing evidence (you decide):")
+        print("Possibly the same as existing evidence or drafts (you decide):")
         for c in candidates:
+            where = "draft " if c.draft else ""
             print(
-                f"  {c.evidence_id}  {c.kind.replace('_', ' ')}  {c.similarity:.2f}  "
+                f"  {where}{c.evidence_id}  {c.kind.replace('_', ' ')}  {c.similarity:.2f}  "
                 f"{show(c.reason)}"
             )
     else:
-        print("No existing evidence reports the same event, text or URL.")
+        print("No evidence or draft reports the same event, text or URL.")
     print()
     _print_suggestions(suggestions, project.nodes)
     print()
     if written:
         print(f"Wrote {rel} and {rel[:-5]}.txt; finish it, then: tracker draft promote {draft.id}")
+    elif already is not None:
+        where = "draft" if already.draft else "evidence"
+        print(
+            f"Already imported ({show(already.reason)}): nothing written; "
+            f"open that {where} instead."
+        )
     else:
         print("Dry run: nothing written.")
     return Exit.OK
