@@ -60,8 +60,8 @@ SHINGLE = 5
 SHINGLE_SAMPLE = 16  # keep 5-grams whose hash is 0 mod this: a consistent sample
 MAX_TERMS = 80  # a document keeps its heaviest terms: enough to recognise an event
 SAME_TEXT_MIN = 0.5  # share of the shorter text's sampled 5-grams found in the other
-SAME_EVENT_MIN = 0.22  # similarity floor for an event match between dated reports
-UNDATED_EXTRA = 0.12  # a report without a date must be this much more alike
+SAME_EVENT_MIN = 0.18  # similarity floor for an event match between dated reports
+UNDATED_EXTRA = 0.07  # a report without a date must be this much more alike
 MIN_SHARED_NAMES = 2  # rare names or figures two reports of one event share at least
 EVENT_WINDOW_DAYS = 7  # reports of one event rarely lie further apart
 EVENT_DECAY_DAYS = 10
@@ -76,7 +76,6 @@ NUMBER_WEIGHT = 2.0
 CONTENT_WEIGHT = 1.0
 TITLE_BONUS = 0.5
 
-_CAPITALIZED = re.compile(r"^[A-ZА-ЯЁІЎ]")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|\d+(?:[.,]\d+)?|[.!?:;\n]")
@@ -134,7 +133,7 @@ def _number_term(word: str) -> str | None:
 
 
 def _is_name(word: str, opens_sentence: bool) -> bool:
-    if len(word) < 3 or not _CAPITALIZED.match(word) or is_calendar_word(word):
+    if len(word) < 3 or not word[0].isupper() or is_calendar_word(word):
         return False
     frequency = zipf(word)
     # At a sentence's start any word is capitalised: only a word the language hardly knows
@@ -263,6 +262,17 @@ def item_doc(
 # --- the index -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Match:
+    """A document like the article: the cosine of their damped weights, and the shared terms
+    (share of the dot product, term, whether distinctive here), heaviest first."""
+
+    stored: Stored
+    cosine: float
+    shared: list[tuple[float, str, bool]]
+
+
+
 class SimilarityIndex:
     """Every evidence item and draft, ready to be compared with an article.
 
@@ -307,7 +317,7 @@ class SimilarityIndex:
 
     def nearest(
         self, vector: Mapping[str, float], top: int
-    ) -> list[tuple[Stored, float, list[tuple[float, str, bool]]]]:
+    ) -> list[Match]:
         """The `top` documents most like `vector` (cosine over the damped weights), each with
         the shared terms (their share of the dot product, the term, whether it is distinctive
         here: neither background nor common in the project), heaviest first."""
@@ -332,20 +342,28 @@ class SimilarityIndex:
                 dots[doc] = dots.get(doc, 0.0) + weight * value
         chosen = sorted(dots, key=lambda d: (-dots[d], d))[: max(top * 4, 20)]
         rows = self.store.documents(chosen)
+        # The documents' own weights are damped alike, so a document is not made to look
+        # less like the article by the subject words and common words it also holds.
+        theirs = {t for stored in rows.values() for t, _ in stored.record.vector}
+        frequencies = self.store.document_frequencies([t for t in theirs if t not in factors])
+        for term in theirs:
+            if term not in factors:
+                factors[term] = self._factor(term, frequencies.get(term, (0, 0))[1], total)
         scored = []
         for doc in chosen:
             stored = rows.get(doc)
             if stored is None:
                 continue
             shared = [
-                (query[t] * w, t, factors[t] == 1.0)
+                (query[t] * w * factors[t], t, factors[t] == 1.0)
                 for t, w in stored.record.vector
                 if t in query and query[t] > 0
             ]
             dot = sum(v for v, _, _ in shared)
-            cosine = dot / (norm * (stored.record.norm or 1.0))
-            scored.append((stored, min(cosine, 1.0), sorted(shared, reverse=True)))
-        scored.sort(key=lambda s: (-s[1], s[0].record.item_id))
+            their_norm = math.sqrt(sum((w * factors[t]) ** 2 for t, w in stored.record.vector))
+            cosine = dot / (norm * (their_norm or 1.0))
+            scored.append(Match(stored, min(cosine, 1.0), sorted(shared, reverse=True)))
+        scored.sort(key=lambda m: (-m.cosine, m.stored.record.item_id))
         return scored[:top]
 
 
@@ -468,10 +486,15 @@ def find_same_event(
                 )
 
     when = article_days(article)
-    for stored, cosine, shared in index.nearest(vector, MAX_CANDIDATES * 3):
+    for match in index.nearest(vector, MAX_CANDIDATES * 3):
+        stored, shared = match.stored, match.shared
         factor, extra, date_note = _date_factor(when, stored.record.day, stored.record.span)
-        score = cosine * factor
-        strong = [t for _, t, distinctive in shared if t[0] in "~#" and distinctive]
+        score = match.cosine * factor
+        strong = [
+            t
+            for _, t, distinctive in shared
+            if distinctive and (t[0] == "~" or (t[0] == "#" and len(t) > 3))
+        ]
         if score < SAME_EVENT_MIN + extra or len(strong) < MIN_SHARED_NAMES:
             continue
         top = [forms.get(t, t.lstrip("#~")) for t in strong[:6]]

@@ -280,8 +280,8 @@ def evidence_votes(
     vector, _, _ = analyse(article.title, article.text)
     votes: dict[str, tuple[float, list[str]]] = {}
     voters = 0
-    for stored, similarity, _ in index.nearest(vector, VOTERS * 2):
-        record = stored.record
+    for match in index.nearest(vector, VOTERS * 2):
+        record, similarity = match.stored.record, match.cosine
         if record.draft or not record.assessed or similarity < MIN_SIMILAR:
             continue
         voters += 1

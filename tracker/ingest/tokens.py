@@ -183,13 +183,13 @@ _TO_LATIN = {
     "ў": "w", "'": "", "’": "", "ł": "l", "ß": "ss",
 }  # fmt: skip
 _DIGRAPHS = (
-    ("shch", "s"), ("sch", "s"), ("tsch", "c"), ("kh", "h"), ("zh", "z"), ("ts", "c"),
+    ("shch", "s"), ("sch", "s"), ("tsch", "c"), ("kh", "h"), ("zh", "z"), ("ts", "t"),
     ("tz", "c"), ("ch", "c"), ("sh", "s"), ("cz", "c"), ("sz", "s"), ("ck", "k"),
-    ("ph", "f"), ("w", "v"), ("q", "k"), ("x", "ks"), ("j", "y"),
+    ("ph", "f"), ("w", "v"), ("q", "k"), ("x", "ks"), ("j", "y"), ("dz", "d"),
 )  # fmt: skip
 _VOWELS = re.compile(r"[aeiouy]")
 # Russian case endings of names that leave a consonant behind once vowels are gone.
-_NAME_CASE = re.compile(r"(?:ом|ем|ым|им|ой|ей|ах|ях|ами|ями)$")
+_NAME_CASE = re.compile(r"(?:ом|ем|ым|ім|им|ой|ей|ай|ах|ях|ами|ями|амі|ямі)$")
 
 
 @lru_cache(maxsize=100_000)
@@ -203,8 +203,8 @@ def transliterate(word: str) -> str:
 @lru_cache(maxsize=100_000)
 def name_key(word: str) -> str:
     """One key for a name however it is written: "Рыжанкоў", "Рыженкова", "Ryzhenkov" and
-    "Ryzhankou" meet; "Лукашенко"/"Lukashenka", "Мінск"/"Minsk" too. Short names keep their
-    vowels, so that "Ali" and "Al" stay apart."""
+    "Ryzhankou" meet; "Лукашенко"/"Lukashenka", "Мінск"/"Minsk", "Ціханоўская"/"Тихановская"
+    too. Names of fewer than three consonants keep their vowels, so "Ali" and "Al" differ."""
     lower = word.lower().replace("’", "'")
     if lower.endswith("'s"):
         lower = lower[:-2]
@@ -220,6 +220,6 @@ def name_key(word: str) -> str:
         return lower
     skeleton = latin[0] + _VOWELS.sub("", latin[1:])
     skeleton = re.sub(r"(.)\1+", r"\1", skeleton)
-    if len(skeleton) < 4:
+    if len(skeleton) < 3:
         return "~" + latin
     return "~" + skeleton
