@@ -35,11 +35,13 @@ SEARCH_TERM_WEIGHT = 3
 TITLE_WEIGHT = 2
 PHRASE_BONUS = 0.35  # a search term found whole adds this share of the best text score
 PARENT_SHARE = 0.25  # a measure inherits this share of its parent's score: context counts
-EVIDENCE_WEIGHT = 1.0  # how far similar assessed articles move a node, relative to the text
+CHILD_SHARE = 0.3  # a node gains this share of its best sub-measure's own score
+EVIDENCE_WEIGHT = 0.5  # how far similar assessed items move a node, relative to the text
 MIN_SCORE = 0.05  # a backstop: "bears on none" below this (BM25 per query term)
 MIN_SIMILAR = 0.12  # an assessed item must be at least this similar to vote
 VOTERS = 12  # the most similar assessed items that vote
-RELATIVE_CUT = 0.35  # a suggestion must reach this share of the best one
+SURE_SIMILAR = 0.3  # a voter this similar counts fully; a less similar set counts less
+RELATIVE_CUT = 0.3  # a suggestion must reach this share of the best one
 SUBJECT_IN_TEXT = 2  # mentions of the subject needed outside the title and the lead
 LEAD_CHARS = 600
 K1, B = 1.5, 0.75
@@ -226,9 +228,15 @@ def node_scores(
             totals[position] += weight * value
             contributions[position].append((weight * value, forms.get(term, term)))
     own = [t / max(query_weight, 1.0) for t in totals]
+    best_child = [0.0] * len(own)
+    for position, parent in enumerate(index.parents):
+        if parent is not None:
+            best_child[parent] = max(best_child[parent], own[position])
     combined = [
-        value + (PARENT_SHARE * own[parent] if parent is not None else 0.0)
-        for value, parent in zip(own, index.parents, strict=True)
+        value
+        + (PARENT_SHARE * own[parent] if parent is not None else 0.0)
+        + CHILD_SHARE * best_child[position]
+        for position, (value, parent) in enumerate(zip(own, index.parents, strict=True))
     ]
     present = set(full)
     matched: list[list[str]] = []
@@ -269,8 +277,10 @@ def evidence_votes(
     index: SimilarityIndex | None = None,
     archive_texts: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[float, list[str]]]:
-    """Recommendations that similar, already assessed items were assessed against: each of
-    the most similar items votes its likeness for each node it assessed."""
+    """What similar, already assessed items were assessed against: for each node, the share
+    of the similar items' likeness that points to it (1.0 when every similar item was
+    assessed against it), scaled down when even the most similar item is only a little alike.
+    """
     if index is None:
         if not items:
             return {}
@@ -278,21 +288,25 @@ def evidence_votes(
     if not len(index):
         return {}
     vector, _, _ = analyse(article.title, article.text)
-    votes: dict[str, tuple[float, list[str]]] = {}
-    voters = 0
+    voters = []
     for match in index.nearest(vector, VOTERS * 2):
-        record, similarity = match.stored.record, match.cosine
-        if record.draft or not record.assessed or similarity < MIN_SIMILAR:
-            continue
-        voters += 1
+        record = match.stored.record
+        if not record.draft and record.assessed and match.cosine >= MIN_SIMILAR:
+            voters.append((record, match.cosine))
+        if len(voters) >= VOTERS:
+            break
+    if not voters:
+        return {}
+    total = sum(similarity for _, similarity in voters)
+    confidence = min(1.0, max(similarity for _, similarity in voters) / SURE_SIMILAR)
+    votes: dict[str, tuple[float, list[str]]] = {}
+    for record, similarity in voters:
         for recommendation in dict.fromkeys(record.assessed):
             score, why = votes.get(recommendation, (0.0, []))
             votes[recommendation] = (
-                score + similarity,
+                score + confidence * similarity / total,
                 [*why, f"like evidence {record.item_id} ({similarity:.2f})"],
             )
-        if voters >= VOTERS:
-            break
     return votes
 
 
@@ -335,7 +349,7 @@ def suggest(
         words_ = matched[position]
         if node.id in votes:
             vote, why = votes[node.id]
-            score += EVIDENCE_WEIGHT * best_text * min(vote, 1.0)
+            score += EVIDENCE_WEIGHT * best_text * vote
             words_ = [*words_, *why[:2]]
         parent = by_id.get(node.parent) if node.parent else None
         results.append(
