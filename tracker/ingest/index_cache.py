@@ -78,7 +78,7 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 def update_index(
     root: Path,
-    files: Sequence[SourceFile],
+    files: Sequence[SourceFile] | Callable[[], Sequence[SourceFile]],
     read: Reader,
     *,
     state: str | None = None,
@@ -87,20 +87,22 @@ def update_index(
 ) -> SimilarityIndex:
     """The index over `files`, from the cache with only the changed files re-read.
 
-    `state`: a digest over every file's identity, if the caller has one (a warm load's
-    snapshot): when the cache recorded the same, not even the identities are compared.
+    `files` may be a function that lists them, called only when needed. `state`: a digest
+    over every file's identity, if the caller has one (a warm load's snapshot): when the
+    cache recorded the same, the files are not even listed.
     Any trouble with the cache (corrupt, foreign, locked, read-only) builds it in memory.
     """
     background = frozenset(background)
+    listing = files if callable(files) else (lambda: files)
     if use_cache:
         with contextlib.suppress(sqlite3.Error, OSError, DamagedIndex):
-            return _update(db_path(root), files, read, state, background)
-    return SimilarityIndex.of_docs(read([f.path for f in files]), background)
+            return _update(db_path(root), listing, read, state, background)
+    return SimilarityIndex.of_docs(read([f.path for f in listing()]), background)
 
 
 def _update(
     path: Path,
-    files: Sequence[SourceFile],
+    listing: Callable[[], Sequence[SourceFile]],
     read: Reader,
     state: str | None,
     background: frozenset[str],
@@ -110,7 +112,7 @@ def _update(
         if state is not None and store.meta("state") == state:
             return SimilarityIndex(store, background)
         stored = store.identities()
-        current = {f.path: f.identity for f in files}
+        current = {f.path: f.identity for f in listing()}
         changed = [p for p, identity in current.items() if stored.get(p) != identity]
         removed = [p for p in stored if p not in current]
         if changed or removed:
@@ -153,6 +155,10 @@ def _draft_files(root: Path, now: float) -> list[SourceFile]:
 def project_files(root: Path, project) -> list[SourceFile]:
     """Every evidence file and draft of the project, with its identity, reading none: the
     sizes and times come from the load's scan when it has them, else from one stat each."""
+    return evidence_files(root, project) + _draft_files(root, time.time())
+
+
+def evidence_files(root: Path, project) -> list[SourceFile]:
     now = time.time()
     stats: Mapping[str, tuple[int, int]] = {}
     state = getattr(project, "state", None)
@@ -164,7 +170,7 @@ def project_files(root: Path, project) -> list[SourceFile]:
         text_rel = rel[:-5] + ".txt"
         text = stats.get(text_rel) if stats else _stat(root / text_rel)
         out.append(SourceFile(rel, _identity(toml, text, now)))
-    return out + _draft_files(root, now)
+    return out
 
 
 def _read_text(path: Path) -> str | None:
@@ -234,35 +240,43 @@ def project_reader(root: Path, project, files: Sequence[SourceFile]) -> Reader:
     return read
 
 
-def subject_of(project) -> Subject:
-    paper = getattr(project, "paper", None)
-    return Subject.of(paper.subject_terms if paper is not None else [])
-
-
 def similarity_index(
-    root: Path, project, *, use_cache: bool = True, same_event: bool = True
+    root: Path,
+    project,
+    *,
+    use_cache: bool = True,
+    same_event: bool = True,
+    background: Iterable[str] | None = None,
 ) -> SimilarityIndex:
     """The index over the project's evidence and drafts, brought up to date from the cache.
 
-    `same_event` is accepted for callers that asked for less of the old cache; the SQLite
-    index reads only the rows a query touches either way.
+    `background`: what the paper's subject makes common (`Subject.background`); by default
+    taken from the project's (cached) node index. `same_event` is accepted for callers that
+    asked for less of the old cache; the SQLite index reads only the rows a query touches.
     """
     del same_event
-    files = project_files(root, project)
+    drafts = _draft_files(root, time.time())
     state = None
     snapshot = getattr(project, "state", None)
     if snapshot is not None and Path(project.root) == Path(root):
-        drafts = "\n".join(f"{f.path}\0{f.identity}" for f in files if f.path.startswith("drafts/"))
-        state = hashlib.sha256(f"{snapshot.digest}\n{drafts}".encode()).hexdigest()
-        if any(len(f.identity.split("/")) > 2 for f in files):
+        listed = "\n".join(f"{f.path}\0{f.identity}" for f in drafts)
+        state = hashlib.sha256(f"{snapshot.digest}\n{listed}".encode()).hexdigest()
+        if not snapshot.settled or any(len(f.identity.split("/")) > 2 for f in drafts):
             state = None  # a file changed just now: compare every identity
+    if background is None:
+        background = node_index(root, project, use_cache=use_cache).subject.background()
+    files: list[SourceFile] = []
+
+    def listing() -> list[SourceFile]:
+        if not files:
+            files.extend(evidence_files(root, project) + drafts)
+        return files
+
+    def read(paths: list[str]) -> Iterable[IndexedDoc]:
+        return project_reader(root, project, listing())(paths)
+
     return update_index(
-        root,
-        files,
-        project_reader(root, project, files),
-        state=state,
-        background=subject_of(project).background(),
-        use_cache=use_cache,
+        root, listing, read, state=state, background=background, use_cache=use_cache
     )
 
 
@@ -305,15 +319,33 @@ NODES_MAGIC = b"tracker-node-corpus 2\n"
 
 
 def _nodes_tag() -> str:
+    """What the lemmatized paper depends on besides the file: this code and the lemmatizers'
+    versions (read from the installed packages' metadata, without importing them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import sys
+
     from tracker import __version__
-    from tracker.ingest.tokens import STOP_WORDS, tokens
 
-    stop = hashlib.sha256(" ".join(sorted(STOP_WORDS)).encode()).hexdigest()[:16]
-    probe = " ".join(tokens("Ministries appointed дипломатов послов Мінску паслоў Belarus's"))
-    return f"tracker {__version__} weights {TITLE_WEIGHT}/{SEARCH_TERM_WEIGHT} {stop} {probe}"
+    code = hashlib.sha256()
+    for name in ("tracker.ingest.tokens", "tracker.ingest.suggest"):
+        with contextlib.suppress(OSError, TypeError, KeyError):
+            code.update(Path(str(sys.modules[name].__file__)).read_bytes())
+    versions = []
+    for package in ("pymorphy3", "pymorphy3-dicts-ru", "snowballstemmer"):
+        try:
+            versions.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            versions.append(f"{package} none")
+    return (
+        f"tracker {__version__} weights {TITLE_WEIGHT}/{SEARCH_TERM_WEIGHT} "
+        f"code {code.hexdigest()[:16]} {' '.join(versions)}"
+    )
 
 
-def _read_corpus(path: Path, header: bytes, count: int) -> NodeCorpus | None:
+def _read_corpus(
+    path: Path, header: bytes, count: int
+) -> tuple[list[list[str]], list[list[tuple[str, list[str]]]], Subject] | None:
     try:
         with open(path, "rb") as handle:
             raw = handle.read(50_000_000)
@@ -325,8 +357,10 @@ def _read_corpus(path: Path, header: bytes, count: int) -> NodeCorpus | None:
     try:
         if int(crc) != zlib.crc32(payload):
             return None
-        documents, phrases = json.loads(payload)
+        documents, phrases, lemmas, keys = json.loads(payload)
         ok = (
+            all(isinstance(w, str) for w in [*lemmas, *keys])
+            and
             len(documents) == len(phrases) == count
             and all(isinstance(w, str) for doc in documents for w in doc)
             and all(
@@ -337,7 +371,7 @@ def _read_corpus(path: Path, header: bytes, count: int) -> NodeCorpus | None:
         )
     except (ValueError, TypeError):
         return None
-    return (documents, phrases) if ok else None
+    return (documents, phrases, Subject(frozenset(lemmas), frozenset(keys))) if ok else None
 
 
 def _write_corpus(path: Path, data: bytes) -> None:
@@ -355,19 +389,35 @@ def _write_corpus(path: Path, data: bytes) -> None:
                 os.unlink(tmp)
 
 
+_NODE_INDEXES: dict[tuple[str, str | None], NodeIndex] = {}
+
+
 def node_index(root: Path, project, *, use_cache: bool = True) -> NodeIndex:
-    """BM25 over the paper's nodes, its lemmatized text kept between runs."""
+    """BM25 over the paper's nodes, its lemmatized text (and subject) kept between runs and
+    within one run."""
     subject_terms = list(project.paper.subject_terms) if project.paper is not None else []
     key = project.recommendations_sha256
     if not use_cache or key is None:
         return NodeIndex.build(project.nodes, subject_terms=subject_terms)
+    memo = (str(Path(root).resolve()), key)
+    if memo in _NODE_INDEXES and _NODE_INDEXES[memo].nodes == project.nodes:
+        return _NODE_INDEXES[memo]
     from tracker.speed.location import project_cache_dir
 
     path = project_cache_dir(root) / NODES_FILE
     header = NODES_MAGIC + f"{_nodes_tag()}\n{key}\n".encode()
-    corpus = _read_corpus(path, header, len(project.nodes))
-    if corpus is None:
+    cached = _read_corpus(path, header, len(project.nodes))
+    if cached is None:
         corpus = node_corpus(project.nodes, subject_terms)
-        payload = json.dumps(corpus, ensure_ascii=False).encode()
+        subject = Subject.of(subject_terms)
+        payload = json.dumps(
+            [*corpus, sorted(subject.lemmas), sorted(subject.keys)], ensure_ascii=False
+        ).encode()
         _write_corpus(path, header + b"%d\n" % zlib.crc32(payload) + payload)
-    return NodeIndex.build(project.nodes, corpus, subject_terms)
+    else:
+        documents, phrases, subject = cached
+        corpus = (documents, phrases)
+    index = NodeIndex.build(project.nodes, corpus, subject=subject)
+    _NODE_INDEXES.clear()
+    _NODE_INDEXES[memo] = index
+    return index

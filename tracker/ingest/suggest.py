@@ -136,8 +136,11 @@ class NodeIndex:
         nodes: list[Node],
         corpus: NodeCorpus | None = None,
         subject_terms: Sequence[str] = (),
+        *,
+        subject: Subject | None = None,
     ) -> NodeIndex:
-        """`corpus`: what `node_corpus(nodes, subject_terms)` returned, if kept from before."""
+        """`corpus`: what `node_corpus(nodes, subject_terms)` returned, if kept from before;
+        `subject`: `Subject.of(subject_terms)`, if kept too."""
         documents, phrases = corpus if corpus is not None else node_corpus(nodes, subject_terms)
         position = {n.id: i for i, n in enumerate(nodes)}
         parents = [position.get(n.parent) if n.parent else None for n in nodes]
@@ -152,7 +155,7 @@ class NodeIndex:
             df,
             [[(term, tuple(seq)) for term, seq in p] for p in phrases],
             parents,
-            Subject.of(subject_terms),
+            subject if subject is not None else Subject.of(subject_terms),
         )
 
     def bm25(self, term: str) -> list[tuple[int, float]]:
@@ -247,7 +250,7 @@ def node_scores(
         for term, phrase in node_phrases:
             if _phrase_hits(full, phrase, present):
                 hits.append(term)
-                all_hits[term] = len(phrase)
+                all_hits[term] = len(phrase) if len(phrase) > 1 else min(full.count(phrase[0]), 2)
         node_hits.append(hits)
         top_words = [w for _, w in sorted(contributions[position], reverse=True)[:8]]
         matched.append(_unique(hits + top_words)[:10])
@@ -256,8 +259,10 @@ def node_scores(
 
 def policy_vocabulary(hits: Mapping[str, int]) -> float:
     """How much of the analysts' vocabulary an article uses: a search term of several words
-    counts 1, a one-word term (more often met by chance) 0.5."""
-    return sum(1.0 if length > 1 else 0.5 for length in hits.values())
+    counts 1, as does a one-word term used twice; a one-word term met once (often by chance:
+    a football club's "sanctions") counts 0.5. `hits`: term to its words, or to its uses
+    for a one-word term, capped at 2."""
+    return sum(1.0 if weight > 1 else 0.5 for weight in hits.values())
 
 
 def _unique(values: list[str]) -> list[str]:
