@@ -1,350 +1,250 @@
-"""The same-event index cache: a hit answers exactly as a cold build; any change to the
-evidence, a corrupt file or --no-cache falls back to building."""
+"""The similarity index kept between runs: SQLite in the user cache folder, updated per file,
+never trusted over the files it stands for, never read from inside the project."""
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
-import time
+import pickle
+import shutil
+import sqlite3
+import stat
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from tests.conftest import MINI_RECOMMENDATIONS
 from tracker.cli import main
-from tracker.ingest import (
-    SimilarityIndex,
-    extract_file,
-    find_same_event,
-    similarity_index,
-    suggest,
-)
-from tracker.ingest.index_cache import cache_path, index_key, read_cached, write_cached
-from tracker.ingest.similar import COLUMN_TYPES, EVENT_COLUMNS, PackedShingles, PackedTerms
+from tracker.ingest import extract_file
+from tracker.ingest.index_cache import similarity_index
+from tracker.ingest.similar import find_same_event
+from tracker.speed.similarity import DB_FILE, FORMAT, SimilarityStore, db_path
 from tracker.store import load_project
 
+ARTICLES = Path(__file__).parent / "articles"
 FIXTURES = Path(__file__).parent / "fixtures"
-ARTICLES = sorted(FIXTURES.glob("*.txt"))
-HOUR_AGO = time.time() - 3600
 
 
-def _age(root: Path) -> None:
-    """Files written by a test are "racy" (modified this very second); age them an hour."""
-    for path in (root / "evidence").rglob("*"):
-        os.utime(path, (HOUR_AGO, HOUR_AGO))
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "user-cache"
+    monkeypatch.setenv("TRACKER_CACHE_DIR", str(home))
+    return home
 
 
 @pytest.fixture
-def project_root(bundled: Path) -> Path:
-    """The bundled evidence (with archived texts) plus two fixture articles as evidence."""
-    for name, event in (("dev-009", "passports"), ("dev-026", "passports")):
-        article = extract_file(FIXTURES / f"{name}.txt")
-        text = article.text + "\n"
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        item_id = f"2025-09-01-{name}"
-        quote = " ".join(article.text[:200].split()[:-1]).replace('"', "'").replace("\\", "")
-        toml = (
-            f'id = "{item_id}"\ntitle = "{name}"\ndate = 2025-09-01\nevent = "{event}"\n\n'
-            f'[source]\npublisher = "Outlet"\nreliability = "B"\ncredibility = 2\n'
-            f'quote = "{quote}"\narchive_sha256 = "{digest}"\n'
-        )
-        if article.url:
-            toml += f'url = "{article.url}"\n'
-        toml += (
-            '\n[[assessment]]\nrecommendation = "open-belarus"\nimpact = 1\n'
-            'confidence = "low"\nrationale = "r"\n'
-        )
-        folder = bundled / "evidence" / "2025"
-        (folder / f"{item_id}.toml").write_text(toml, "utf-8")
-        (folder / f"{item_id}.txt").write_text(text, "utf-8")
-    _age(bundled)
-    return bundled
-
-
-def _answers(root: Path, index: SimilarityIndex) -> list:
-    project = load_project(root)
-    out = []
-    for path in ARTICLES:
-        article = extract_file(path)
-        out.append(find_same_event(article, project.items, index))
-        out.append(suggest(article, project.nodes, project.items, index=index))
-    return out
-
-
-def test_a_cache_hit_answers_exactly_as_a_cold_build(project_root: Path):
-    project = load_project(project_root)
-    assert not project.errors, project.errors
-    cold = similarity_index(project_root, project, use_cache=False)
-    assert not cache_path(project_root).exists()  # --no-cache writes nothing either
-    similarity_index(project_root, project)  # builds and stores
-    assert cache_path(project_root).is_file()
-    key, _ = index_key(project_root, project)
-    warm = read_cached(project_root, key)
-    assert warm is not None
-    assert isinstance(warm.term_postings, PackedTerms)
-    assert isinstance(warm.shingle_postings, PackedShingles)
-    # the same index, column by column and field by field ...
-    for name in COLUMN_TYPES:
-        assert np.array_equal(warm.columns[name], cold.columns[name]), name
-    assert list(warm.ids) == list(cold.ids) and list(warm.dates) == list(cold.dates)
-    assert warm.norms.tolist() == cold.norms.tolist()
-    assert dict(warm.term_postings) == dict(cold.term_postings)
-    assert dict(warm.shingle_postings) == dict(cold.shingle_postings)
-    assert dict(warm.urls) == dict(cold.urls) and dict(warm.df) == dict(cold.df)
-    assert dict(warm.events) == dict(cold.events)
-    assert list(warm.event_of) == list(cold.event_of)
-    assert list(warm.assessed) == list(cold.assessed)
-    assert warm.shingle_counts.tolist() == cold.shingle_counts.tolist()
-    # ... so the same candidates and suggestions, with their reasons and scores
-    answers = _answers(project_root, cold)
-    assert any(answers[0::2]) and any(answers[1::2])  # the comparison is not vacuous
-    assert _answers(project_root, warm) == answers
-    assert _answers(project_root, similarity_index(project_root, project)) == answers
-
-
-def test_a_changed_evidence_file_invalidates_the_cache(project_root: Path):
-    project = load_project(project_root)
-    similarity_index(project_root, project)
-    old_key, _ = index_key(project_root, project)
-    path = project_root / "evidence" / "2025" / "2025-09-01-dev-009.toml"
-    path.write_text(path.read_text("utf-8").replace('title = "dev-009"', 'title = "Kherson'))
-    path.write_text(
-        path.read_text("utf-8").replace('title = "Kherson', 'title = "Kherson Zanzibar"')
+def project(tmp_path) -> Path:
+    """A project whose evidence holds the English Belavia report and the Lithuania report."""
+    root = tmp_path / "project"
+    (root / "evidence").mkdir(parents=True)
+    paper = MINI_RECOMMENDATIONS.replace(
+        'language = "en"\n',
+        'language = "en"\nsubject_terms = ["Belarus", "Belarusian", "Minsk", "Lukashenko", '
+        '"Беларусь", "Минск", "Лукашенко", "Мінск", "Лукашэнка"]\n',
+        1,
     )
-    _age(project_root)
-    changed = load_project(project_root)
-    new_key, _ = index_key(project_root, changed)
-    assert new_key != old_key
-    assert read_cached(project_root, new_key) is None  # the stored index is for the old files
-    index = similarity_index(project_root, changed)
-    assert "zanzibar" in index.term_postings
-    assert read_cached(project_root, new_key) is not None  # rebuilt and stored anew
-    assert read_cached(project_root, old_key) is None
+    (root / "recommendations.toml").write_text(paper, "utf-8")
+    for name, node in (
+        ("104-us-lifts-belavia-sanctions-en.txt", "balance-west"),
+        ("107-lithuania-closes-border-en.txt", "balance"),
+    ):
+        write_item(root, name, node)
+    return root
 
 
-def test_a_changed_archived_text_invalidates_the_cache(project_root: Path):
-    project = load_project(project_root)
-    before = similarity_index(project_root, project)
-    old_key, _ = index_key(project_root, project)
-    text = project_root / "evidence" / "2025" / "2025-09-01-dev-026.txt"
-    text.write_text(text.read_text("utf-8") + "Zanzibar Quagga Kherson 9876.\n", "utf-8")
-    _age(project_root)
-    project = load_project(project_root)  # an index is of the project as loaded
-    new_key, _ = index_key(project_root, project)
-    assert new_key != old_key
-    after = similarity_index(project_root, project)
-    assert "zanzibar" in after.term_postings and "zanzibar" not in before.term_postings
+def write_item(root: Path, name: str, node: str) -> Path:
+    from tracker.domain.model import EvidenceItem
+    from tracker.store import evidence_to_toml, sha256_bytes
+
+    article = extract_file(ARTICLES / name)
+    text = article.text if article.text.endswith("\n") else article.text + "\n"
+    item = EvidenceItem.model_validate(
+        {
+            "id": name[:3] + "-item",
+            "title": article.title,
+            "date": article.published,
+            "date_precision": article.date_precision,
+            "source": {
+                "url": article.url,
+                "publisher": "Outlet",
+                "reliability": "B",
+                "credibility": 2,
+                "quote": text.split("\n")[0][:100],
+                "archive_sha256": sha256_bytes(text.encode()),
+            },
+            "assessment": [
+                {"recommendation": node, "impact": 1, "confidence": "low", "rationale": "r"}
+            ],
+        }
+    )
+    path = root / "evidence" / str(item.date.year) / f"{item.id}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(evidence_to_toml(item), "utf-8")
+    path.with_suffix(".txt").write_text(text, "utf-8")
+    settle(path, path.with_suffix(".txt"))
+    return path
 
 
-def test_a_just_modified_archive_is_not_stored(project_root: Path):
-    """Size and time may not change on a second edit within the same second: no caching yet."""
-    text = project_root / "evidence" / "2025" / "2025-09-01-dev-026.txt"
-    text.write_text(text.read_text("utf-8") + "More.\n", "utf-8")
-    project = load_project(project_root)
-    similarity_index(project_root, project)
-    assert not cache_path(project_root).exists()
+def settle(*paths: Path, when: int = 1_700_000_000) -> None:
+    """Date files in the past: a file changed in the last seconds is re-read on every run
+    (a second edit in the same clock tick could hide from its size and time)."""
+    for path in paths:
+        os.utime(path, ns=(when * 10**9, when * 10**9))
+
+
+def same_event(root: Path, name: str) -> list[str]:
+    project = load_project(root)
+    index = similarity_index(root, project)
+    try:
+        return [c.evidence_id for c in find_same_event(extract_file(ARTICLES / name), index=index)]
+    finally:
+        index.store.close()
+
+
+def rows(root: Path) -> dict[str, tuple[int, str]]:
+    conn = sqlite3.connect(db_path(root))
+    try:
+        return {p: (i, ident) for i, p, ident in conn.execute("SELECT id, path, identity FROM doc")}
+    finally:
+        conn.close()
+
+
+def test_the_index_lives_in_the_user_cache_folder_and_answers(project, cache_home):
+    assert same_event(project, "105-us-lifts-belavia-sanctions-ru.txt") == ["104-item"]
+    assert db_path(project).is_file() and cache_home in db_path(project).parents
+    inside = [p.name for p in project.rglob("*") if "simil" in p.name or "nodes" in p.name]
+    assert inside == []
+    assert set(rows(project)) == {"evidence/2025/104-item.toml", "evidence/2025/107-item.toml"}
+
+
+def test_an_edit_rewrites_only_that_files_rows(project):
+    same_event(project, "105-us-lifts-belavia-sanctions-ru.txt")
+    before = rows(project)
+    edited = project / "evidence/2025/107-item.toml"
+    edited.write_text(edited.read_text("utf-8").replace("Outlet", "Another outlet"), "utf-8")
+    settle(edited, when=1_700_000_100)
+    write_item(project, "106-lithuania-closes-border-be.txt", "balance")
+    assert same_event(project, "105-us-lifts-belavia-sanctions-ru.txt") == ["104-item"]
+    after = rows(project)
+    assert after["evidence/2025/104-item.toml"] == before["evidence/2025/104-item.toml"]
+    assert after["evidence/2025/107-item.toml"] != before["evidence/2025/107-item.toml"]
+    assert "evidence/2025/106-item.toml" in after
+    (project / "evidence/2025/106-item.toml").unlink()
+    (project / "evidence/2025/106-item.txt").unlink()
+    same_event(project, "105-us-lifts-belavia-sanctions-ru.txt")
+    assert "evidence/2025/106-item.toml" not in rows(project)
+
+
+def test_drafts_are_indexed_and_marked(project, capsys):
+    assert main(["import", str(ARTICLES / "110-prisoners-pardoned-be.txt"), "-C", str(project)]) == 0
+    capsys.readouterr()
+    draft_rows = [p for p in rows(project) if p.startswith("drafts/")]
+    assert draft_rows == []  # the first import wrote the draft after the index was read
+    code = main(["import", str(ARTICLES / "110-prisoners-pardoned-be.txt"), "--dry-run", "--format", "json", "-C", str(project)])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["already"]["draft"] is True and data["already"]["id"].endswith("pamilavanne-palitvyazniaw") or data["already"]["draft"]
+    assert [p for p in rows(project) if p.startswith("drafts/")]
 
 
 @pytest.mark.parametrize(
     "damage",
-    [
-        lambda raw: raw[: len(raw) // 2],  # truncated
-        lambda raw: raw[:-200] + os.urandom(200),  # garbage at the end
-        lambda raw: b"\x80\x05not a pickle at all",  # foreign
-        lambda raw: raw.replace(b"similarity v", b"similarity w", 1),  # another version
-        lambda raw: b"",
-    ],
+    ["garbage", "truncated", "foreign", "bad-row"],
 )
-def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rebuilt(project_root: Path, damage):
-    project = load_project(project_root)
-    cold = similarity_index(project_root, project, use_cache=False)
-    similarity_index(project_root, project)
-    path = cache_path(project_root)
-    path.write_bytes(damage(path.read_bytes()))
-    index = similarity_index(project_root, project)
-    assert list(index.ids) == list(cold.ids)
-    assert dict(index.term_postings) == dict(cold.term_postings)
-    assert _answers(project_root, index) == _answers(project_root, cold)
-    key, _ = index_key(project_root, project)
-    assert read_cached(project_root, key) is not None  # a good cache replaced the damaged one
+def test_a_damaged_cache_costs_time_never_a_wrong_answer(project, damage):
+    expected = same_event(project, "105-us-lifts-belavia-sanctions-ru.txt")
+    path = db_path(project)
+    if damage == "garbage":
+        path.write_bytes(b"\x00not a database at all" * 100)
+    elif damage == "truncated":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 3])
+    elif damage == "foreign":
+        path.unlink()
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE meta(key TEXT, value TEXT)")
+        conn.execute("INSERT INTO meta VALUES ('format', 'something else')")
+        conn.commit()
+        conn.close()
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE doc SET norm = norm * 10")
+        conn.commit()
+        conn.close()
+    if damage == "bad-row":
+        from tracker.speed.similarity import DamagedIndex
+
+        with pytest.raises(DamagedIndex):
+            same_event(project, "105-us-lifts-belavia-sanctions-ru.txt")
+        from tracker.ingest.index_cache import drop_cached
+
+        drop_cached(project)
+    assert same_event(project, "105-us-lifts-belavia-sanctions-ru.txt") == expected
 
 
-def _stored(project_root: Path):
-    """The project, its index built afresh, and the key under which the same index is stored."""
-    project = load_project(project_root)
-    cold = similarity_index(project_root, project, use_cache=False)
-    similarity_index(project_root, project)  # builds and stores
-    key, _ = index_key(project_root, project)
-    return project, cold, key
+def test_the_cli_rebuilds_when_a_row_fails_its_check(project, capsys):
+    args = ["import", str(ARTICLES / "105-us-lifts-belavia-sanctions-ru.txt"), "--dry-run", "--format", "json", "-C", str(project)]
+    assert main(args) == 0
+    expected = json.loads(capsys.readouterr().out)["same_event"]
+    conn = sqlite3.connect(db_path(project))
+    conn.execute("UPDATE doc SET vector = '[]'")
+    conn.commit()
+    conn.close()
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["same_event"] == expected
 
 
-def _flip(raw: bytes, at: int) -> bytes:
-    return raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1 :]
+def test_a_locked_or_read_only_cache_is_worked_around(project, cache_home):
+    expected = same_event(project, "105-us-lifts-belavia-sanctions-ru.txt")
+    write_item(project, "106-lithuania-closes-border-be.txt", "balance")  # the cache must change
+    holder = sqlite3.connect(db_path(project), isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert same_event(project, "105-us-lifts-belavia-sanctions-ru.txt") == expected
+        assert same_event(project, "107-lithuania-closes-border-en.txt") == ["107-item", "106-item"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    if os.geteuid() == 0:
+        return  # root writes through permission bits
+    folder = db_path(project).parent
+    for p in folder.iterdir():
+        p.chmod(stat.S_IRUSR)
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        assert same_event(project, "107-lithuania-closes-border-en.txt") == ["107-item", "106-item"]
+    finally:
+        folder.chmod(stat.S_IRWXU)
 
 
-def test_a_damaged_column_or_table_of_contents_is_never_trusted(project_root: Path):
-    project, cold, key = _stored(project_root)
-    path = cache_path(project_root)
-    good = path.read_bytes()
-    header_end = good.index(key.encode()) + len(key) + 1
-    # a byte of the table of contents, of the first column, of one in the middle, of the last
-    for at in (header_end + 20, header_end + 400, len(good) // 2, len(good) - 3):
-        path.write_bytes(_flip(good, at))
-        assert read_cached(project_root, key) is None, at
-    path.write_bytes(good)
-    assert read_cached(project_root, key) is not None
-    index = similarity_index(project_root, project)
-    assert _answers(project_root, index) == _answers(project_root, cold)
+def test_an_unwritable_cache_home_still_answers(project, cache_home):
+    cache_home.write_text("a file where the cache folder should be")
+    assert same_event(project, "105-us-lifts-belavia-sanctions-ru.txt") == ["104-item"]
 
 
-def test_well_checksummed_columns_that_do_not_fit_together_are_ignored(project_root: Path):
-    project = load_project(project_root)
-    key, _ = index_key(project_root, project)
-    for name, bad in (
-        ("norms", lambda a: a[:-1]),
-        ("term_offsets", lambda a: a[::-1].copy()),
-        ("term_positions", lambda a: a + 10_000),
-        ("assessed_slots", lambda a: a + 1_000),
-        ("event_slots", lambda a: a - 5),
-        ("ids_offsets", lambda a: a * 2),
-        ("shingle_counts", lambda a: a[:-1]),
-    ):
-        index = similarity_index(project_root, project, use_cache=False)
-        index.columns[name] = bad(index.columns[name])
-        write_cached(project_root, key, index)
-        assert read_cached(project_root, key) is None, name
+def test_nothing_in_the_project_folder_is_unpickled(project, capsys, tmp_path):
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    planted = project / ".tracker-cache"
+    planted.mkdir()
+    for name in ("similarity.pickle", "nodes.json", "similarity.sqlite3", DB_FILE):
+        (planted / name).write_bytes(pickle.dumps(Payload()))
+    assert main(["import", str(FIXTURES / "seed-004.txt"), "--dry-run", "-C", str(project)]) == 0
+    assert main(["suggest", str(FIXTURES / "seed-004.txt"), "-C", str(project)]) == 0
+    capsys.readouterr()
+    assert not marker.exists()
 
 
-def test_a_suggestion_reads_only_its_columns_and_the_rest_on_demand(project_root: Path):
-    project, cold, key = _stored(project_root)
-    lean = read_cached(project_root, key, same_event=False)
-    assert lean is not None
-    assert not set(EVENT_COLUMNS) & set(lean.columns)
-    article = extract_file(FIXTURES / "seed-004.txt")
-    assert suggest(article, project.nodes, (), index=lean) == suggest(
-        article, project.nodes, (), index=cold
-    )
-    # an import with that index reads the same-event columns when it first needs them
-    assert find_same_event(article, [], lean) == find_same_event(article, [], cold)
-    assert set(EVENT_COLUMNS) <= set(lean.columns)
-
-
-def test_same_event_columns_read_late_are_checked_too(project_root: Path):
-    project = load_project(project_root)
-    similarity_index(project_root, project)
-    key, _ = index_key(project_root, project)
-    path = cache_path(project_root)
-    lean = read_cached(project_root, key, same_event=False)
-    assert lean is not None
-    path.write_bytes(_flip(path.read_bytes(), path.stat().st_size - 3))  # in a same-event column
-    with pytest.raises(ValueError, match="damaged"):
-        lean.shingle_postings  # noqa: B018
-
-
-def test_an_empty_project_indexes_and_caches(bundled: Path):
-    for path in (bundled / "evidence").rglob("*"):
-        if path.is_file():
-            path.unlink()
-    project = load_project(bundled)
-    index = similarity_index(bundled, project, use_cache=False)
-    assert len(index.ids) == 0
-    article = extract_file(FIXTURES / "seed-004.txt")
-    assert find_same_event(article, [], index) == []
-    assert suggest(article, project.nodes, (), index=index) == suggest(article, project.nodes, ())
-    key, _ = index_key(bundled, project)
-    write_cached(bundled, key, index)
-    again = read_cached(bundled, key)
-    assert again is not None and len(again.ids) == 0
-
-
-def test_cli_warm_run_prints_what_a_cold_run_prints(project_root: Path, capsys):
-    article = str(FIXTURES / "seed-004.txt")
-    root = str(project_root)
-    outputs = []
-    for extra in (["--no-cache"], [], [], ["--no-cache"]):
-        for command in ("suggest", "import"):
-            argv = [command, article, "-C", root, "--format", "json", *extra]
-            if command == "import":
-                argv.append("--dry-run")
-            assert main(argv) == 0
-            outputs.append(capsys.readouterr().out)
-        if extra == ["--no-cache"] and len(outputs) == 2:
-            assert not cache_path(project_root).exists()
-    assert cache_path(project_root).is_file()
-    assert outputs[0:2] == outputs[2:4] == outputs[4:6] == outputs[6:8]
-    assert "2025-09-15-kherson-occupation-head-minsk" in outputs[1]
-
-
-def test_a_warm_suggestion_reads_no_evidence_item(project_root: Path):
-    cold_project = load_project(project_root, use_cache=False)
-    cold = similarity_index(project_root, cold_project, use_cache=False)
-    load_project(project_root)  # fills the snapshot
-    similarity_index(project_root, load_project(project_root))  # stores the index
-    warm_project = load_project(project_root)
-    index = similarity_index(project_root, warm_project)
-    for path in ARTICLES:
-        article = extract_file(path)
-        expected = suggest(article, cold_project.nodes, cold_project.items, index=cold)
-        assert suggest(article, warm_project.nodes, (), index=index) == expected
-    assert not warm_project.evidence_loaded
-
-
-def test_the_stemmed_paper_is_kept_and_a_bad_copy_ignored(project_root: Path):
-    from tracker.ingest.index_cache import NODES_FILE, node_index
-    from tracker.ingest.suggest import NodeIndex
-
-    project = load_project(project_root)
-    cold = NodeIndex.build(project.nodes)
-    path = project_root / ".tracker-cache" / NODES_FILE
-    node_index(project_root, project, use_cache=False)
-    assert not path.exists()
-    first = node_index(project_root, project)
-    assert path.is_file()
-    good = path.read_bytes()
-    articles = [extract_file(p) for p in ARTICLES]
-
-    def answers(node_index_: NodeIndex) -> list:
-        return [suggest(a, project.nodes, (), node_index=node_index_) for a in articles]
-
-    expected = answers(cold)
-    assert first.phrases == cold.phrases and answers(first) == expected
-    assert answers(node_index(project_root, project)) == expected  # read from the file
-    for damage in (
-        good[: len(good) // 2],
-        good.replace(b"diplomat", b"diplomaX", 1),  # valid JSON, wrong checksum
-        good.replace(b"corpus v", b"corpus w", 1),
-        b"",
-    ):
-        path.write_bytes(damage)
-        again = node_index(project_root, project)
-        assert again.phrases == cold.phrases and answers(again) == expected
-        assert path.read_bytes() == good  # rewritten
-
-
-def test_a_term_run_damaged_after_opening_is_refused_and_the_cli_rebuilds(
-    project_root: Path, capsys
-):
-    from tracker.ingest.similar import DamagedIndex
-
-    project, cold, key = _stored(project_root)
-    path = cache_path(project_root)
-    good = path.read_bytes()
-    article = extract_file(FIXTURES / "seed-004.txt")
-    expected = suggest(article, project.nodes, (), index=cold)
-    # the postings of every term, damaged in place after the table of contents was checked
-    lean = read_cached(project_root, key, same_event=False)
-    assert lean is not None
-    start = good.index(cold.columns["term_values"].tobytes()[:64])
-    with open(path, "r+b") as handle:
-        handle.seek(start)
-        handle.write(bytes(len(cold.columns["term_values"]) * 8))
-    with pytest.raises(DamagedIndex):
-        suggest(article, project.nodes, (), index=lean)
-    # the command line drops the damaged file, rebuilds, and answers as a cold build
-    argv = ["suggest", str(FIXTURES / "seed-004.txt"), "-C", str(project_root)]
-    assert main([*argv, "--format", "json"]) == 0
-    damaged_run = capsys.readouterr().out
-    assert main([*argv, "--format", "json", "--no-cache"]) == 0
-    assert damaged_run == capsys.readouterr().out
-    assert expected  # not vacuous
-    assert read_cached(project_root, key) is not None
+def test_a_store_of_another_format_is_replaced(tmp_path):
+    path = tmp_path / "c" / DB_FILE
+    store = SimilarityStore.open(path)
+    store.set_meta("format", "tracker-similarity 0")
+    store.close()
+    reopened = SimilarityStore.open(path)
+    assert reopened.meta("format") == FORMAT and len(reopened) == 0
+    reopened.close()
+    shutil.rmtree(tmp_path / "c")
