@@ -54,11 +54,9 @@ def _read_copy(path: Path) -> dict[str, float] | None:
             data = json.loads(handle.read(8_000_000))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, int | float) for k, v in data.items()
-    ):
+    if not isinstance(data, dict):
         return None
-    return {k: float(v) for k, v in data.items()}
+    return data  # values are checked where read (`zipf`): a damaged one counts as unknown
 
 
 def _from_wordfreq(lang: str) -> dict[str, float]:
@@ -105,8 +103,10 @@ def zipf(word: str) -> float:
     Cyrillic); 0.0 when the list does not have it."""
     lower = word.lower().replace("’", "'")
     if lower and lower[0] in _CYRILLIC:
-        return frequency_table("ru").get(lower.translate(_BE_TO_RU).replace("ё", "е"), 0.0)
-    return frequency_table("en").get(lower, 0.0)
+        value = frequency_table("ru").get(lower.translate(_BE_TO_RU).replace("ё", "е"), 0.0)
+    else:
+        value = frequency_table("en").get(lower, 0.0)
+    return float(value) if isinstance(value, int | float) and 0 <= value <= 9 else 0.0
 
 
 def rarity(word: str) -> float:
