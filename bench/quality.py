@@ -157,9 +157,7 @@ def measure_suggestions(name: str, docs: list[Labelled], nodes, subject_terms, v
             positives += 1
             ids = [s.node_id for s in got]
             exact3 += sum(1 for n in doc.nodes if n in ids[:3]) / len(doc.nodes)
-            family3 += sum(1 for n in doc.nodes if family(nodes, n) & set(ids[:3])) / len(
-                doc.nodes
-            )
+            family3 += sum(1 for n in doc.nodes if family(nodes, n) & set(ids[:3])) / len(doc.nodes)
             first = next((r for r, i in enumerate(ids, 1) if i in doc.nodes), None)
             mrr += 1 / first if first else 0.0
             top1 += 1 if first == 1 else 0
@@ -305,9 +303,9 @@ def report_dates(docs: list[Labelled]) -> None:
         found = article_date(doc.article)
         if found is None:
             missing += 1
-        elif doc.published and found[0] == doc.published:
-            exact += 1
-        elif doc.published and found[1] != "day" and abs((found[0] - doc.published).days) <= 31:
+        elif (doc.published and found[0] == doc.published) or (
+            doc.published and found[1] != "day" and abs((found[0] - doc.published).days) <= 31
+        ):
             exact += 1
         else:
             wrong += 1

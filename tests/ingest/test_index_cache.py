@@ -136,14 +136,29 @@ def test_an_edit_rewrites_only_that_files_rows(project):
 
 
 def test_drafts_are_indexed_and_marked(project, capsys):
-    assert main(["import", str(ARTICLES / "110-prisoners-pardoned-be.txt"), "-C", str(project)]) == 0
+    assert (
+        main(["import", str(ARTICLES / "110-prisoners-pardoned-be.txt"), "-C", str(project)]) == 0
+    )
     capsys.readouterr()
     draft_rows = [p for p in rows(project) if p.startswith("drafts/")]
     assert draft_rows == []  # the first import wrote the draft after the index was read
-    code = main(["import", str(ARTICLES / "110-prisoners-pardoned-be.txt"), "--dry-run", "--format", "json", "-C", str(project)])
+    code = main(
+        [
+            "import",
+            str(ARTICLES / "110-prisoners-pardoned-be.txt"),
+            "--dry-run",
+            "--format",
+            "json",
+            "-C",
+            str(project),
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert data["already"]["draft"] is True and data["already"]["id"].endswith("pamilavanne-palitvyazniaw") or data["already"]["draft"]
+    assert (
+        data["already"]["draft"] is True
+        and data["already"]["id"].endswith("pamilavanne-palitvyazniaw")
+    ) or data["already"]["draft"]
     assert [p for p in rows(project) if p.startswith("drafts/")]
 
 
@@ -183,7 +198,15 @@ def test_a_damaged_cache_costs_time_never_a_wrong_answer(project, damage):
 
 
 def test_the_cli_rebuilds_when_a_row_fails_its_check(project, capsys):
-    args = ["import", str(ARTICLES / "105-us-lifts-belavia-sanctions-ru.txt"), "--dry-run", "--format", "json", "-C", str(project)]
+    args = [
+        "import",
+        str(ARTICLES / "105-us-lifts-belavia-sanctions-ru.txt"),
+        "--dry-run",
+        "--format",
+        "json",
+        "-C",
+        str(project),
+    ]
     assert main(args) == 0
     expected = json.loads(capsys.readouterr().out)["same_event"]
     conn = sqlite3.connect(db_path(project))

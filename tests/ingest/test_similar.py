@@ -266,7 +266,10 @@ def test_a_draft_is_a_candidate_marked_as_a_draft():
 def test_the_same_source_again_is_already_imported():
     a = extract_file(ARTICLES / "107-lithuania-closes-border-en.txt")
     index = SimilarityIndex.of_docs(
-        [doc("drafts/a.toml", a, draft=True, id="a"), doc("evidence/2025/e.toml", a, draft=False, id="e")],
+        [
+            doc("drafts/a.toml", a, draft=True, id="a"),
+            doc("evidence/2025/e.toml", a, draft=False, id="e"),
+        ],
         BACKGROUND,
     )
     found = find_same_event(a, index=index)
@@ -287,7 +290,9 @@ def test_the_same_source_again_is_already_imported():
 def test_reports_of_one_event_in_two_languages_meet(pair):
     a, b = (extract_file(ARTICLES / name) for name in pair)
     for first, second in ((a, b), (b, a)):
-        index = SimilarityIndex.of_docs([doc("evidence/x.toml", first, draft=False, id="x")], BACKGROUND)
+        index = SimilarityIndex.of_docs(
+            [doc("evidence/x.toml", first, draft=False, id="x")], BACKGROUND
+        )
         assert [c.evidence_id for c in find_same_event(second, index=index)] == ["x"]
 
 

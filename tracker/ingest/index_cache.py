@@ -35,7 +35,6 @@ from tracker.ingest.similar import IndexedDoc, SimilarityIndex, item_doc, record
 from tracker.ingest.suggest import (
     SEARCH_TERM_WEIGHT,
     TITLE_WEIGHT,
-    NodeCorpus,
     NodeIndex,
     Subject,
     node_corpus,
@@ -321,9 +320,8 @@ NODES_MAGIC = b"tracker-node-corpus 2\n"
 def _nodes_tag() -> str:
     """What the lemmatized paper depends on besides the file: this code and the lemmatizers'
     versions (read from the installed packages' metadata, without importing them)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     import sys
+    from importlib.metadata import PackageNotFoundError, version
 
     from tracker import __version__
 
@@ -360,8 +358,7 @@ def _read_corpus(
         documents, phrases, lemmas, keys = json.loads(payload)
         ok = (
             all(isinstance(w, str) for w in [*lemmas, *keys])
-            and
-            len(documents) == len(phrases) == count
+            and len(documents) == len(phrases) == count
             and all(isinstance(w, str) for doc in documents for w in doc)
             and all(
                 isinstance(term, str) and seq and all(isinstance(w, str) for w in seq)

@@ -272,7 +272,6 @@ class Match:
     shared: list[tuple[float, str, bool]]
 
 
-
 class SimilarityIndex:
     """Every evidence item and draft, ready to be compared with an article.
 
@@ -315,9 +314,7 @@ class SimilarityIndex:
             return COMMON_FACTOR
         return 1.0
 
-    def nearest(
-        self, vector: Mapping[str, float], top: int
-    ) -> list[Match]:
+    def nearest(self, vector: Mapping[str, float], top: int) -> list[Match]:
         """The `top` documents most like `vector` (cosine over the damped weights), each with
         the shared terms (their share of the dot product, the term, whether it is distinctive
         here: neither background nor common in the project), heaviest first."""

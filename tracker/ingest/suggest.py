@@ -214,9 +214,7 @@ def node_scores(
     full = _lemmas(article.title, subject, keep_subject=True) + _lemmas(
         article.text, subject, keep_subject=True
     )
-    query = Counter(
-        _lemmas(article.title, subject) * TITLE_WEIGHT + _lemmas(article.text, subject)
-    )
+    query = Counter(_lemmas(article.title, subject) * TITLE_WEIGHT + _lemmas(article.text, subject))
     forms: dict[str, str] = {}
     for word in words(article.title + "\n" + article.text):
         if is_content_word(word):

@@ -73,8 +73,35 @@ _CALENDAR_STEMS = tuple(
 # Belarusian endings that end in a consonant (cases, infinitives); after them, trailing vowels
 # go too, so "санкцыя", "санкцыі", "санкцый" and "санкцыямі" all come to "санкц".
 _BE_ENDINGS = sorted(
-    """амі ямі ымі імі ага яга аму яму ому ым ім ом ем ам ям ах ях ох ых іх ай ой ей эй ёй ць
-    ці""".split(),
+    [
+        "амі",
+        "ямі",
+        "ымі",
+        "імі",
+        "ага",
+        "яга",
+        "аму",
+        "яму",
+        "ому",
+        "ым",
+        "ім",
+        "ом",
+        "ем",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ох",
+        "ых",
+        "іх",
+        "ай",
+        "ой",
+        "ей",
+        "эй",
+        "ёй",
+        "ць",
+        "ці",
+    ],
     key=len,
     reverse=True,
 )
