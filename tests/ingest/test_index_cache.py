@@ -135,30 +135,27 @@ def test_an_edit_rewrites_only_that_files_rows(project):
     assert "evidence/2025/106-item.toml" not in rows(project)
 
 
-def test_drafts_are_indexed_and_marked(project, capsys):
-    assert (
-        main(["import", str(ARTICLES / "110-prisoners-pardoned-be.txt"), "-C", str(project)]) == 0
-    )
-    capsys.readouterr()
-    draft_rows = [p for p in rows(project) if p.startswith("drafts/")]
-    assert draft_rows == []  # the first import wrote the draft after the index was read
-    code = main(
-        [
-            "import",
-            str(ARTICLES / "110-prisoners-pardoned-be.txt"),
-            "--dry-run",
-            "--format",
-            "json",
-            "-C",
-            str(project),
-        ]
-    )
-    data = json.loads(capsys.readouterr().out)
-    assert code == 0
-    assert (
-        data["already"]["draft"] is True
-        and data["already"]["id"].endswith("pamilavanne-palitvyazniaw")
-    ) or data["already"]["draft"]
+def test_a_draft_is_a_candidate_and_the_same_file_again_is_not_a_second_draft(project, capsys):
+    def run(*argv: str) -> dict:
+        assert main([*argv, "--format", "json", "-C", str(project)]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    first = run("import", str(ARTICLES / "106-lithuania-closes-border-be.txt"))
+    assert first["already"] is None and first["draft"] == f"drafts/{first['draft_id']}.toml"
+    retold = run("import", str(ARTICLES / "110-prisoners-pardoned-be.txt"), "--dry-run")
+    assert all(c["id"] != first["draft_id"] for c in retold["same_event"])
+    again = run("import", str(ARTICLES / "106-lithuania-closes-border-be.txt"))
+    assert again["already"]["id"] == first["draft_id"] and again["already"]["draft"] is True
+    assert "already imported as draft" in again["already"]["reason"]
+    assert again["draft"] is None
+    assert sorted(p.name for p in (project / "drafts").iterdir()) == [
+        f"{first['draft_id']}.toml",
+        f"{first['draft_id']}.txt",
+    ]
+    other = run("import", str(ARTICLES / "107-lithuania-closes-border-en.txt"), "--dry-run")
+    drafts = [c for c in other["same_event"] if c.get("draft")]
+    assert [c["id"] for c in drafts] == [first["draft_id"]]
+    assert set(drafts[0]) >= {"id", "similarity", "reason", "draft"}
     assert [p for p in rows(project) if p.startswith("drafts/")]
 
 
