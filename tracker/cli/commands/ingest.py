@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 
 from tracker.cli import DataError, Exit, UsageError, add_command, load, project_root
@@ -193,6 +192,8 @@ def _print_suggestions(suggestions, nodes) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from tracker.ingest import similarity_index, suggest
     from tracker.ingest.index_cache import drop_cached, node_index
     from tracker.ingest.similar import DamagedIndex
@@ -223,6 +224,8 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from tracker.ingest import find_same_event, make_draft, save_draft, similarity_index, suggest
     from tracker.ingest.index_cache import drop_cached, node_index
     from tracker.ingest.similar import DamagedIndex
