@@ -1,101 +1,126 @@
 """Measured quality of article import on labelled articles: suggestions and same-event detection.
 
-    python bench/quality.py [ARTICLES_DIR] [--recommendations FILE] [--rcodes FILE] [--seeds DIR]
+    python bench/quality.py [ARTICLES_DIR ...] [--recommendations FILE] [--rcodes FILE]
+                            [--evidence DIR] [--seeds DIR] [-v]
 
-ARTICLES_DIR holds NNN-slug.txt files and labels.toml (default: ../shared/dev-articles from the
-repository root). R-codes in the labels map to node ids through bench/rcodes.toml (`R2.5 =
-"node-id"`); where that file is missing, the built-in map below is used.
+Each ARTICLES_DIR holds NNN-slug.txt files and labels.toml (default: the development set,
+../shared/dev-articles, and this repository's own test articles, tests/ingest/articles).
+R-codes in the labels map to node ids through bench/rcodes.toml.
 
-Suggestions are measured twice: on the paper's text and search terms alone, and with the other
-labelled articles as assessed evidence (leave one out: an article never votes for itself).
-A suggestion hits a label when it is the labelled node or one of its descendants.
+Reported:
+- suggestions, on the paper alone and with the other labelled articles as assessed evidence
+  (leave one out): recall@3 of the exact labelled node, family recall@3 (the node, its parent
+  or a child counts), MRR and top-1 (exact), and for every negative whether it bears on none;
+- same event, in the two flows an analyst meets: "A as a draft" (import A, then import B) and
+  "A as evidence" (import A, finish and promote it, then import B), for every labelled pair
+  in both orders, through the real `tracker import` in a scratch project: recall and
+  precision;
+- false alarms: every article imported in turn into a project holding the bundled evidence
+  (--evidence, default ../main/evidence), each compared with that evidence and the drafts
+  imported before it: candidates that are not a labelled pair;
+- dates: what import found as each article's date, beside the labelled one (`article_date` is
+  the hook: when extraction's date function lands, it is what `extract_file` fills in).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
+import json
+import os
+import shutil
 import sys
+import tempfile
 import time
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tracker.domain.model import EvidenceItem, RecommendationsFile  # noqa: E402
-from tracker.ingest import (  # noqa: E402
-    NodeIndex,
-    SimilarityIndex,
-    extract_file,
-    find_same_event,
-    suggest,
-)
+from tracker.ingest.extract import Article, extract_file  # noqa: E402
+from tracker.ingest.similar import SimilarityIndex  # noqa: E402
+from tracker.ingest.suggest import NodeIndex, Subject, suggest  # noqa: E402
 
-FALLBACK_RCODES = {
-    "R1": "reboot-political-system",
-    "R2": "open-belarus",
-    "R2.1": "open-belarus-business",
-    "R2.2": "open-belarus-foreigners",
-    "R2.3": "open-belarus-rule-of-law",
-    "R2.4": "open-belarus-infrastructure",
-    "R2.5": "open-belarus-ifi",
-    "R2.6": "open-belarus-regional-security",
-    "R2.7": "open-belarus-image-promotion",
-    "R3": "balance-west-east",
-    "R3.1": "balance-western-neighbours",
-    "R3.2": "balance-russia",
-    "R3.3": "balance-west",
-    "R4": "formulate-strategies",
-    "R5": "democratize-foreign-policy-debate",
-    "R6": "reform-diplomatic-service",
-    "R6.1": "diplomatic-service-political-dialogue",
-    "R6.2": "diplomatic-service-presence-map",
-    "R6.3": "diplomatic-service-decentralize",
-    "R6.4": "diplomatic-service-women-transparency",
-    "R6.5": "diplomatic-service-lobby-institutions",
-    "R6.6": "diplomatic-service-public-cultural-diplomacy",
-    "R6.7": "diplomatic-service-consular-assistance",
-    "R7": "rebuild-training-employment",
-    "R7.1": "training-competitive-hiring",
-    "R7.2": "training-foreign-universities",
-    "R7.3": "training-personnel-circulation",
-    "R7.4": "training-analytical-centre",
-}
+DEFAULT_SETS = [REPO.parent / "shared" / "dev-articles", REPO / "tests" / "ingest" / "articles"]
 # The seeds' same-event pair, from the seeds' README (001 and 004 report one event).
 SEED_PAIRS = [("001_a9f7e854394760fb.txt", "004_0a8ee5d5f454f577.txt")]
+# Dates an analyst gives them when finishing the draft (004 has none; its event is 15 Sept).
+SEED_DATES = {
+    "001_a9f7e854394760fb.txt": dt.date(2025, 9, 24),
+    "004_0a8ee5d5f454f577.txt": dt.date(2025, 9, 15),
+}
+
+
+def article_date(article: Article) -> tuple[dt.date, str] | None:
+    """The article's date as import finds it: the hook for extraction's date function."""
+    return (article.published, article.date_precision) if article.published else None
+
+
+@dataclass
+class Labelled:
+    file: str
+    path: Path
+    article: Article
+    nodes: list[str]
+    published: dt.date | None
+    same_as: str | None
+
+    @property
+    def negative(self) -> bool:
+        return not self.nodes
 
 
 def load_rcodes(path: Path) -> dict[str, str]:
-    if path.is_file():
-        data = tomllib.loads(path.read_text("utf-8"))
-        table = data.get("rcodes", data)
-        return {str(k): str(v) for k, v in table.items() if isinstance(v, str)}
-    print(f"note: {path} not found; using the built-in R-code map", file=sys.stderr)
-    return dict(FALLBACK_RCODES)
+    data = tomllib.loads(path.read_text("utf-8"))
+    table = data.get("rcodes", data)
+    return {str(k): str(v) for k, v in table.items() if isinstance(v, str)}
 
 
-def descendants(nodes, node_id: str) -> set[str]:
-    out = {node_id}
-    changed = True
-    while changed:
-        changed = False
-        for node in nodes:
-            if node.parent in out and node.id not in out:
-                out.add(node.id)
-                changed = True
+def load_set(folder: Path, rcodes: dict[str, str]) -> list[Labelled]:
+    labels = tomllib.loads((folder / "labels.toml").read_text("utf-8"))["article"]
+    out = []
+    for entry in labels:
+        path = folder / entry["file"]
+        out.append(
+            Labelled(
+                file=entry["file"],
+                path=path,
+                article=extract_file(path),
+                nodes=[rcodes[c] for c in entry["labels"] if c in rcodes],
+                published=entry.get("published"),
+                same_as=entry.get("same_event_as"),
+            )
+        )
     return out
 
 
-def as_item(key: str, article, nodes: list[str], published: dt.date | None) -> EvidenceItem:
+def family(nodes, node_id: str) -> set[str]:
+    """The node, its parent and its children."""
+    by_id = {n.id: n for n in nodes}
+    out = {node_id}
+    node = by_id.get(node_id)
+    if node is not None and node.parent:
+        out.add(node.parent)
+    out.update(n.id for n in nodes if n.parent == node_id)
+    return out
+
+
+def as_item(key: str, doc: Labelled) -> EvidenceItem:
+    article = doc.article
     assessments = [
-        {"recommendation": n, "impact": 0, "confidence": "low", "rationale": "label"} for n in nodes
-    ] or [{"recommendation": "x", "impact": 0, "confidence": "low", "rationale": "negative"}]
+        {"recommendation": n, "impact": 0, "confidence": "low", "rationale": "label"}
+        for n in doc.nodes
+    ]
     return EvidenceItem.model_validate(
         {
             "id": key,
             "title": article.title,
-            "date": published or article.published or dt.date(2025, 1, 1),
+            "date": doc.published or article.published or dt.date(2025, 1, 1),
             "source": {
                 "publisher": article.publisher or "unknown",
                 "reliability": "F",
@@ -108,196 +133,228 @@ def as_item(key: str, article, nodes: list[str], published: dt.date | None) -> E
     )
 
 
-def scale(count: int, folder: Path) -> None:
-    """Index build time and per-article query time against `count` synthetic items."""
-    import random
+# --- suggestions -------------------------------------------------------------------------------
 
-    rng = random.Random(1)
-    vocabulary = [f"w{n}" for n in range(20_000)]
-    names = [f"Name{n}" for n in range(10_000)]
-    items = []
-    for n in range(count):
-        quote = (
-            " ".join(rng.choice(vocabulary) for _ in range(40))
-            + " "
-            + " ".join(f"met {rng.choice(names)} in {rng.choice(names)}." for _ in range(3))
-        )
-        items.append(
-            EvidenceItem.model_construct(
-                id=f"i{n}",
-                title=f"Item {n}",
-                date=dt.date(2023, 1, 1) + dt.timedelta(n % 1000),
-                date_precision="day",
-                event=None,
-                source=type("S", (), {"url": f"https://example.org/{n}", "quote": quote})(),
-                assessments=[],
-            )
-        )
-    started = time.perf_counter()
-    index = SimilarityIndex.build(items)
-    built = time.perf_counter() - started
-    from tracker.ingest import Article
 
-    real = extract_file(sorted(folder.glob("0*.txt"))[0])
-    twin = Article(title="Twin", text=items[count // 2].source.quote)  # shares many postings
-    print(f"scale: {count:,} synthetic items: index built in {built:.1f} s")
-    for label, probe in (("a real article", real), ("an item's twin", twin)):
+def measure_suggestions(name: str, docs: list[Labelled], nodes, subject_terms, verbose: bool):
+    node_index = NodeIndex.build(nodes, subject_terms=subject_terms)
+    background = Subject.of(subject_terms).background()
+    items = {d.file: as_item(f"a{i:03d}", d) for i, d in enumerate(docs) if not d.negative}
+    texts = {items[d.file].id: d.article.text for d in docs if d.file in items}
+    for mode in ("paper only", "with evidence (leave one out)"):
+        exact3 = family3 = mrr = top1 = 0.0
+        positives = 0
+        negatives = []
         started = time.perf_counter()
-        for _ in range(10):
-            found = find_same_event(probe, items, index)
-        per = (time.perf_counter() - started) / 10
-        top = found[0].evidence_id if found else "none"
-        print(f"  {label}: checked in {per * 1000:.0f} ms (top candidate: {top})")
+        for doc in docs:
+            index = None
+            if mode != "paper only":
+                others = [items[d.file] for d in docs if d.file != doc.file and not d.negative]
+                index = SimilarityIndex.build(others, texts, background)
+            got = suggest(doc.article, nodes, top=5, node_index=node_index, index=index)
+            if doc.negative:
+                negatives.append((doc.file, got))
+                continue
+            positives += 1
+            ids = [s.node_id for s in got]
+            exact3 += sum(1 for n in doc.nodes if n in ids[:3]) / len(doc.nodes)
+            family3 += sum(1 for n in doc.nodes if family(nodes, n) & set(ids[:3])) / len(doc.nodes)
+            first = next((r for r, i in enumerate(ids, 1) if i in doc.nodes), None)
+            mrr += 1 / first if first else 0.0
+            top1 += 1 if first == 1 else 0
+            if verbose:
+                print(f"    {doc.file[:44]:44} want {doc.nodes} got {ids[:3]}")
+        elapsed = time.perf_counter() - started
+        print(f"  {name}, suggestions, {mode} ({elapsed:.2f} s, {positives} labelled):")
+        if positives:
+            print(
+                f"    recall@3 exact {exact3 / positives:.2f}   family recall@3 "
+                f"{family3 / positives:.2f}   MRR {mrr / positives:.2f}   "
+                f"top-1 {top1 / positives:.2f}"
+            )
+        for file, got in negatives:
+            verdict = "yes" if not got else f"NO: {[s.node_id for s in got]}"
+            print(f"    negative {file}: bears on none: {verdict}")
+
+
+# --- same event through the real command ----------------------------------------------------
+
+
+def tracker(root: Path, *argv: str) -> tuple[int, str]:
+    from tracker.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([*argv, "--root", str(root)])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue()
+
+
+def new_project(base: Path, recommendations: Path, evidence: Path | None, leave_out=()) -> Path:
+    root = Path(tempfile.mkdtemp(prefix="quality-", dir=base))
+    shutil.copy2(recommendations, root / "recommendations.toml")
+    if evidence is not None and evidence.is_dir():
+        for path in sorted(evidence.rglob("*")):
+            if path.is_file() and not any(s in path.name for s in leave_out):
+                target = root / "evidence" / path.relative_to(evidence)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+    return root
+
+
+def import_draft(root: Path, doc: Labelled) -> str:
+    code, out = tracker(root, "import", str(doc.path), "--format", "json")
+    if code:
+        raise RuntimeError(f"import {doc.file} failed")
+    return json.loads(out)["draft_id"]
+
+
+def promote(root: Path, draft_id: str, doc: Labelled, node: str) -> str:
+    """Finish a draft as an analyst would (date, reliability, a quote, one assessment)."""
+    from tracker.store import toml_write as tomlfmt
+
+    path = root / "drafts" / f"{draft_id}.toml"
+    data = tomllib.loads(path.read_text("utf-8"))
+    text = (root / "drafts" / f"{draft_id}.txt").read_text("utf-8")
+    data.setdefault("date", doc.published or dt.date(2025, 1, 1))
+    source = data["source"]
+    source.update(reliability="B", credibility=2, quote=text.strip().split("\n")[0][:200])
+    source.setdefault("publisher", "bench")
+    if not source.get("publisher"):
+        source["publisher"] = "bench"
+    data["assessment"] = [
+        {"recommendation": node, "impact": 0, "confidence": "low", "rationale": "bench"}
+    ]
+    path.write_text(tomlfmt.dumps(data), "utf-8")
+    code, out = tracker(root, "draft", "promote", draft_id, "--format", "json")
+    if code:
+        raise RuntimeError(f"promote {draft_id} failed: {out}")
+    return json.loads(out)["id"]  # a draft dated on the way gets the date in its id
+
+
+def dry_import(root: Path, doc: Labelled) -> list[dict]:
+    code, out = tracker(root, "import", str(doc.path), "--dry-run", "--format", "json")
+    if code:
+        raise RuntimeError(f"import {doc.file} failed")
+    return json.loads(out)["same_event"]
+
+
+def measure_same_event(docs: list[Labelled], pairs, args, scratch: Path, nodes) -> None:
+    fallback = next(n.id for n in nodes if n.kind != "section")
+    for flow in ("A as a draft", "A as evidence"):
+        found = flagged = correct = 0
+        misses = []
+        started = time.perf_counter()
+        for a, b in pairs:
+            leave = ("kherson",) if a.file in dict(SEED_PAIRS) or b.file in dict(SEED_PAIRS) else ()
+            root = new_project(scratch, args.recommendations, args.evidence, leave)
+            draft_id = import_draft(root, a)
+            if flow == "A as evidence":
+                draft_id = promote(root, draft_id, a, a.nodes[0] if a.nodes else fallback)
+            candidates = dry_import(root, b)
+            hit = [
+                c
+                for c in candidates
+                if c["id"] == draft_id and bool(c.get("draft")) == (flow == "A as a draft")
+            ]
+            found += bool(hit)
+            flagged += len(candidates)
+            correct += len(hit)
+            if not hit:
+                misses.append(f"{a.file} then {b.file}")
+            shutil.rmtree(root, ignore_errors=True)
+        elapsed = time.perf_counter() - started
+        precision = correct / flagged if flagged else 1.0
+        print(
+            f"  same event, {flow}: recall {found}/{len(pairs)} = {found / len(pairs):.2f}   "
+            f"precision {precision:.2f} ({flagged} flagged; {elapsed:.1f} s)"
+        )
+        for miss in misses:
+            print(f"    missed: {miss}")
+
+
+def measure_false_alarms(docs: list[Labelled], args, scratch: Path) -> None:
+    gold = {frozenset((d.file, d.same_as)) for d in docs if d.same_as}
+    root = new_project(scratch, args.recommendations, args.evidence)
+    draft_file: dict[str, str] = {}
+    alarms = []
+    imports = 0
+    for doc in docs:
+        code, out = tracker(root, "import", str(doc.path), "--format", "json")
+        if code:
+            raise RuntimeError(f"import {doc.file} failed")
+        result = json.loads(out)
+        imports += 1
+        for c in result["same_event"]:
+            other = draft_file.get(c["id"], f"evidence {c['id']}")
+            if frozenset((doc.file, other)) not in gold:
+                alarms.append(f"{doc.file} ~ {other} ({c['similarity']}: {c['reason']})")
+        draft_file[result["draft_id"]] = doc.file
+    shutil.rmtree(root, ignore_errors=True)
+    print(f"  false alarms: {len(alarms)} over {imports} imports (bundled evidence + drafts)")
+    for alarm in alarms:
+        print(f"    {alarm}")
+
+
+def report_dates(docs: list[Labelled]) -> None:
+    exact = missing = wrong = 0
+    for doc in docs:
+        found = article_date(doc.article)
+        if found is None:
+            missing += 1
+        elif (doc.published and found[0] == doc.published) or (
+            doc.published and found[1] != "day" and abs((found[0] - doc.published).days) <= 31
+        ):
+            exact += 1
+        else:
+            wrong += 1
+    print(f"  dates found by import: {exact} right, {wrong} wrong, {missing} missing")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "articles", nargs="?", type=Path, default=REPO.parent / "shared" / "dev-articles"
-    )
+    parser.add_argument("articles", nargs="*", type=Path, default=DEFAULT_SETS)
     parser.add_argument("--recommendations", type=Path, default=REPO / "recommendations.toml")
     parser.add_argument("--rcodes", type=Path, default=REPO / "bench" / "rcodes.toml")
-    parser.add_argument(
-        "--seeds",
-        type=Path,
-        default=REPO.parent / "shared" / "seeds",
-        help="also check the seeds' same-event pair (001, 004) when present",
-    )
-    parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--evidence", type=Path, default=REPO.parent / "main" / "evidence")
+    parser.add_argument("--seeds", type=Path, default=REPO.parent / "shared" / "seeds")
     parser.add_argument("-v", "--verbose", action="store_true", help="per-article detail")
-    parser.add_argument(
-        "--scale",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also time one article against N synthetic evidence items",
-    )
     args = parser.parse_args(argv)
-    if args.scale:
-        scale(args.scale, args.articles)
 
-    doc = RecommendationsFile.model_validate(tomllib.loads(args.recommendations.read_text("utf-8")))
-    nodes = doc.nodes
+    paper = RecommendationsFile.model_validate(
+        tomllib.loads(args.recommendations.read_text("utf-8"))
+    )
+    nodes, subject_terms = paper.nodes, paper.paper.subject_terms
     rcodes = load_rcodes(args.rcodes)
-    labels = tomllib.loads((args.articles / "labels.toml").read_text("utf-8"))["article"]
-    node_index = NodeIndex.build(nodes)
-
-    articles = {}
-    for entry in labels:
-        articles[entry["file"]] = extract_file(args.articles / entry["file"])
-    gold_pairs = {
-        frozenset((e["file"], e["same_event_as"])) for e in labels if e.get("same_event_as")
-    }
-    extra = {}
-    if args.seeds and args.seeds.is_dir():
-        for a, b in SEED_PAIRS:
-            if (args.seeds / a).is_file() and (args.seeds / b).is_file():
-                extra[a] = extract_file(args.seeds / a)
-                extra[b] = extract_file(args.seeds / b)
-                gold_pairs.add(frozenset((a, b)))
-
-    label_nodes = {e["file"]: [rcodes[c] for c in e["labels"] if c in rcodes] for e in labels}
-    published = {e["file"]: e.get("published") for e in labels}
-    items = {
-        f: as_item(f"a{i:03d}", articles[f], label_nodes[f], published[f])
-        for i, f in enumerate(articles)
-    }
-    for i, (f, article) in enumerate(extra.items()):
-        items[f] = as_item(f"s{i:03d}", article, [], None)
-    ids = {item.id: f for f, item in items.items()}
-    texts = {items[f].id: a.text for f, a in {**articles, **extra}.items()}
-
-    # --- suggestions ---
-    print(
-        f"articles: {len(labels)} ({sum(1 for e in labels if not e['labels'])} negative); "
-        f"nodes: {len(nodes)}"
-    )
-    for mode in ("text only", "with evidence (leave one out)"):
-        r1 = r3 = mrr = hit1 = hit3 = 0.0
-        positives = 0
-        none_ok = []
-        empty_positive = []
-        started = time.perf_counter()
-        for entry in labels:
-            f = entry["file"]
-            evidence = (
-                [it for g, it in items.items() if g != f and g in articles]
-                if mode != "text only"
-                else []
-            )
-            got = suggest(
-                articles[f],
-                nodes,
-                evidence,
-                top=args.top,
-                node_index=node_index,
-                archive_texts=texts,
-            )
-            if not entry["labels"]:
-                none_ok.append((f, got))
-                continue
-            positives += 1
-            wanted = [descendants(nodes, n) for n in label_nodes[f]]
-            ranks = []
-            for rank, s in enumerate(got, start=1):
-                if any(s.node_id in w for w in wanted):
-                    ranks.append(rank)
-
-            def covered(k: int, wanted=wanted, got=got) -> int:
-                return sum(1 for w in wanted if any(s.node_id in w for s in got[:k]))
-
-            r1 += covered(1) / len(wanted)
-            r3 += covered(3) / len(wanted)
-            hit1 += 1 if ranks and ranks[0] == 1 else 0
-            hit3 += 1 if ranks and ranks[0] <= 3 else 0
-            mrr += 1 / ranks[0] if ranks else 0
-            if not got:
-                empty_positive.append(f)
-            if args.verbose:
-                print(
-                    f"  {f[:40]:40} want {entry['labels']} got "
-                    f"{[(s.node_id, round(s.score, 3)) for s in got[:3]]}"
-                )
-        elapsed = time.perf_counter() - started
-        print(f"\nsuggestions, {mode} ({elapsed:.2f} s):")
-        print(
-            f"  recall@1 {r1 / positives:.2f}   recall@3 {r3 / positives:.2f}   "
-            f"MRR {mrr / positives:.2f}   hit@1 {hit1 / positives:.2f}   "
-            f"hit@3 {hit3 / positives:.2f}   (over {positives} labelled articles)"
-        )
-        for f, got in none_ok:
-            verdict = (
-                "bears on none: yes"
-                if not got
-                else (f"bears on none: NO, suggested {[s.node_id for s in got]}")
-            )
-            print(f"  negative {f}: {verdict}")
-        if empty_positive:
-            print(f"  labelled articles wrongly judged to bear on none: {empty_positive}")
-
-    # --- same event ---
-    every = {**articles, **extra}
-    predicted: dict[frozenset, float] = {}
-    started = time.perf_counter()
-    for f, article in every.items():
-        others = [it for g, it in items.items() if g != f]
-        index = SimilarityIndex.build(others, texts)
-        for candidate in find_same_event(article, others, index):
-            pair = frozenset((f, ids[candidate.evidence_id]))
-            predicted[pair] = max(predicted.get(pair, 0), candidate.similarity)
-    elapsed = time.perf_counter() - started
-    true_pos = [p for p in predicted if p in gold_pairs]
-    precision = len(true_pos) / len(predicted) if predicted else 1.0
-    recall = len(true_pos) / len(gold_pairs) if gold_pairs else 1.0
-    print(
-        f"\nsame event ({len(every)} articles, {len(gold_pairs)} labelled pairs, {elapsed:.2f} s):"
-    )
-    print(f"  precision {precision:.2f}   recall {recall:.2f}")
-    for pair, sim in sorted(predicted.items(), key=lambda kv: -kv[1]):
-        mark = "labelled" if pair in gold_pairs else "NOT labelled"
-        print(f"  {sim:.2f}  {' + '.join(sorted(p[:40] for p in pair))}  ({mark})")
-    for pair in gold_pairs - set(predicted):
-        print(f"  missed: {' + '.join(sorted(pair))}")
+    scratch = Path(tempfile.mkdtemp(prefix="tracker-quality-"))
+    os.environ["TRACKER_CACHE_DIR"] = str(scratch / "cache")
+    try:
+        every: list[Labelled] = []
+        for folder in args.articles:
+            docs = load_set(folder, rcodes)
+            every += docs
+            print(f"{folder}: {len(docs)} articles ({sum(d.negative for d in docs)} negative)")
+            measure_suggestions(folder.name, docs, nodes, subject_terms, args.verbose)
+            report_dates(docs)
+        by_file = {d.file: d for d in every}
+        pairs = [(by_file[d.file], by_file[d.same_as]) for d in every if d.same_as in by_file]
+        if args.seeds.is_dir():
+            for a, b in SEED_PAIRS:
+                if (args.seeds / a).is_file() and (args.seeds / b).is_file():
+                    docs = [
+                        Labelled(f, args.seeds / f, extract_file(args.seeds / f), [], None, None)
+                        for f in (a, b)
+                    ]
+                    for doc in docs:
+                        doc.published = SEED_DATES.get(doc.file)
+                    pairs += [(docs[0], docs[1]), (docs[1], docs[0])]
+        print(f"\nsame event: {len(pairs)} ordered pairs (each labelled pair both ways)")
+        measure_same_event(every, pairs, args, scratch, nodes)
+        measure_false_alarms(every, args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 

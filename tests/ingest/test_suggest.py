@@ -127,3 +127,103 @@ def test_mini_fixture_tree_works():
     got = suggest(article, nodes, [])
     assert got and got[0].node_id == "reboot"
     assert "политзаключенные" in got[0].matched
+
+
+REPO = Path(__file__).resolve().parents[2]
+ARTICLES = Path(__file__).parent / "articles"
+PAPER = RecommendationsFile.model_validate(
+    tomllib.loads((REPO / "recommendations.toml").read_text("utf-8"))
+)
+
+
+def paper_suggest(name: str, **kwargs):
+    return suggest(
+        extract_file(ARTICLES / name),
+        PAPER.nodes,
+        subject_terms=PAPER.paper.subject_terms,
+        **kwargs,
+    )
+
+
+def test_an_article_off_the_papers_subject_bears_on_none_whatever_its_keywords():
+    for name in (
+        "101-uzbekistan-wto-working-party-en.txt",
+        "102-kazakhstan-new-ambassadors-ru.txt",
+        "103-latvia-visa-rules-russians-en.txt",
+        "111-dinamo-minsk-football-ru.txt",
+    ):
+        assert paper_suggest(name) == [], name
+    wto = Article(title="Belarus and the WTO", text="Belarus resumed WTO accession talks.")
+    no_subject = suggest(wto, PAPER.nodes)  # the same paper without its subject terms
+    assert no_subject and no_subject[0].node_id in ("open-belarus-wto", "balance-west-wto-ifi")
+
+
+def test_subject_words_are_not_policy_vocabulary():
+    article = Article(
+        title="Беларусь и Минск",
+        text="Беларусь. Минск. Лукашенко приехал в Беларусь, в Минск, Беларусь.",
+    )
+    assert suggest(article, PAPER.nodes, subject_terms=PAPER.paper.subject_terms) == []
+
+
+def test_appointments_deployments_and_borders_find_their_recommendations():
+    top = {
+        name: [s.node_id for s in paper_suggest(name)[:3]]
+        for name in (
+            "108-new-ambassador-to-china-ru.txt",
+            "109-oreshnik-deployed-en.txt",
+            "106-lithuania-closes-border-be.txt",
+            "112-visa-free-extended-en.txt",
+        )
+    }
+    assert "diplomatic-service-women-transparency" in top["108-new-ambassador-to-china-ru.txt"]
+    assert "open-belarus-regional-security" in top["109-oreshnik-deployed-en.txt"]
+    assert "balance-western-neighbours" in top["106-lithuania-closes-border-be.txt"]
+    assert "open-belarus-visa-free" in top["112-visa-free-extended-en.txt"]
+
+
+def test_a_sub_measure_names_its_parent():
+    got = paper_suggest("112-visa-free-extended-en.txt")
+    visa = next(s for s in got if s.node_id == "open-belarus-visa-free")
+    assert visa.parent == "open-belarus-foreigners"
+    recommendation = next(n for n in PAPER.nodes if n.kind == "recommendation")
+    assert all(s.parent is None for s in got if s.node_id == recommendation.id)
+
+
+def test_after_and_ambassadors_are_different_words():
+    from tracker.ingest.tokens import lemma
+
+    assert lemma("после") != lemma("послов") == lemma("посол") == lemma("посла")
+    assert lemma("санкцый") == lemma("санкцыі") == lemma("санкцыя")
+
+
+def test_assessed_evidence_moves_a_recommendation_up():
+    from tracker.ingest import SimilarityIndex
+    from tracker.ingest.suggest import Subject
+
+    a = extract_file(ARTICLES / "104-us-lifts-belavia-sanctions-en.txt")
+    b = extract_file(ARTICLES / "105-us-lifts-belavia-sanctions-ru.txt")
+    past = EvidenceItem.model_validate(
+        {
+            "id": "past",
+            "title": a.title,
+            "date": a.published,
+            "source": {"publisher": "P", "reliability": "B", "credibility": 2, "quote": "q"},
+            "assessment": [
+                {
+                    "recommendation": "balance-neighbours-eap-cross-border",
+                    "impact": 1,
+                    "confidence": "low",
+                    "rationale": "r",
+                }
+            ],
+        }
+    )
+    background = Subject.of(PAPER.paper.subject_terms).background()
+    index = SimilarityIndex.build([past], {"past": a.text}, background)
+    kwargs = {"subject_terms": PAPER.paper.subject_terms, "top": 55}
+    without = {s.node_id: s.score for s in suggest(b, PAPER.nodes, **kwargs)}
+    taught = {s.node_id: s for s in suggest(b, PAPER.nodes, index=index, **kwargs)}
+    node = "balance-neighbours-eap-cross-border"
+    assert taught[node].score > without.get(node, 0.0) + 0.1
+    assert any("like evidence past" in m for m in taught[node].matched)

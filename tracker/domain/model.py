@@ -150,6 +150,8 @@ class Paper(Strict):
     url: Text | None = None
     language: Text = "en"
     summary: Text = ""
+    # What the paper is about (a country, its capital, its leader, in every script): an
+    # article that names none of them bears on no recommendation, whatever its keywords.
     subject_terms: list[NonEmptyText] = []
 
     @property

@@ -263,23 +263,6 @@ def save_draft(root: Path, draft: Draft) -> tuple[str, Draft]:
     return toml_rel, draft
 
 
-def find_imported(root: Path, url_key: str | None, text_sha256: str) -> str | None:
-    """A draft already holding this article (same address, or the same text), else None."""
-    from tracker.domain.urls import normalize_url
-
-    for draft_id in list_drafts(root):
-        try:
-            draft, _ = load_draft(root, draft_id)
-        except DraftError:
-            continue
-        url = draft.source.get("url")
-        if url_key and isinstance(url, str) and normalize_url(url) == url_key:
-            return draft_id
-        if draft.source.get("archive_sha256") == text_sha256:
-            return draft_id
-    return None
-
-
 def load_draft(root: Path, draft_id: str) -> tuple[Draft, str]:
     """A draft as the analyst left it, and the sha256 of its TOML (to refuse a stale move)."""
     try:

@@ -76,7 +76,7 @@ class ImportResult:
     suggestions: list
     draft: Any
     path: str | None  # the draft written, or None (a dry run, or already imported)
-    already: str | None  # the draft that already holds this article
+    already: Any = None  # the evidence or draft that is this very source (SameEventCandidate)
 
 
 @dataclass
@@ -325,51 +325,71 @@ class Workspace:
     # --- import -----------------------------------------------------------------------------
 
     def similarity_index(self):
-        """Same-event detection's index over the evidence (built once per workspace)."""
+        """Same-event detection's index over the evidence and drafts (once per workspace;
+        kept between runs by the speed layer unless the cache is off)."""
         if self._similarity is None:
             from tracker.ingest.index_cache import similarity_index
 
-            self._similarity = similarity_index(self)
+            self._similarity = similarity_index(self, background=self._background())
         return self._similarity
 
     def node_index(self):
+        """BM25 over the paper's nodes (its lemmatized text kept between runs)."""
         if self._nodes_index is None:
             from tracker.ingest.index_cache import node_index
 
             self._nodes_index = node_index(self)
         return self._nodes_index
 
+    def _background(self) -> frozenset[str]:
+        return self.node_index().subject.background()
+
+    def _indexed(self, ask: Callable[[Any], Any]) -> Any:
+        """`ask(index)`, and once more on an index built in memory when a stored row fails
+        its check (a damaged cache costs time, never a wrong answer)."""
+        import sqlite3
+
+        from tracker.speed.similarity import DamagedIndex
+
+        try:
+            return ask(self.similarity_index())
+        except (DamagedIndex, sqlite3.DatabaseError):
+            from tracker.ingest.index_cache import drop_cached, rebuilt_in_memory
+
+            drop_cached(self.root)
+            self._similarity = rebuilt_in_memory(self, background=self._background())
+            return ask(self._similarity)
+
     def suggest(self, article, *, top: int = 5):
+        """The recommendations an article most likely bears on, best first."""
         from tracker.ingest.suggest import suggest
 
-        return suggest(
-            article,
-            self.nodes,
-            (),
-            top=top,
-            index=self.similarity_index(),
-            node_index=self.node_index(),
+        return self._indexed(
+            lambda index: suggest(
+                article, self.nodes, (), top=top, index=index, node_index=self.node_index()
+            )
         )
+
+    def same_event_candidates(self, article):
+        """Evidence and drafts the article may repeat or retell, surest first."""
+        from tracker.ingest.similar import find_same_event
+
+        return self._indexed(lambda index: find_same_event(article, (), index))
 
     def import_article(self, article, *, top: int = 5, dry_run: bool = False) -> ImportResult:
         """What import found for an article (same-event candidates, suggestions) and the
-        draft it makes; written to drafts/ unless `dry_run` or the article is already a
-        draft (same address or text)."""
-        from tracker.domain.urls import normalize_url
+        draft it makes; written to drafts/ unless `dry_run` or the article is already
+        imported (the same address or text as evidence or a draft: nothing is written)."""
         from tracker.ingest import drafts
-        from tracker.ingest.similar import find_same_event
-        from tracker.store.toml_read import sha256_bytes
 
-        candidates = find_same_event(article, (), self.similarity_index())
+        candidates = self.same_event_candidates(article)
         suggestions = self.suggest(article, top=top)
         draft = drafts.make_draft(article, suggestions, candidates)
-        text = draft.text.encode("utf-8")
-        already = drafts.find_imported(
-            self.data, normalize_url(article.url) if article.url else None, sha256_bytes(text)
-        )
+        already = next((c for c in candidates if c.already), None)
         path = None
         if not dry_run and already is None:
             path, draft = drafts.save_draft(self.data, draft)
+            self._similarity = None  # the new draft is in the next index
         return ImportResult(article, candidates, suggestions, draft, path, already)
 
     def promote(self, draft_id: str):

@@ -134,16 +134,28 @@ def read_article(args: argparse.Namespace):
 
 def _suggestion_json(suggestions, nodes) -> list[dict]:
     titles = {n.id: n.title for n in nodes}
-    return [
-        {
+    out = []
+    for s in suggestions:
+        entry = {
             "id": s.node_id,
             "score": round(s.score, 4),
             "matched": list(s.matched),
             "title": titles.get(s.node_id, ""),
-            "parent": getattr(s, "parent", None),
         }
-        for s in suggestions
-    ]
+        if s.parent:
+            entry["parent"] = s.parent
+            entry["parent_title"] = titles.get(s.parent, "")
+        out.append(entry)
+    return out
+
+
+def _candidate_json(c) -> dict:
+    entry = {"id": c.evidence_id, "similarity": c.similarity, "reason": c.reason, "kind": c.kind}
+    if c.draft:
+        entry["draft"] = True
+    if c.already:
+        entry["already"] = True
+    return entry
 
 
 def _print_suggestions(suggestions, nodes) -> None:
@@ -161,6 +173,8 @@ def _print_suggestions(suggestions, nodes) -> None:
         print(f"  {rank}. {s.node_id}  {s.score:.3f}  {titles.get(s.node_id, '')}")
         if s.matched:
             print(f"     matched: {visible_controls(', '.join(s.matched))}")
+        if s.parent:
+            print(f"     under: {s.parent}  {titles.get(s.parent, '')}")
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -195,20 +209,11 @@ def run_import(args: argparse.Namespace) -> int:
                     "version": 1,
                     "article": article.model_dump(mode="json", exclude={"text"})
                     | {"characters": len(article.text)},
-                    "same_event": [
-                        {
-                            "id": c.evidence_id,
-                            "similarity": c.similarity,
-                            "reason": c.reason,
-                            "kind": c.kind,
-                            **({"draft": True} if getattr(c, "draft", False) else {}),
-                        }
-                        for c in candidates
-                    ],
+                    "same_event": [_candidate_json(c) for c in candidates],
+                    "already": _candidate_json(found.already) if found.already else None,
                     "suggestions": _suggestion_json(suggestions, ws.nodes),
                     "draft": found.path,
                     "draft_id": draft.id,
-                    "already_imported": found.already,
                     "dry_run": args.dry_run,
                 },
                 ensure_ascii=False,
@@ -239,21 +244,24 @@ def run_import(args: argparse.Namespace) -> int:
     if candidates:
         print("Possibly the same as existing evidence or drafts (you decide):")
         for c in candidates:
-            mark = " (draft)" if getattr(c, "draft", False) else ""
+            where = "draft " if c.draft else ""
             print(
-                f"  {c.evidence_id}{mark}  {c.kind.replace('_', ' ')}  {c.similarity:.2f}  "
+                f"  {where}{c.evidence_id}  {c.kind.replace('_', ' ')}  {c.similarity:.2f}  "
                 f"{show(c.reason)}"
             )
     else:
-        print("No existing evidence or draft reports the same event, text or URL.")
+        print("No evidence or draft reports the same event, text or URL.")
     print()
     _print_suggestions(suggestions, ws.nodes)
     print()
     if found.already:
-        print(
-            f"Already imported as drafts/{found.already}.toml: nothing written "
-            f"(finish it, then: tracker draft promote {found.already})"
+        already = found.already
+        then = (
+            f"finish it, then: tracker draft promote {already.evidence_id}"
+            if already.draft
+            else f"it is {getattr(ws.record(already.evidence_id), 'path', already.evidence_id)}"
         )
+        print(f"Already imported ({show(already.reason)}): nothing written; {then}")
     elif found.path:
         print(
             f"Wrote {found.path} and {found.path[:-5]}.txt; finish it, then: "
