@@ -148,10 +148,12 @@ def chart_rows(values: Sequence[float], half: int = 2, scale: float | None = Non
     return ["".join(row) for row in rows]
 
 
-def chart_text(values: Sequence[float], dates: Sequence, half: int = 2, style: str = "") -> Text:
+def chart_text(
+    values: Sequence[float], dates: Sequence, half: int = 2, style: str = "", stretch: int = 1
+) -> Text:
     """The chart with its scale on the left (top, zero, bottom) and its first and last dates
-    under it."""
-    rows = chart_rows(values, half)
+    under it; `stretch` columns per value, so a wide pane uses its room."""
+    rows = ["".join(ch * stretch for ch in row) for row in chart_rows(values, half)]
     if not rows:
         return Text("")
     top = max(0.25, max(abs(v) for v in values))
@@ -165,7 +167,7 @@ def chart_text(values: Sequence[float], dates: Sequence, half: int = 2, style: s
         out.append("\n")
     if dates:
         first, last = str(dates[0]), str(dates[-1])
-        gap = max(1, len(values) - len(first) - len(last))
+        gap = max(1, len(values) * stretch - len(first) - len(last))
         out.append(" " * (width + 2) + first + " " * gap + last, style="dim")
     return out
 

@@ -40,7 +40,7 @@ CHANGED_ON_DISK = "(changed on disk since the load: r reloads)"
 # it is drawn with the scores; a bigger one in a worker, the chart following when it is done.
 INLINE_HISTORY = 10_000
 # Below this many columns the tree leaves the status word out (the symbol carries it).
-TREE_WORDS_FROM = 72
+TREE_WORDS_FROM = 56
 # The contributions listed under the score; x shows them all with what does not count.
 TOP_CONTRIBUTIONS = 4
 LAYOUTS = ("both", "tree", "detail")
@@ -171,7 +171,8 @@ class MainScreen(Screen[None]):
         tree = self.query_one("#tree", Tree)
         tree.show_root = False
         tree.ICON_NODE, tree.ICON_NODE_EXPANDED = FOLD
-        self.query_one("#detail-top").can_focus = False  # tab goes tree -> timeline
+        # tab goes tree -> the detail (scrolls with the arrows on a small screen) -> evidence
+        self.query_one("#detail-top").can_focus = True
         tree.guide_depth = 2
         self.query_one("#filter").display = False
         self._update_title()
@@ -506,18 +507,22 @@ class MainScreen(Screen[None]):
         self._show_timeline(node)
 
     def _show_head(self, node: Node) -> None:
+        """The node's title and id on top; where it sits in the paper and its wording below
+        the figures (read once, and long)."""
         title = Text()
         title.append_text(literal(node.title))
         title.stylize("bold")
         title.append(f"\n{node.kind} · {node.id}", style="dim")
+        self.query_one("#node-head", Static).update(title)
+        text = Text()
         where = " › ".join(node.headings)
         if where or node.page:
-            title.append("\n")
-            title.append_text(literal(where))
+            text.append_text(literal(where))
             if node.page:
-                title.append(f"  (page {node.page})", style="dim")
-        self.query_one("#node-head", Static).update(title)
-        self.query_one("#node-text", Static).update(literal(node.text or "(no text)"))
+                text.append(f"  (page {node.page})")
+            text.append("\n")
+        text.append_text(literal(node.text or "(no text)"))
+        self.query_one("#node-text", Static).update(text)
 
     def _show_score(self, node: Node) -> None:
         session = self.session
@@ -559,7 +564,8 @@ class MainScreen(Screen[None]):
             reasons = dict(explanation.excluded_reasons)
             reasons.pop("after_as_of", None)
             not_counted = sum(reasons.values())
-        counts = f"{score.evidence_count} item{'s' if score.evidence_count != 1 else ''} count"
+        n = score.evidence_count
+        counts = f"{n} item counts" if n == 1 else f"{n} items count"
         if not_counted:
             counts += f"; {not_counted} do{'es' if not_counted == 1 else ''} not (x: why)"
         if score.stale:
@@ -598,7 +604,11 @@ class MainScreen(Screen[None]):
             dates = session.history_dates
             score = (session.scores or {}).get(node.id)
             style = status_parts(score.status if score else None)[2]
-            chart.update(chart_text(history, [d.isoformat() for d in dates], style=style))
+            room = max(0, self.query_one("#detail").size.width - 12)
+            stretch = max(1, min(4, room // max(1, len(history))))
+            chart.update(
+                chart_text(history, [d.isoformat() for d in dates], style=style, stretch=stretch)
+            )
             chart_label.update(
                 f"Standing, monthly {dates[0].isoformat()} … {dates[-1].isoformat()}"
                 f"  (min {signed(min(history), 2)}, max {signed(max(history), 2)})"
@@ -726,7 +736,7 @@ class MainScreen(Screen[None]):
 
     def action_tree_width(self, step: int) -> None:
         left = self.query_one("#left")
-        current = self.tree_width or left.size.width
+        current = self.tree_width or left.outer_size.width
         self.tree_width = max(24, min(self.size.width - 20, current + step))
         self._apply_layout()
 

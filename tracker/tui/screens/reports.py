@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import ScrollableContainer, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -37,12 +37,14 @@ class ReportScreen(ModalScreen[None]):
     heading = ""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog wide report"):
+        # Both ways: a narrow terminal scrolls a wide table sideways instead of folding its
+        # columns to a few letters each.
+        with ScrollableContainer(classes="dialog wide report", id="report-scroll"):
             yield Label(self.heading, classes="dialog-title", markup=False)
             yield Static(Text("working…", style="italic"), id="report")
 
     def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
+        self.query_one("#report-scroll").focus()
         self.run_worker(self._build, thread=True, group="report", exclusive=True)
 
     def _build(self) -> None:
@@ -125,7 +127,7 @@ class LegendScreen(ModalScreen[None]):
             text.append(f"  {flag}: {meaning}\n", style="dim")
         with VerticalScroll(classes="dialog wide report"):
             yield Label("Legend", classes="dialog-title")
-            yield Static(text)
+            yield Static(text, id="legend")
 
 
 class ExportScreen(ModalScreen[None]):
