@@ -13,6 +13,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Header, Input, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
@@ -49,6 +50,28 @@ GUIDANCE = """No evidence yet. To start:
   n        add evidence: paste an article, score it, save (ctrl+s)
   tracker import URL|FILE   from the command line
 Evidence lives in evidence/YYYY/ID.toml; see docs/workbench.md."""
+
+
+class Chart(Widget):
+    """The standing over time, drawn at the width the pane has (a wide pane stretches each
+    month over more columns), so it never depends on when the layout settled."""
+
+    DEFAULT_CSS = "Chart { height: auto; }"
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.values: list[float] = []
+        self.dates: list[str] = []
+        self.style = ""
+
+    def show(self, values: list[float], dates: list[str], style: str) -> None:
+        self.values, self.dates, self.style = values, dates, style
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        room = max(0, self.size.width - 10)
+        stretch = max(1, min(4, room // max(1, len(self.values))))
+        return chart_text(self.values, self.dates, style=self.style, stretch=stretch)
 
 
 class LoadEnded(Message):
@@ -161,7 +184,7 @@ class MainScreen(Screen[None]):
                     # The score first: the paper's wording is long and read once.
                     yield Static("", id="node-score")
                     yield Static("", id="chart-label")
-                    yield Static("", id="chart")
+                    yield Chart(id="chart")
                     yield Static("", id="node-text")
                 yield Static("", id="timeline-label")
                 yield OptionList(id="timeline")
@@ -251,6 +274,7 @@ class MainScreen(Screen[None]):
         # detail may read differently.
         self._head_of = self._score_of = self._timeline_of = None
         self._items = {}
+        self._words = self._tree_is_wide()
         self.rescore_now()
         self.query_one("#tree", Tree).focus()
         if not self._offered_recovery:
@@ -493,8 +517,9 @@ class MainScreen(Screen[None]):
             if session.project is not None and not self._shown_ids and self._items == {}:
                 empty = "Nothing matches the filter: escape clears it."
             self.query_one("#node-head", Static).update(Text(empty, style="italic"))
-            for name in ("#node-text", "#node-score", "#chart-label", "#chart", "#timeline-label"):
+            for name in ("#node-text", "#node-score", "#chart-label", "#timeline-label"):
                 self.query_one(name, Static).update("")
+            self.query_one("#chart", Chart).display = False
             self.query_one("#timeline", OptionList).clear_options()
             self.row_ids = []
             self._head_of = self._score_of = self._timeline_of = None
@@ -588,7 +613,7 @@ class MainScreen(Screen[None]):
     def _show_chart(self, node: Node) -> None:
         """The node's standing month by month, zero on the axis as the CLI's `history`."""
         session = self.session
-        chart = self.query_one("#chart", Static)
+        chart = self.query_one("#chart", Chart)
         chart_label = self.query_one("#chart-label", Static)
         history = None
         if not self.scoring and (session.scores or {}).get(node.id) is not None:
@@ -604,11 +629,7 @@ class MainScreen(Screen[None]):
             dates = session.history_dates
             score = (session.scores or {}).get(node.id)
             style = status_parts(score.status if score else None)[2]
-            room = max(0, self.query_one("#detail").size.width - 12)
-            stretch = max(1, min(4, room // max(1, len(history))))
-            chart.update(
-                chart_text(history, [d.isoformat() for d in dates], style=style, stretch=stretch)
-            )
+            chart.show(list(history), [d.isoformat() for d in dates], style)
             chart_label.update(
                 f"Standing, monthly {dates[0].isoformat()} … {dates[-1].isoformat()}"
                 f"  (min {signed(min(history), 2)}, max {signed(max(history), 2)})"
@@ -664,11 +685,16 @@ class MainScreen(Screen[None]):
     def on_resize(self, event: Resize) -> None:
         self.call_after_refresh(self._fit_tree)
 
+    def _tree_is_wide(self) -> bool:
+        """Whether the tree has room for status words: its width once laid out, else the
+        share of the terminal the stylesheet gives it."""
+        width = self.query_one("#tree", Tree).size.width or int(self.app.size.width * 0.45)
+        return width >= TREE_WORDS_FROM
+
     def _fit_tree(self) -> None:
         """Status words in the tree only where it is wide enough to keep the titles readable."""
-        width = self.query_one("#tree", Tree).size.width
-        words = width >= TREE_WORDS_FROM
-        if words != self._words and width:
+        words = self._tree_is_wide()
+        if words != self._words:
             self._words = words
             self._relabel()
 
