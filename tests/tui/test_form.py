@@ -158,6 +158,17 @@ async def test_ctrl_r_fills_from_the_article_and_lists_suggestions(project, kind
         assert suggestions.display and suggestions.option_count >= 1
         ids = [suggestions.get_option_at_index(i).id for i in range(suggestions.option_count)]
         assert "reboot" in ids
+        # enter on a suggestion: an assessment for it (a node already assessed is not doubled)
+        wanted = next(
+            i for i in ids if i not in [b.field("recommendation").value for b in blocks(app)]
+        )
+        suggestions.focus()
+        suggestions.highlighted = ids.index(wanted)
+        before = len(blocks(app))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert blocks(app)[-1].field("recommendation").value == wanted
+        assert len(blocks(app)) == (before if kind == "new" else before + 1)
         if kind == "new":
             assert field_value(app, "#f-title") == "Minsk pardons 23 political prisoners"
             assert field_value(app, "#f-date") == "2025-03-12"
