@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from rich.console import Console
-from textual.widgets import DataTable, Input, Static, Tree
+from textual.widgets import Input, OptionList, Static, TextArea, Tree
 
 from tracker.tui.app import WorkbenchApp
 
@@ -45,7 +45,7 @@ def tree_ids(app: WorkbenchApp) -> list[str]:
 
 
 def timeline_ids(app: WorkbenchApp) -> list[str]:
-    assert app.screen.query_one("#timeline", DataTable).row_count == len(app.main.row_ids)
+    assert app.screen.query_one("#timeline", OptionList).option_count == len(app.main.row_ids)
     return list(app.main.row_ids)
 
 
@@ -55,7 +55,19 @@ async def select_node(pilot, node_id: str) -> None:
 
 
 def set_input(app: WorkbenchApp, selector: str, value: str) -> None:
-    app.screen.query_one(selector, Input).value = value
+    """Type into a field, whether a one-line Input or a multi-line TextArea (the first that
+    matches, as the analyst would see it)."""
+    widget = app.screen.query(selector).first()
+    if isinstance(widget, TextArea):
+        widget.load_text(value)
+    else:
+        assert isinstance(widget, Input), widget
+        widget.value = value
+
+
+def field_value(app: WorkbenchApp, selector: str) -> str:
+    widget = app.screen.query(selector).first()
+    return widget.text if isinstance(widget, TextArea) else widget.value
 
 
 def make_app(root: Path) -> WorkbenchApp:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.app import App, ComposeResult
-from textual.widgets import Input, Label, ProgressBar
+from textual.widgets import Label, ProgressBar, TextArea
 
 from tests.conftest import evidence_toml, write_evidence
 from tests.tui.helpers import SIZE, settle, text_of, tree_ids
@@ -208,18 +208,21 @@ async def test_an_import_says_what_it_does_then_the_indicator_goes(many: Path, m
         app.post_message(events.Paste(ARTICLE))  # as the terminal delivers a paste
         await settle(pilot)
         await settle(pilot)
-        assert watch.labels[0] == "reading the article…"
-        assert f"indexing {FILES} items and their archived texts…" in watch.labels
-        assert "looking for the same event, suggesting recommendations…" in watch.labels
+        assert watch.labels[0] == "reading the article… (escape cancels)"
+        assert f"indexing {FILES} items and their archived texts… (escape cancels)" in watch.labels
+        assert (
+            "looking for the same event, suggesting recommendations… (escape cancels)"
+            in watch.labels
+        )
         assert not app.screen.query("#import-progress")
-        assert app.screen.query_one("#f-title", Input).value  # filled from the article
+        assert app.screen.query_one("#f-title", TextArea).text  # filled from the article
 
         # A second import: the index is built, so that step is not announced again.
         watch.labels.clear()
         from tracker import ingest
         from tracker.tui.screens.importing import run_import
 
-        run_import(app.screen, lambda: ingest.extract_text(ARTICLE), ingest)
+        run_import(app.screen, lambda cancel: ingest.extract_text(ARTICLE), ingest)
         await settle(pilot)
         await settle(pilot)
         assert not any(label.startswith("indexing") for label in watch.labels)
@@ -232,9 +235,9 @@ async def test_a_failed_import_takes_its_indicator_away(mini: Path, monkeypatch)
 
     async with form_watched(mini, monkeypatch) as (app, pilot, watch):
         missing = mini / "no-such-article.html"
-        run_import(app.screen, lambda: ingest.extract_file(missing), ingest)
+        run_import(app.screen, lambda cancel: ingest.extract_file(missing), ingest)
         await settle(pilot)
         await settle(pilot)
-        assert watch.labels == ["reading the article…"]
+        assert watch.labels == ["reading the article… (escape cancels)"]
         assert not app.screen.query("#import-progress")
         assert type(app.screen).__name__ == "EvidenceForm"  # still there, nothing lost

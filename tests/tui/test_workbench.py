@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import DataTable, Header, Input, OptionList, TextArea, Tree
+from textual.widgets import Header, OptionList, TextArea, Tree
 
 from tests.conftest import evidence_toml, write_evidence
 from tests.tui.helpers import (
     SIZE,
+    field_value,
     make_app,
     select_node,
     set_input,
@@ -22,6 +23,7 @@ from tests.tui.helpers import (
     timeline_ids,
     tree_ids,
 )
+from tracker.reports.figures import signed
 from tracker.tui.widgets import node_label, status_text
 from tracker.workspace import open_workspace
 
@@ -72,7 +74,7 @@ async def test_open_evidence_and_jump(project: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await select_node(pilot, "balance-west")
-        app.screen.query_one("#timeline", DataTable).focus()
+        app.screen.query_one("#timeline", OptionList).focus()
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "EvidenceScreen"
@@ -129,13 +131,17 @@ def _assert_screen_shows(app, project: Path, as_of: dt.date) -> None:
         item = stack.pop()
         stack.extend(item.children)
         score = expected[item.data]
-        label = node_label(score.title, score.status, score.score, score.trend_arrow)
+        label = node_label(
+            score.title, score.status, score.score, score.trend_arrow, words=app.main._words
+        )
         assert item.label.plain == label.plain, item.data
     assert as_of.isoformat() in str(app.screen.query_one(Header).screen_sub_title)
     current = expected[app.main.current]
     shown = text_of(app, "#node-score")
-    assert status_text(current.status, current.score, current.trend_arrow).plain in shown
-    assert f"evidence {current.evidence_count}," in shown
+    assert f"Standing {signed(current.score, 2)} ({current.band})" in shown
+    assert status_text(current.status).plain in shown
+    assert f"Movement {current.trend_arrow or '·'} {signed(current.trend, 2)}" in shown
+    assert f"{current.evidence_count} item" in shown
     assert f"… {as_of.isoformat()}" in text_of(app, "#chart-label")
     rows, _ = app.session.entries(app.main.current)
     assert timeline_ids(app) == [row.evidence_id for row in rows]
@@ -256,7 +262,7 @@ async def test_paste_article_keeps_every_line(project: Path) -> None:
         await settle(pilot)
         assert area.text == ARTICLE
         # the import (tracker.ingest) filled the empty fields from the paste
-        assert app.screen.query_one("#f-title", Input).value
+        assert field_value(app, "#f-title")
 
 
 async def fill_form(app, *, quote: str = "The president pardoned 23 political prisoners") -> None:
@@ -359,7 +365,7 @@ async def test_closing_with_unsaved_changes_asks(project: Path) -> None:
         assert type(app.screen).__name__ == "ConfirmScreen"
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen.query_one("#f-title", Input).value == "Half written"
+        assert field_value(app, "#f-title") == "Half written"
         await pilot.press("escape", "y")
         await pilot.pause()
         assert type(app.screen).__name__ == "MainScreen"
@@ -463,7 +469,7 @@ async def test_empty_repository_shows_guidance(mini: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "No evidence yet" in text_of(app, "#banner")
-        assert "evidence, newest first: 0" in text_of(app, "#timeline-label")
+        assert "newest first: 0 items" in text_of(app, "#timeline-label")
 
 
 async def test_broken_file_shows_problems_and_the_rest_stays_usable(project: Path) -> None:
@@ -538,8 +544,7 @@ async def test_hostile_text_in_form_and_detail_is_literal(mini: Path) -> None:
         await settle(pilot)
         assert app.session.project.errors == []
         await select_node(pilot, "reboot")
-        table = app.screen.query_one("#timeline", DataTable)
-        assert str(table.get_row_at(0)[-1]) == title
+        assert title in timeline_rows(app)[0]
         app.main.open_evidence("2025-05-01-hostile")
         await pilot.pause()
         record = text_of(app, "#record-text")
@@ -568,7 +573,13 @@ async def test_help_and_palette_hold_every_action(project: Path) -> None:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for wanted in (
-            "New evidence",
+            "New",
+            "Explain",
+            "History",
+            "Export",
+            "Check",
+            "Legend",
+            "Panes",
             "Filter",
             "Search",
             "As of",
@@ -598,9 +609,10 @@ def test_cli_commands_do_not_import_textual() -> None:
     assert out.stdout.strip() == "False"
 
 
-def timeline_cells(app, column: int) -> list[str]:
-    table = app.screen.query_one("#timeline", DataTable)
-    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+def timeline_rows(app) -> list[str]:
+    """Each evidence row of the detail as it reads (date, way, weight, source, then title)."""
+    table = app.screen.query_one("#timeline", OptionList)
+    return [str(table.get_option_at_index(i).prompt) for i in range(table.option_count)]
 
 
 async def test_the_workbench_holds_no_item_only_the_rows_it_shows(project: Path) -> None:
@@ -609,8 +621,9 @@ async def test_the_workbench_holds_no_item_only_the_rows_it_shows(project: Path)
         await settle(pilot)
         await select_node(pilot, "reboot")
         assert timeline_ids(app) == ["2026-02-01-later", "2025-03-01-an-event"]
-        assert timeline_cells(app, 1) == ["Outlet", "Outlet"]
-        assert timeline_cells(app, 4) == ["An event", "An event"]
+        rows = timeline_rows(app)
+        assert [row.split("\n")[0].split("  ")[-1] for row in rows] == ["Outlet", "Outlet"]
+        assert [row.split("\n")[1].strip() for row in rows] == ["An event", "An event"]
         assert set(app.session._items) == {
             "evidence/2026/2026-02-01-later.toml",
             "evidence/2025/2025-03-01-an-event.toml",
@@ -624,8 +637,8 @@ async def test_a_row_whose_file_went_away_says_so(project: Path) -> None:
         (project / "evidence/2025/2025-06-10-west-talks.toml").unlink()  # not shown yet
         await select_node(pilot, "balance-west")
         assert timeline_ids(app) == ["2025-06-10-west-talks"]
-        assert timeline_cells(app, 4)[0].startswith("(changed on disk")
-        app.screen.query_one("#timeline", DataTable).focus()
+        assert timeline_rows(app)[0].split("\n")[1].strip().startswith("(changed on disk")
+        app.screen.query_one("#timeline", OptionList).focus()
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "MainScreen"  # told, not crashed

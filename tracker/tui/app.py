@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 from collections.abc import Iterable
@@ -18,11 +19,15 @@ from tracker.tui.session import Session
 class WorkbenchApp(App[None]):
     CSS_PATH = "tracker.tcss"
     TITLE = "tracker"
+    # Each screen lists Help (and the main screen Quit) first in its own keys, so a narrow
+    # footer keeps them; these stand behind the screens that do not.
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("f1", "help", "Help", tooltip="List every key"),
+        Binding("f1", "help", "Help", show=False, tooltip="List every key"),
         Binding("question_mark", "help", "Help", show=False),
-        Binding("q", "quit", "Quit", tooltip="Leave the workbench"),
+        Binding("q", "quit", "Quit", show=False, tooltip="Leave the workbench"),
     ]
+    # Set when an unexpected error stopped the workbench: what to tell the analyst after.
+    crash_note: str | None = None
 
     def __init__(
         self,
@@ -55,7 +60,57 @@ class WorkbenchApp(App[None]):
         gc.set_threshold(gen0, gen1, gen2 * 10)
 
     def on_unmount(self) -> None:
-        gc.set_threshold(*self._gc_threshold)
+        if hasattr(self, "_gc_threshold"):
+            gc.set_threshold(*self._gc_threshold)
+
+    def forms(self) -> list:
+        from tracker.tui.screens.form import EvidenceForm
+
+        return [s for s in self.screen_stack if isinstance(s, EvidenceForm)]
+
+    async def action_quit(self) -> None:
+        """Leave; with an unsaved form open, ask first (as closing the form does)."""
+        from tracker.tui.screens.dialogs import ConfirmScreen
+
+        if not any(form.dirty for form in self.forms()):
+            self.exit()
+            return
+
+        def answer(leave: bool | None) -> None:
+            if leave:
+                for form in self.forms():
+                    form._drop_recovery()
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                "Quit with an unsaved form? Its changes are lost.",
+                yes="Quit and discard",
+                no="Keep editing",
+            ),
+            answer,
+        )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: keep every open form's content in its recovery draft before
+        Textual stops the app (with return code 1), and say so once the terminal is back."""
+        from tracker.tui import recovery
+
+        kept = None
+        for form in self.forms():
+            # If this fails, the draft written a second after the last change remains.
+            with contextlib.suppress(Exception):
+                recovery.save(self.session.root, form.draft())
+            path = recovery.path_for(self.session.root)
+            kept = path if path.is_file() else None
+        note = f"the workbench stopped on an unexpected error ({type(error).__name__}: {error})."
+        if kept is not None:
+            note += (
+                f" What you typed in the form is kept in {kept}; the workbench offers it the "
+                "next time it starts."
+            )
+        self.crash_note = note
+        super()._handle_exception(error)
 
     @property
     def main(self):

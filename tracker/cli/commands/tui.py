@@ -38,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
     session = preloaded_session(root.resolve(), use_cache=not args.no_cache)
     from tracker.tui.app import WorkbenchApp
 
-    WorkbenchApp(root, as_of=args.as_of, session=session).run()
+    app = WorkbenchApp(root, as_of=args.as_of, session=session)
+    app.run()
+    if app.return_code:  # an unexpected error stopped it: say so, and what was kept
+        print(f"tracker: {app.crash_note or 'the workbench stopped on an error.'}", file=sys.stderr)
+        return Exit.INTERNAL
     return Exit.OK
 
 

@@ -20,30 +20,41 @@ from tracker.tui.widgets import literal
 
 HELP = """\
 [b]Main screen[/b]
-  ↑ ↓ ← → enter   move through the tree; enter folds a branch
-  tab             move between the tree and the evidence timeline
-  o / enter       open the evidence row under the cursor (in the timeline)
+  ↑ ↓ ← → enter   move through the tree; enter folds a branch (⊞ folded, ⊟ open)
+  tab             move between the tree and the evidence list
+  enter / o       open the evidence under the cursor (in the evidence list)
   n               new evidence: paste an article, score it, save
+  x               explain this node: what counts, what does not, and why
+  h               its history, month by month      l   the legend: symbols, words, figures
   /               filter the tree by text          s   cycle the status filter
   escape          clear the filters                ctrl+f  search the evidence
   a               type the as-of date              t   as-of back to today
   [ ]             as-of one month back / on        { }  one quarter back / on
-  c               commit the changes to git        p   the data files' problems
+  w               panes: both, the tree alone, the detail alone
+  - +             the tree pane narrower / wider
+  c               commit the changes to git        e   export the status to a file
+  k               check every data file afresh     p   the data files' problems
   r               reload every file                q   quit
 
 [b]Evidence screen[/b]
   e  edit        d  remove        j  jump to a recommendation it bears on     escape  back
 
-[b]Evidence form[/b]
+[b]Evidence form[/b]  (the same keys on a new and an edited item)
   ctrl+s  save (never overwrites a file changed on disk)     escape  close (asks if unsaved)
-  ctrl+n  add an assessment        ctrl+r  fill the form from the pasted article
-  ctrl+o  import a file            ctrl+l  import a URL
+  enter   on a suggestion: add an assessment for it
+  ctrl+n  add an assessment (then pick its recommendation)
+  ctrl+g  pick the recommendation of this assessment by id or title
+  ctrl+r  fill the form from the pasted article
+  ctrl+o  import a file            ctrl+l  import a URL (escape cancels the fetch)
+  tab / shift+tab  next / previous field
+  What you type is kept in a recovery draft until you save or discard it; after a crash the
+  workbench offers it at the next start.
 
 [b]Everywhere[/b]
   ctrl+p  command palette: every action by name      f1 or ?  this help
 
 Status reads without colour: ✔ achieved  + progressing  − regressing
-± contested  = no clear movement  · no evidence.
+± contested  = no clear movement  · no evidence.  Movement: ↑ toward  ↓ away  → none.
 """
 
 
@@ -143,15 +154,31 @@ class SearchScreen(ModalScreen[str | None]):
             self._show(event.value)
 
     def _show(self, query: str) -> None:
-        results = self.query_one("#results", OptionList)
-        results.clear_options()
+        """Search in a worker (each keystroke replaces the last search), then list."""
         if not query.strip():
+            self.query_one("#results", OptionList).clear_options()
             self.query_one("#count", Static).update("")
             return
+        self.query_one("#count", Static).update(Text("searching…", style="italic"))
+        self.run_worker(lambda: self._search(query), thread=True, group="search", exclusive=True)
+
+    def _search(self, query: str) -> None:
         found = self.session.search(query)
+        self.app.call_from_thread(self._found, query, found)
+
+    def _found(self, query: str, found: list) -> None:
+        if not self.is_attached or self.query_one("#query", Input).value != query:
+            return  # a newer search is under way
+        results = self.query_one("#results", OptionList)
+        results.clear_options()
+        if not found:
+            self.query_one("#count", Static).update(
+                Text("Nothing found: every word must match.", style="italic")
+            )
+            return
         for item in found:
             prompt = Text(f"{item.date.isoformat()}  ")
-            prompt.append_text(literal(item.title[:70]))
+            prompt.append_text(literal(" ".join(item.title.split())))
             prompt.append("  ")
             prompt.append_text(literal(item.source.publisher[:24]))
             results.add_option(Option(prompt, id=item.id))
@@ -172,18 +199,58 @@ class SearchScreen(ModalScreen[str | None]):
 class ProblemsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[Binding]] = [Binding("escape,q", "dismiss", "Close")]
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], summary: str = "") -> None:
         super().__init__()
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
+        self.summary = summary
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide"):
+            ok = "ok: " if not any(p.severity == "error" for p in self.problems) else ""
             yield Label(
-                f"{len(self.problems)} problem(s), as tracker check reports them",
+                ok
+                + (self.summary or f"{len(self.problems)} problem(s)")
+                + ", as tracker check reports them",
                 classes="dialog-title",
+                markup=False,
             )
             body = Text()
             for problem in self.problems:
                 body.append_text(literal(problem.render()))
                 body.append("\n")
             yield Static(body or Text("No problems."), id="problem-list")
+
+
+class RecoveryScreen(ModalScreen[str]):
+    """A form the workbench kept after an unexpected error: open it, keep it, or discard it."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("o", "answer('open')", "Open it"),
+        Binding("l,escape", "answer('later')", "Later"),
+        Binding("d", "answer('discard')", "Discard"),
+    ]
+
+    def __init__(self, summary: str, saved_at: str) -> None:
+        super().__init__()
+        self.summary, self.saved_at = summary, saved_at
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("An unsaved form was kept", classes="dialog-title")
+            yield Static(
+                literal(
+                    f"The workbench kept {self.summary}, as typed at {self.saved_at or '?'}.\n"
+                    "Open it to finish and save it, keep it for later, or discard it."
+                )
+            )
+            with Horizontal(classes="buttons"):
+                yield Button("Open it (o)", id="open", variant="primary")
+                yield Button("Later (l)", id="later")
+                yield Button("Discard (d)", id="discard", variant="warning")
+
+    def action_answer(self, value: str) -> None:
+        self.dismiss(value)
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "later")

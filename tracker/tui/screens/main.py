@@ -4,29 +4,34 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Resize
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Sparkline, Static, Tree
+from textual.widget import Widget
+from textual.widgets import Header, Input, OptionList, Static, Tree
+from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from tracker.domain.model import Node
+from tracker.reports.figures import signed
 from tracker.tui.footer import Footer
 from tracker.tui.progress import Progress, ProgressPanel, Reporter, count_label
 from tracker.tui.session import Session, shift_months
 from tracker.tui.widgets import (
+    FOLD,
     STATUS,
-    RenderOnce,
+    chart_text,
     direction,
     literal,
     node_label,
+    one_line,
+    status_parts,
     status_text,
 )
 
@@ -35,11 +40,38 @@ CHANGED_ON_DISK = "(changed on disk since the load: r reloads)"
 # A chart whose subtree has at most this many readings is swept at once (~15 ms at most), so
 # it is drawn with the scores; a bigger one in a worker, the chart following when it is done.
 INLINE_HISTORY = 10_000
+# Below this many columns the tree leaves the status word out (the symbol carries it).
+TREE_WORDS_FROM = 56
+# The contributions listed under the score; x shows them all with what does not count.
+TOP_CONTRIBUTIONS = 4
+LAYOUTS = ("both", "tree", "detail")
 
 GUIDANCE = """No evidence yet. To start:
   n        add evidence: paste an article, score it, save (ctrl+s)
   tracker import URL|FILE   from the command line
 Evidence lives in evidence/YYYY/ID.toml; see docs/workbench.md."""
+
+
+class Chart(Widget):
+    """The standing over time, drawn at the width the pane has (a wide pane stretches each
+    month over more columns), so it never depends on when the layout settled."""
+
+    DEFAULT_CSS = "Chart { height: auto; }"
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.values: list[float] = []
+        self.dates: list[str] = []
+        self.style = ""
+
+    def show(self, values: list[float], dates: list[str], style: str) -> None:
+        self.values, self.dates, self.style = values, dates, style
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        room = max(0, self.size.width - 10)
+        stretch = max(1, min(4, room // max(1, len(self.values))))
+        return chart_text(self.values, self.dates, style=self.style, stretch=stretch)
 
 
 class LoadEnded(Message):
@@ -62,13 +94,23 @@ class MainScreen(Screen[None]):
     sub_title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
     title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
 
+    # The footer shows the first keys first: Help and Quit lead, so 80 columns keep them.
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("n", "new", "New evidence", tooltip="Paste, open or fetch an article and score it"),
-        Binding("o", "open", "Open evidence", tooltip="Open the evidence row under the cursor"),
+        Binding("f1", "app.help", "Help", tooltip="List every key"),
+        Binding("q", "app.quit", "Quit", tooltip="Leave the workbench"),
+        Binding("n", "new", "New", tooltip="New evidence: paste, open or fetch an article"),
+        Binding("x", "explain", "Explain", tooltip="What counts for this node, what not, and why"),
         Binding("slash", "filter", "Filter", tooltip="Filter the tree by text"),
-        Binding("s", "status_filter", "Status", tooltip="Show only nodes with one status (cycles)"),
-        Binding("ctrl+f", "search", "Search", tooltip="Search evidence by title, quote, source"),
-        Binding("a", "as_of", "As of", tooltip="Type the as-of date"),
+        Binding("c", "commit", "Commit", tooltip="See what changed and commit it to git"),
+        Binding("l", "legend", "Legend", tooltip="What the symbols, words and figures mean"),
+        Binding("w", "layout", "Panes", tooltip="Show both panes, the tree alone or the detail"),
+        Binding("o", "open", "Open evidence", show=False, tooltip="Open the evidence row"),
+        Binding("s", "status_filter", "Status filter", show=False, tooltip="Cycle the status"),
+        Binding("ctrl+f", "search", "Search", show=False, tooltip="Search evidence by text"),
+        Binding("h", "history", "History", show=False, tooltip="Standing over time"),
+        Binding("e", "export", "Export", show=False, tooltip="Write the status to a file"),
+        Binding("k", "check", "Check", show=False, tooltip="Check every data file afresh"),
+        Binding("a", "as_of", "As of", show=False, tooltip="Type the as-of date"),
         Binding(
             "left_square_bracket",
             "shift(-1)",
@@ -98,7 +140,8 @@ class MainScreen(Screen[None]):
             tooltip="As-of date three months later",
         ),
         Binding("t", "today", "Today", show=False, tooltip="As-of date back to today"),
-        Binding("c", "commit", "Commit", tooltip="See what changed and commit it to git"),
+        Binding("minus", "tree_width(-8)", "Narrower tree", show=False, tooltip="Tree pane -8"),
+        Binding("plus,equals_sign", "tree_width(8)", "Wider tree", show=False, tooltip="+8"),
         Binding("p", "problems", "Problems", show=False, tooltip="The data files' problems"),
         Binding("r", "reload", "Reload", show=False, tooltip="Read every file again"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
@@ -113,6 +156,11 @@ class MainScreen(Screen[None]):
         self._pending: str | None = None
         self.scoring = False
         self.row_ids: list[str] = []  # the timeline's evidence ids, row by row
+        self.pane_layout = "both"
+        self.tree_width: int | None = None  # columns, once the analyst resizes the pane
+        self._words = True  # the tree shows status words (wide enough)
+        self._then_check = False  # a reload asked for by `check`: show its findings after
+        self._offered_recovery = False  # a kept form is offered once, after the first load
         # What the detail pane and the tree show now, so an update redraws only what changed.
         self._items: dict[str, TreeNode] = {}  # node id -> its row in the tree
         self._labels: dict[str, tuple] = {}  # node id -> what its label says
@@ -136,20 +184,20 @@ class MainScreen(Screen[None]):
                     # The score first: the paper's wording is long and read once.
                     yield Static("", id="node-score")
                     yield Static("", id="chart-label")
-                    yield Sparkline([], id="chart")
+                    yield Chart(id="chart")
                     yield Static("", id="node-text")
                 yield Static("", id="timeline-label")
-                yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+                yield OptionList(id="timeline")
         yield Footer()
 
     def on_mount(self) -> None:
         tree = self.query_one("#tree", Tree)
         tree.show_root = False
-        self.query_one("#detail-top").can_focus = False  # tab goes tree -> timeline
+        tree.ICON_NODE, tree.ICON_NODE_EXPANDED = FOLD
+        # tab goes tree -> the detail (scrolls with the arrows on a small screen) -> evidence
+        self.query_one("#detail-top").can_focus = True
         tree.guide_depth = 2
         self.query_one("#filter").display = False
-        table = self.query_one("#timeline", DataTable)
-        table.add_columns("date", "source", "direction", "weight", "title")
         self._update_title()
         tree.focus()
         if self.session.project is None:
@@ -180,6 +228,9 @@ class MainScreen(Screen[None]):
             self.loaded(event.reporter)
         else:
             self.failed(event.failure, event.reporter)
+        if self._then_check:
+            self._then_check = False
+            self._show_check()
 
     def on_progress(self, message: Progress) -> None:
         """A load read more files: show (or move) its bar, unless that load is already over."""
@@ -223,8 +274,50 @@ class MainScreen(Screen[None]):
         # detail may read differently.
         self._head_of = self._score_of = self._timeline_of = None
         self._items = {}
+        self._words = self._tree_is_wide()
         self.rescore_now()
         self.query_one("#tree", Tree).focus()
+        if not self._offered_recovery:
+            self._offered_recovery = True
+            self.call_after_refresh(self.offer_recovery)
+
+    def offer_recovery(self) -> None:
+        """A form kept after an unexpected error: offer to open it, keep it, or discard it."""
+        from tracker.tui import recovery
+        from tracker.tui.screens.dialogs import RecoveryScreen
+
+        draft = recovery.load(self.session.root)
+        if draft is None:
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "discard":
+                recovery.discard(self.session.root)
+            elif choice == "open":
+                self.open_recovered(draft)
+
+        self.app.push_screen(RecoveryScreen(draft.summary(), draft.saved_at), answer)
+
+    def open_recovered(self, draft) -> None:
+        """The kept form, on the item it was editing if that file still holds one (a save
+        then refuses if the file changed since the form first opened it)."""
+        from tracker.store.files import FileChangedError
+        from tracker.tui.screens.form import EvidenceForm
+        from tracker.workspace import EvidenceFile
+
+        ev = None
+        if draft.editing and self.session.project is not None:
+            try:
+                now = self.session.project.read(draft.editing)
+            except (FileChangedError, OSError):
+                self.notify(
+                    f"{draft.editing} no longer holds an item: the kept form opens as new evidence",
+                    severity="warning",
+                    markup=False,
+                )
+            else:
+                ev = EvidenceFile(now.item, now.path, draft.editing_sha256 or now.sha256)
+        self.app.push_screen(EvidenceForm(self.session, ev, restore=draft), self._after_edit)
 
     def rescore_now(self) -> None:
         """Score at the as-of date and show it: the whole tree on a load, and on a date change
@@ -264,8 +357,8 @@ class MainScreen(Screen[None]):
         """What a node's tree row says: its title and its figures as shown (rounded)."""
         score = (self.session.scores or {}).get(node.id)
         if score is None:
-            return (node.title, None, None, "")
-        return (node.title, score.status, round(score.score, 1) + 0.0, score.trend_arrow)
+            return (node.title, None, None, "", self._words)
+        return (node.title, score.status, score.score, score.trend_arrow, self._words)
 
     def _relabel(self) -> None:
         """New figures into the tree's rows: only the rows whose label reads differently."""
@@ -275,9 +368,9 @@ class MainScreen(Screen[None]):
             if node is None:
                 continue
             key = self._label_of(node)
-            if key != self._labels.get(node_id):
+            if _shown(key) != _shown(self._labels.get(node_id)):
                 self._labels[node_id] = key
-                item.set_label(node_label(*key))
+                item.set_label(_label(key))
 
     def rebuild_tree(self) -> None:
         session = self.session
@@ -291,7 +384,7 @@ class MainScreen(Screen[None]):
             if node.id not in wanted:
                 return
             key = self._labels[node.id] = self._label_of(node)
-            label = node_label(*key)
+            label = _label(key)
             kids = [k for k in session.children.get(node.id, []) if k.id in wanted]
             branch = (
                 parent.add(label, data=node.id, expand=True)
@@ -311,6 +404,8 @@ class MainScreen(Screen[None]):
             target = self._find(tree, self.current) or tree.root.children[0]
             self.current = self._pending = target.data
             self.call_after_refresh(self._arrive, tree, target)
+        else:  # nothing matches: the detail shows no node rather than one filtered out
+            self.current = self._pending = None
         self.show_detail()
 
     def _arrive(self, tree: Tree, target: TreeNode) -> None:
@@ -383,12 +478,20 @@ class MainScreen(Screen[None]):
         if self.text_filter:
             parts.append(f"text: {self.text_filter!r}")
         if self.status_filter:
-            parts.append(f"status: {self.status_filter}")
+            parts.append(f"status: {status_parts(self.status_filter)[1]}")
         widget = self.query_one("#filters", Static)
-        widget.update(
-            literal("filtered by " + ", ".join(parts) + " (escape clears)") if parts else ""
-        )
-        widget.display = bool(parts)
+        if not parts:
+            widget.update("")
+            widget.display = False
+            return
+        text = literal("filtered by " + ", ".join(parts) + " (escape clears")
+        text.append("; s: next status)" if self.status_filter else ")")
+        if not self._shown_ids:
+            text.append("\nNothing matches: no node has ", style="bold")
+            text.append("that text" if self.text_filter else "that status", style="bold")
+            text.append(" at this date.", style="bold")
+        widget.update(text)
+        widget.display = True
 
     # --- the detail pane ----------------------------------------------------------------------
 
@@ -410,16 +513,14 @@ class MainScreen(Screen[None]):
         session = self.session
         node = session.node(self.current) if self.current else None
         if node is None:
-            for name in (
-                "#node-head",
-                "#node-text",
-                "#node-score",
-                "#chart-label",
-                "#timeline-label",
-            ):
+            empty = ""
+            if session.project is not None and not self._shown_ids and self._items == {}:
+                empty = "Nothing matches the filter: escape clears it."
+            self.query_one("#node-head", Static).update(Text(empty, style="italic"))
+            for name in ("#node-text", "#node-score", "#chart-label", "#timeline-label"):
                 self.query_one(name, Static).update("")
-            self.query_one("#chart", Sparkline).display = False
-            self.query_one("#timeline", DataTable).clear()
+            self.query_one("#chart", Chart).display = False
+            self.query_one("#timeline", OptionList).clear_options()
             self.row_ids = []
             self._head_of = self._score_of = self._timeline_of = None
             return
@@ -431,18 +532,22 @@ class MainScreen(Screen[None]):
         self._show_timeline(node)
 
     def _show_head(self, node: Node) -> None:
+        """The node's title and id on top; where it sits in the paper and its wording below
+        the figures (read once, and long)."""
         title = Text()
         title.append_text(literal(node.title))
         title.stylize("bold")
         title.append(f"\n{node.kind} · {node.id}", style="dim")
+        self.query_one("#node-head", Static).update(title)
+        text = Text()
         where = " › ".join(node.headings)
         if where or node.page:
-            title.append("\n")
-            title.append_text(literal(where))
+            text.append_text(literal(where))
             if node.page:
-                title.append(f"  (page {node.page})", style="dim")
-        self.query_one("#node-head", Static).update(title)
-        self.query_one("#node-text", Static).update(literal(node.text or "(no text)"))
+                text.append(f"  (page {node.page})")
+            text.append("\n")
+        text.append_text(literal(node.text or "(no text)"))
+        self.query_one("#node-text", Static).update(text)
 
     def _show_score(self, node: Node) -> None:
         session = self.session
@@ -458,55 +563,57 @@ class MainScreen(Screen[None]):
         if self._score_of == shown:
             return
         self._score_of = shown
-        out = Text("Score ")
-        out.append_text(status_text(score.status, score.score, score.trend_arrow))
-        out.append(f"   evidence {score.evidence_count}, weight {score.strength:.2f}")
-        if score.children_total:
-            out.append(f", children scored {score.children_scored}/{score.children_total}")
+        widget.update(self._score_text(node, score))
+
+    def _score_text(self, node: Node, score) -> Text:
+        """Standing, status, movement and counts in words, then the largest contributions,
+        each on lines that wrap at any width (x shows the whole table)."""
+        session = self.session
+        out = Text("Standing ")
+        out.append(signed(score.score, 2), style="bold")
+        out.append(f" ({score.band})   ")
+        out.append_text(status_text(score.status))
+        out.append("\nMovement ")
+        out.append(f"{score.trend_arrow or '·'} {signed(score.trend, 2)}")
+        out.append(
+            f" since {score.window_start.isoformat()} "
+            f"({score.movement_count} item{'s' if score.movement_count != 1 else ''})",
+            style="dim",
+        )
         out.append("\n")
         out.append_text(literal(score.status_reason))
-        explanation = session.explanation(node.id)
-        contributions = explanation.contributions if explanation else []
+        out.append("\n")
+        explanation = session.explanation(node.id, limit=TOP_CONTRIBUTIONS)
+        not_counted = 0
+        if explanation is not None:
+            reasons = dict(explanation.excluded_reasons)
+            reasons.pop("after_as_of", None)
+            not_counted = sum(reasons.values())
+        n = score.evidence_count
+        counts = f"{n} item counts" if n == 1 else f"{n} items count"
+        if not_counted:
+            counts += f"; {not_counted} do{'es' if not_counted == 1 else ''} not (x: why)"
+        if score.stale:
+            counts += "; stale"
+        if score.thin:
+            counts += "; thin"
+        out.append(counts, style="dim")
         if explanation is None and score.evidence_count:
             out.append(f"\n{CHANGED_ON_DISK}", style="dim")
-        if explanation and explanation.excluded_count:
-            out.append(
-                f"\n{explanation.excluded_count} item(s) not counted (tracker explain lists why)",
-                style="dim",
-            )
-        table = Table(
-            "evidence",
-            "date",
-            "rel",
-            "cred",
-            "conf",
-            "impact",
-            "weight",
-            "decay",
-            "contrib",
-            box=None,
-            pad_edge=False,
-            expand=False,
-        )
+        contributions = explanation.contributions if explanation else []
+        if contributions:
+            out.append("\nLargest contributions (x: all, and what does not count):", style="bold")
         for c in contributions:
-            item = c.evidence
-            table.add_row(
-                literal(item.title[:40]),
-                item.date.isoformat(),
-                str(item.source.reliability),
-                str(item.source.credibility),
-                str(c.confidence),
-                f"{c.impact:+.1f}",
-                f"{c.weight:.2f}",
-                f"{c.decay:.2f}",
-                f"{c.contribution:+.2f}",
-            )
-        widget.update(RenderOnce(Group(out, table)) if contributions else out)
+            out.append(f"\n {signed(c.contribution, 2)} ", style="bold")
+            out.append(f"{c.evidence.date.isoformat()} ")
+            out.append_text(one_line(c.evidence.title))
+            out.append(f"  ({c.treatment}, w {c.weight:.2f})", style="dim")
+        return out
 
     def _show_chart(self, node: Node) -> None:
-        """The node's score month by month, once its worker has swept the subtree."""
+        """The node's standing month by month, zero on the axis as the CLI's `history`."""
         session = self.session
-        chart = self.query_one("#chart", Sparkline)
+        chart = self.query_one("#chart", Chart)
         chart_label = self.query_one("#chart-label", Static)
         history = None
         if not self.scoring and (session.scores or {}).get(node.id) is not None:
@@ -519,23 +626,30 @@ class MainScreen(Screen[None]):
                     self.load_history(node.id)
         chart.display = bool(history)
         if history:
-            chart.data = history
             dates = session.history_dates
+            score = (session.scores or {}).get(node.id)
+            style = status_parts(score.status if score else None)[2]
+            chart.show(list(history), [d.isoformat() for d in dates], style)
             chart_label.update(
-                f"score over time: {dates[0].isoformat()} … {dates[-1].isoformat()}"
-                f"  (min {min(history):+.1f}, max {max(history):+.1f})"
+                f"Standing, monthly {dates[0].isoformat()} … {dates[-1].isoformat()}"
+                f"  (min {signed(min(history), 2)}, max {signed(max(history), 2)})"
             )
         else:
             chart_label.update("")
 
     def _show_timeline(self, node: Node) -> None:
-        """The node's evidence up to the as-of date; rows are date-free, so the table is
-        rebuilt only when the rows themselves change (another node, or items in or out)."""
-        table = self.query_one("#timeline", DataTable)
-        rows, total = self.session.entries(node.id)
-        label = f"evidence, newest first: {total}"
-        if total > len(rows):
-            label += f" (showing {len(rows)}; ctrl+f searches all)"
+        """The node's evidence up to the as-of date, as a list whose rows wrap at any width;
+        rows are date-free, so the list is rebuilt only when the rows themselves change."""
+        table = self.query_one("#timeline", OptionList)
+        every, _ = self.session.entries(node.id, limit=None)  # type: ignore[arg-type]
+        rows = every[:100]
+        items_total = len({row.evidence_id for row in every})
+        label = (
+            f"Evidence up to {self.session.as_of.isoformat()}, newest first: "
+            f"{items_total} item{'s' if items_total != 1 else ''}"
+        )
+        if len(every) > len(rows):
+            label += f" (showing {len(rows)} rows; ctrl+f searches all)"
         label_widget = self.query_one("#timeline-label", Static)
         if label_widget.content != label:
             label_widget.update(label)
@@ -543,26 +657,52 @@ class MainScreen(Screen[None]):
         if shown == self._timeline_of:
             return
         self._timeline_of = shown
-        table.clear()
         self.row_ids = []
         items = self.session.items_at([row.path for row in rows])  # only the rows shown
+        options = []
         for row in rows:
             item = items[row.path]
             weight = self.session.weight(row.node_id, row.evidence_id)
-            table.add_row(
-                row.date.isoformat(),
-                literal(item.source.publisher[:24]) if item else "",
-                direction(row.impact),
-                f"{weight:.2f}" if weight is not None else "–",
-                literal(item.title[:60]) if item else CHANGED_ON_DISK,
-            )
+            prompt = Text(f"{row.date.isoformat()}  ")
+            prompt.append_text(direction(row.impact))
+            prompt.append(f"  w {weight:.2f}" if weight is not None else "  w –", style="dim")
+            if item is not None:
+                prompt.append("  ")
+                prompt.append_text(one_line(item.source.publisher))
+                prompt.append("\n  ")
+                prompt.append_text(one_line(item.title))
+            else:
+                prompt.append(f"\n  {CHANGED_ON_DISK}")
+            if row.node_id != node.id:
+                prompt.append(f"  ({row.node_id})", style="dim")
+            options.append(Option(prompt))
             self.row_ids.append(row.evidence_id)
+        table.clear_options()
+        table.add_options(options)
+        if options:
+            table.highlighted = 0
+
+    def on_resize(self, event: Resize) -> None:
+        self.call_after_refresh(self._fit_tree)
+
+    def _tree_is_wide(self) -> bool:
+        """Whether the tree has room for status words: its width once laid out, else the
+        share of the terminal the stylesheet gives it."""
+        width = self.query_one("#tree", Tree).size.width or int(self.app.size.width * 0.45)
+        return width >= TREE_WORDS_FROM
+
+    def _fit_tree(self) -> None:
+        """Status words in the tree only where it is wide enough to keep the titles readable."""
+        words = self._tree_is_wide()
+        if words != self._words:
+            self._words = words
+            self._relabel()
 
     # --- actions --------------------------------------------------------------------------------
 
-    @on(DataTable.RowSelected, "#timeline")
-    def row_selected(self, event: DataTable.RowSelected) -> None:
-        self.open_evidence(self.row_ids[event.cursor_row])
+    @on(OptionList.OptionSelected, "#timeline")
+    def row_selected(self, event: OptionList.OptionSelected) -> None:
+        self.open_evidence(self.row_ids[event.option_index])
 
     def open_evidence(self, evidence_id: str) -> None:
         from tracker.tui.screens.evidence import EvidenceScreen
@@ -574,9 +714,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(EvidenceScreen(self.session, ev))
 
     def action_open(self) -> None:
-        table = self.query_one("#timeline", DataTable)
-        if table.row_count:
-            self.open_evidence(self.row_ids[table.cursor_row])
+        table = self.query_one("#timeline", OptionList)
+        if table.option_count and table.highlighted is not None:
+            self.open_evidence(self.row_ids[table.highlighted])
 
     def select_node(self, node_id: str) -> None:
         """Jump to a node (from the evidence screen), clearing filters that would hide it."""
@@ -612,6 +752,31 @@ class MainScreen(Screen[None]):
         index = STATUS_CYCLE.index(self.status_filter)
         self.status_filter = STATUS_CYCLE[(index + 1) % len(STATUS_CYCLE)]
         self.rebuild_tree()
+
+    def action_layout(self) -> None:
+        """Both panes, the tree alone (titles in full), or the detail alone."""
+        self.pane_layout = LAYOUTS[(LAYOUTS.index(self.pane_layout) + 1) % len(LAYOUTS)]
+        self._apply_layout()
+        target = "#timeline" if self.pane_layout == "detail" else "#tree"
+        self.query_one(target).focus()
+
+    def action_tree_width(self, step: int) -> None:
+        left = self.query_one("#left")
+        current = self.tree_width or left.outer_size.width
+        self.tree_width = max(24, min(self.size.width - 20, current + step))
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        left, detail = self.query_one("#left"), self.query_one("#detail")
+        left.display = self.pane_layout != "detail"
+        detail.display = self.pane_layout != "tree"
+        if self.pane_layout == "tree":
+            left.styles.width = "1fr"
+        elif self.tree_width is not None:
+            left.styles.width = self.tree_width
+        else:
+            left.styles.width = None  # the stylesheet's share
+        self.call_after_refresh(self._fit_tree)
 
     def action_search(self) -> None:
         from tracker.tui.screens.dialogs import SearchScreen
@@ -663,7 +828,62 @@ class MainScreen(Screen[None]):
         if self.session.project is not None:
             self.app.push_screen(ProblemsScreen(self.session.project.problems))
 
+    def action_check(self) -> None:
+        """Every data file read and checked afresh, as `tracker check` does, then the findings."""
+        self._then_check = True
+        self.notify("checking every data file…", markup=False, timeout=2)
+        self.load()
+
+    def _show_check(self) -> None:
+        from tracker.tui.screens.dialogs import ProblemsScreen
+
+        project = self.session.project
+        if project is not None:
+            summary = (
+                f"{len(project.errors)} error(s), {len(project.problems) - len(project.errors)} "
+                f"warning(s) in {project.evidence_count} evidence items and "
+                f"{len(project.nodes)} recommendations"
+            )
+            self.app.push_screen(ProblemsScreen(project.problems, summary=summary))
+
     def action_commit(self) -> None:
         from tracker.tui.screens.commit import CommitScreen
 
         self.app.push_screen(CommitScreen(self.session.root), self._after_edit)
+
+    def action_explain(self) -> None:
+        from tracker.tui.screens.reports import ExplainScreen
+
+        if self.current and self.session.scores:
+            self.app.push_screen(ExplainScreen(self.session, self.current))
+
+    def action_history(self) -> None:
+        from tracker.tui.screens.reports import HistoryScreen
+
+        if self.current and self.session.scores:
+            self.app.push_screen(HistoryScreen(self.session, self.current))
+
+    def action_legend(self) -> None:
+        from tracker.tui.screens.reports import LegendScreen
+
+        if self.session.config is not None:
+            self.app.push_screen(LegendScreen(self.session.config))
+
+    def action_export(self) -> None:
+        from tracker.tui.screens.reports import ExportScreen
+
+        if self.session.scores:
+            self.app.push_screen(ExportScreen(self.session))
+
+
+def _shown(key: tuple | None) -> tuple | None:
+    """A label's key as it reads: the score at the two decimals shown."""
+    if key is None:
+        return None
+    title, status, score, arrow, words = key
+    return (title, status, signed(score, 2) if score is not None else None, arrow, words)
+
+
+def _label(key: tuple) -> Text:
+    title, status, score, arrow, words = key
+    return node_label(title, status, score, arrow, words=words)
