@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from tracker.cli import main
@@ -25,7 +26,7 @@ def test_today_the_bundled_evidence_still_stands_and_nothing_moves(bundled, caps
         for key in ("node_id", "title", "status", "score", "trend", "trend_arrow"):
             assert key in node
     assert any(n["evidence_count"] > 0 for n in nodes)
-    assert all(n["stale"] for n in nodes if n["evidence_count"])  # all of it is from 2025
+    assert all(n["stale"] for n in nodes if n["evidence_count"])  # none is from the last year
 
 
 def test_on_the_first_of_october_2025_the_movements_show(bundled, capsys, monkeypatch):
@@ -34,4 +35,10 @@ def test_on_the_first_of_october_2025_the_movements_show(bundled, capsys, monkey
     moved = [n for n in nodes.values() if n["trend"] != 0]
     assert moved, "the September 2025 evidence moves something"
     assert all(n["trend_arrow"] in ("↑", "↓", "→") for n in moved)
-    assert not any(n["stale"] for n in nodes.values())
+    as_of = dt.date(2025, 10, 1)
+    for node in nodes.values():  # stale: the newest evidence is more than a year old
+        newest = node["last_evidence"]
+        old = newest is not None and (as_of - dt.date.fromisoformat(newest)).days > 365
+        assert node["stale"] == old, node["node_id"]
+    assert not nodes["balance-western-neighbours"]["stale"]  # Poland's closure, September 2025
+    assert nodes["diplomatic-service-consular-assistance"]["stale"]  # the 2023 passport decree

@@ -151,14 +151,15 @@ def test_the_monitoring_page_says_what_a_reader_needs(bundled, tmp_path):
     assert "dead end" in text  # the summary in recommendations.toml
     # the headline: counts by status, and what moved in the window
     assert 'class="tiles"' in text and "What moved in the last 90 days" in text
-    assert "Of the 7 recommendations in the paper, 5 have evidence" in text
+    assert "Of the 7 recommendations in the paper, 6 have evidence" in text
+    assert "4 regressing, 2 with no clear movement" in text
     # a node without evidence is one quiet line and has no card
     assert 'class="row k-measure quiet"' in text
     assert 'id="n-open-belarus-wto"' not in text and 'id="n-reboot-political-system"' in text
     # a card: chart with labelled axes and values on hover, evidence with quotes and sources
     card = text[text.index('id="n-reboot-political-system"') :]
     card = card[: card.index("</article>\n")]
-    assert "<svg" in card and ">standing</text>" in card and "Jan 2025" in card
+    assert "<svg" in card and ">standing</text>" in card and "Oct 2025" in card
     assert re.search(r"<title>1 October 2025: standing −0\.23 \(some regression\)</title>", card)
     assert "Euromaidan Press" in card and "<blockquote>" in card and "also reported by" in card
     assert "MENAFN (Ukrinform)" in card  # the other report, by name, counted once
@@ -191,7 +192,8 @@ def test_a_filtered_page_says_it_is_filtered(bundled, tmp_path):
         ],
         out,
     )
-    assert "Of the 1 recommendation shown" in text and "Filtered (statuses: regressing)" in text
+    assert "Of the 4 recommendations shown, 4 have evidence" in text
+    assert "Filtered (statuses: regressing)" in text
 
 
 def test_the_briefing_is_a_document(tmp_path, mini):
@@ -332,7 +334,7 @@ def test_values_on_hover(browser, pages):
         "1 October 2025: standing −0.23 (some regression)"
     )
     ticks = page.locator("#n-reboot-political-system svg.chart text.axis").all_text_contents()
-    assert "Jan 2025" in ticks and "Oct 2025" in ticks and "0" in ticks
+    assert "Sep 2023" in ticks and "Oct 2025" in ticks and "0" in ticks  # the first evidence on
     context.close()
 
 
