@@ -192,15 +192,28 @@ def tracker(root: Path, *argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def new_project(base: Path, recommendations: Path, evidence: Path | None, leave_out=()) -> Path:
+def new_project(
+    base: Path, recommendations: Path, evidence: Path | None, leave_out=(), articles=()
+) -> Path:
+    """A project with the bundled evidence, less the items that are the measured articles
+    themselves (same address, or a name in `leave_out`): importing an article that is already
+    evidence is reported as such, which is not what a same-event measure asks."""
+    from tracker.domain.urls import normalize_url
+
+    urls = {normalize_url(a.url) for a in articles if a.url}
     root = Path(tempfile.mkdtemp(prefix="quality-", dir=base))
     shutil.copy2(recommendations, root / "recommendations.toml")
-    if evidence is not None and evidence.is_dir():
-        for path in sorted(evidence.rglob("*")):
-            if path.is_file() and not any(s in path.name for s in leave_out):
-                target = root / "evidence" / path.relative_to(evidence)
+    if evidence is None or not evidence.is_dir():
+        return root
+    for path in sorted(evidence.rglob("*.toml")):
+        url = tomllib.loads(path.read_text("utf-8")).get("source", {}).get("url")
+        if any(s in path.name for s in leave_out) or (url and normalize_url(url) in urls):
+            continue
+        for part in (path, path.with_suffix(".txt")):
+            if part.is_file():
+                target = root / "evidence" / part.relative_to(evidence)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target)
+                shutil.copy2(part, target)
     return root
 
 
@@ -249,7 +262,9 @@ def measure_same_event(docs: list[Labelled], pairs, args, scratch: Path, nodes) 
         started = time.perf_counter()
         for a, b in pairs:
             leave = ("kherson",) if a.file in dict(SEED_PAIRS) or b.file in dict(SEED_PAIRS) else ()
-            root = new_project(scratch, args.recommendations, args.evidence, leave)
+            root = new_project(
+                scratch, args.recommendations, args.evidence, leave, [a.article, b.article]
+            )
             draft_id = import_draft(root, a)
             if flow == "A as evidence":
                 draft_id = promote(root, draft_id, a, a.nodes[0] if a.nodes else fallback)
@@ -277,7 +292,9 @@ def measure_same_event(docs: list[Labelled], pairs, args, scratch: Path, nodes) 
 
 def measure_false_alarms(docs: list[Labelled], args, scratch: Path) -> None:
     gold = {frozenset((d.file, d.same_as)) for d in docs if d.same_as}
-    root = new_project(scratch, args.recommendations, args.evidence)
+    root = new_project(
+        scratch, args.recommendations, args.evidence, ("kherson",), [d.article for d in docs]
+    )
     draft_file: dict[str, str] = {}
     alarms = []
     imports = 0
@@ -318,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("articles", nargs="*", type=Path, default=DEFAULT_SETS)
     parser.add_argument("--recommendations", type=Path, default=REPO / "recommendations.toml")
     parser.add_argument("--rcodes", type=Path, default=REPO / "bench" / "rcodes.toml")
-    parser.add_argument("--evidence", type=Path, default=REPO.parent / "main" / "evidence")
+    parser.add_argument("--evidence", type=Path, default=REPO / "evidence")
     parser.add_argument("--seeds", type=Path, default=REPO.parent / "shared" / "seeds")
     parser.add_argument("-v", "--verbose", action="store_true", help="per-article detail")
     args = parser.parse_args(argv)
