@@ -7,14 +7,14 @@ are read as blobs and parsed with the same `store.load_evidence_file` the work t
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from tracker import store
 from tracker.domain.agreement import Rating
-from tracker.domain.model import EvidenceItem, Node
+from tracker.domain.model import EvidenceItem, ItemFacts, Node
 from tracker.git import gitops
 from tracker.store import tomlfmt
 
@@ -41,18 +41,12 @@ class AssessmentBlame(_Model):
     date: dt.datetime | None
     summary: str
     impact_author: str  # who wrote the `impact` line: the rater, where `analyst` is missing
+    # Older than a shallow clone's history: `commit` is the boundary it is cut at, and who
+    # wrote the block is not known here (`author` is empty).
+    boundary: bool = False
 
 
-def _entry(c, changes: list) -> HistoryEntry:
-    """One commit's line in a history, with what it changed."""
-    return HistoryEntry(
-        commit=c.commit,
-        author=c.author,
-        email=c.email,
-        date=c.date,
-        subject=c.subject,
-        changes=changes,
-    )
+UNKNOWN_AUTHOR = "(unknown)"
 
 
 def assessment_ranges(text: str, count: int) -> list[tuple[int, int]]:
@@ -86,13 +80,20 @@ def blame_assessments(root: Path, evidence: store.EvidenceFile) -> list[Assessme
     for index, (assessment, (start, end)) in enumerate(zip(item.assessments, ranges, strict=True)):
         block = [lines[n] for n in range(start, end + 1) if n in lines]
         uncommitted = [b for b in block if not b.committed] or not block
-        latest = max((b for b in block if b.committed), key=lambda b: b.time, default=None)
+        # Lines older than a shallow clone's history carry the boundary commit, which changed
+        # none of them: any line committed after it is the block's latest known change.
+        known = [b for b in block if b.committed and not b.boundary]
+        cut = [b for b in block if b.committed and b.boundary]
+        latest = max(known, key=lambda b: b.time, default=None) or (cut[0] if cut else None)
         impact_line = lines.get(keys.get(("assessment", index, "impact"), -1))
         if impact_line is None or not impact_line.committed:
             impact_author = me
+        elif impact_line.boundary:
+            impact_author = UNKNOWN_AUTHOR
         else:
             impact_author = impact_line.author
         committed = None if uncommitted else latest
+        boundary = committed is not None and committed.boundary
         result.append(
             AssessmentBlame(
                 index=index,
@@ -102,11 +103,12 @@ def blame_assessments(root: Path, evidence: store.EvidenceFile) -> list[Assessme
                 start_line=start,
                 end_line=end,
                 commit=committed.commit if committed else None,
-                author=committed.author if committed else me,
-                email=committed.email if committed else "",
-                date=committed.time if committed else None,
+                author="" if boundary else committed.author if committed else me,
+                email="" if boundary or not committed else committed.email,
+                date=None if boundary or not committed else committed.time,
                 summary=committed.summary if committed else "(not committed yet)",
                 impact_author=impact_author,
+                boundary=boundary,
             )
         )
     return result
@@ -133,7 +135,7 @@ def ratings(project: store.Project) -> list[Rating]:
                         blamed = blame_assessments(project.root, evidence)
                     except (gitops.GitError, OSError, ValueError):
                         blamed = []
-                analyst = blamed[index].impact_author if index < len(blamed) else "(unknown)"
+                analyst = blamed[index].impact_author if index < len(blamed) else UNKNOWN_AUTHOR
                 source = "git"
             out.append(
                 Rating(
@@ -153,7 +155,7 @@ def ratings(project: store.Project) -> list[Rating]:
 class ItemChange(_Model):
     evidence_id: str
     path: str
-    action: str  # add | change | remove
+    action: str  # add | change | remove; holds: in a shallow clone's boundary commit
     detail: str  # e.g. "reboot -1 → -2"
 
 
@@ -168,6 +170,9 @@ class HistoryEntry(_Model):
     score_after: float | None = None
     status_before: str | None = None
     status_after: str | None = None
+    # A shallow clone's boundary: it holds everything committed before it, and is credited
+    # with none of it (`changes` say what it holds; no score before it is known).
+    boundary: bool = False
 
 
 class History(_Model):
@@ -176,6 +181,13 @@ class History(_Model):
     entries: list[HistoryEntry]  # newest first
     scored: bool
     note: str = ""
+    shallow: bool = False  # the history is cut at a shallow clone's boundary
+
+
+SHALLOW_NOTE = (
+    "this is a shallow clone: its history is cut at the commit marked 'history cut here', "
+    "which holds everything committed before it; git fetch --unshallow gives the whole history"
+)
 
 
 def subtree(nodes: list[Node], node_id: str) -> set[str]:
@@ -187,22 +199,59 @@ def subtree(nodes: list[Node], node_id: str) -> set[str]:
 
 
 class _Parser:
-    """Evidence blobs parsed once each, whatever commit they appear in."""
+    """Evidence blobs parsed once each, whatever commit they appear in; only those that can
+    bear on the recommendations asked about are parsed at all."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, ids: set[str]) -> None:
         self.root = root
-        self.cache: dict[str, EvidenceItem | None] = {}
-        self.by_sha: dict[str, bytes | None] = {}
+        self.cache: dict[tuple[str, str], _Parsed | None] = {}
+        self.needles = [i.encode("utf-8") for i in ids]
 
-    def item(self, rel: str, raw: bytes | None) -> EvidenceItem | None:
-        if raw is None:
-            return None
-        key = hashlib.sha256(rel.encode() + b"\0" + raw).hexdigest()
+    def mentions(self, raw: bytes) -> bool:
+        """Whether the blob can assess one of the ids: it names one (or hides names in escapes)."""
+        return b"\\u" in raw or b"\\U" in raw or any(n in raw for n in self.needles)
+
+    def parsed(self, rel: str, sha: str, raw: bytes | None) -> _Parsed | None:
+        key = (rel, sha)
         if key not in self.cache:
-            self.cache[key] = store.load_evidence_file(
-                self.root, self.root / rel, raw, check_archive=False
-            ).item
+            result = None
+            if raw is not None and self.mentions(raw):
+                loaded = store.load_evidence_file(
+                    self.root, self.root / rel, raw, check_archive=False, rel=rel
+                )
+                if loaded.item is not None and loaded.facts is not None:
+                    result = _Parsed(loaded.item, loaded.facts)
+            self.cache[key] = result
         return self.cache[key]
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    item: EvidenceItem
+    facts: ItemFacts
+
+
+class _State:
+    """The evidence files bearing on the subtree at one commit, and their scoring, prepared
+    once and scored at as many dates as asked (a commit's own, and its child's)."""
+
+    __slots__ = ("files", "prepared")
+
+    def __init__(self, files: dict[str, _Parsed] | None = None, prepared=None) -> None:
+        self.files: dict[str, _Parsed] = files or {}
+        self.prepared = prepared
+
+    def copy(self) -> _State:
+        return _State(dict(self.files), self.prepared)
+
+    def set(self, path: str, parsed: _Parsed | None) -> None:
+        if self.files.get(path) is parsed:
+            return
+        self.prepared = None
+        if parsed is None:
+            self.files.pop(path, None)
+        else:
+            self.files[path] = parsed
 
 
 def _relevant(item: EvidenceItem | None, ids: set[str]) -> dict[tuple[str, str], int]:
@@ -238,115 +287,184 @@ def _scoring():
         from tracker.domain import config, scoring
     except ImportError:
         return None
-    if not hasattr(scoring, "score_all") or not hasattr(config, "load_config"):
+    needed = ("score_all", "prepare_facts", "canonical_order", "LoadedItems")
+    if not all(hasattr(scoring, name) for name in needed) or not hasattr(config, "load_config"):
         return None
     return scoring, config
+
+
+def _is_item_file(rel: str) -> bool:
+    return rel.startswith(store.EVIDENCE_DIR + "/") and rel.endswith(".toml")
+
+
+_REGULAR = ("100644", "100755")
+
+
+class _Scorer:
+    """The node's score at a state and a date, from the subtree's nodes and items alone (a
+    node's score depends on nothing else)."""
+
+    def __init__(self, project: store.Project, node_id: str, ids: set[str], engine) -> None:
+        self.scoring, config_module = engine
+        self.config, _ = config_module.load_config(project.root)
+        self.nodes = [n for n in project.nodes if n.id in ids]
+        self.node_id = node_id
+
+    def __call__(self, state: _State, as_of: dt.date):
+        scoring = self.scoring
+        if state.prepared is None:
+            parsed = list(state.files.values())
+            order = scoring.canonical_order([p.facts for p in parsed])
+            state.prepared = scoring.prepare_facts(
+                [parsed[i].facts for i in order],
+                scoring.LoadedItems([parsed[i].item for i in order]),
+                self.config,
+            )
+        scores = scoring.score_all(
+            self.nodes, [], as_of, self.config, detail=(), prepared=state.prepared
+        )
+        return scores.get(self.node_id)
 
 
 def recommendation_history(
     project: store.Project, node_id: str, *, with_scores: bool = True
 ) -> History:
+    """Every commit that added, changed or removed an assessment of `node_id` or its subtree,
+    with the node's score just before and just after it (both on the commit's date).
+
+    One `git log --raw` and one `git cat-file --batch`, whatever the number of commits: each
+    commit's evidence is its first parent's with the commit's changes applied, walking parents
+    before children, so no tree is listed and no git runs per commit.
+    """
     root = project.root
     ids = subtree(project.nodes, node_id)
-    commits = gitops.log(root, [store.EVIDENCE_DIR])
-    specs: list[tuple[str, str]] = []
+    commits = gitops.log(root, [store.EVIDENCE_DIR], history=True)
+    wanted = [
+        f.new_blob
+        for c in commits
+        for f in c.files
+        if _is_item_file(f.path) and f.new_mode in _REGULAR
+    ]
+    blobs = gitops.read_objects(root, wanted)
+    parser = _Parser(root, ids)
+    engine = _scoring() if with_scores else None
+    scorer = _Scorer(project, node_id, ids, engine) if engine is not None else None
+    known = {c.commit for c in commits}
+    children_left: dict[str, int] = {}
     for c in commits:
-        for f in c.files:
-            if f.path.endswith(".toml"):
-                specs.append((c.commit, f.path))
-                if c.parents:
-                    specs.append((c.parents[0], f.path))
-    blobs = gitops.read_blobs(root, specs)
-    parser = _Parser(root)
+        if c.parents:
+            children_left[c.parents[0]] = children_left.get(c.parents[0], 0) + 1
+    states: dict[str, _State] = {}
     entries: list[HistoryEntry] = []
-    for c in commits:
-        changes = []
+    for c in reversed(commits):  # parents before children (--topo-order)
+        state = _parent_state(project, c, known, states, children_left, parser)
+        merge = len(c.parents) > 1
+        changes: list[ItemChange] = []
+        updates: list[tuple[str, _Parsed | None]] = []
         for f in c.files:
-            if not f.path.endswith(".toml"):
+            if not _is_item_file(f.path):
                 continue
-            after_item = parser.item(f.path, blobs.get((c.commit, f.path)))
-            before_item = (
-                parser.item(f.path, blobs.get((c.parents[0], f.path))) if c.parents else None
+            after = None
+            if f.status != "D" and f.new_mode in _REGULAR:
+                after = parser.parsed(f.path, f.new_blob, blobs.get(f.new_blob))
+            before = state.files.get(f.path)
+            updates.append((f.path, after))
+            old, new = (
+                _relevant(before.item if before else None, ids),
+                _relevant(after.item if after else None, ids),
             )
-            before, after = _relevant(before_item, ids), _relevant(after_item, ids)
-            if before == after:
+            if old == new or merge:  # a merge's changes are its branch's commits'
                 continue
-            action = "add" if not before else "remove" if not after else "change"
-            evidence_id = (
-                (after_item or before_item).id
-                if (after_item or before_item)
-                else (Path(f.path).stem)
-            )
+            action = "add" if not old else "remove" if not new else "change"
+            either = after or before
             changes.append(
                 ItemChange(
-                    evidence_id=evidence_id,
+                    evidence_id=either.item.id if either else Path(f.path).stem,
                     path=f.path,
-                    action=action,
-                    detail=", ".join(_detail(before, after)),
+                    action="holds" if c.boundary else action,
+                    detail=", ".join(_detail(old, new)),
                 )
             )
+        score_before = None
+        if changes and scorer is not None and not c.boundary:
+            score_before = scorer(state, c.date.date())
+        for path, after in updates:
+            state.set(path, after)
         if changes:
-            entries.append(_entry(c, changes))
-    engine = _scoring() if with_scores else None
+            score_after = scorer(state, c.date.date()) if scorer is not None else None
+            entries.append(_entry(c, changes, score_before, score_after))
+        if children_left.get(c.commit, 0) > 0:
+            states[c.commit] = state
+    entries.reverse()  # newest first
     note = ""
     if engine is None and with_scores:
         note = "scores not shown: tracker.domain.scoring is not available in this installation"
-    if engine is not None and entries:
-        entries = _add_scores(project, node_id, entries, commits, parser, engine)
+    shallow = any(c.boundary for c in commits)
     return History(
-        target=node_id, kind="recommendation", entries=entries, scored=engine is not None, note=note
+        target=node_id,
+        kind="recommendation",
+        entries=entries,
+        scored=engine is not None,
+        note=note,
+        shallow=shallow,
     )
 
 
-def _items_at(
-    root: Path, rev: str, parser: _Parser, memo: dict[str, list[EvidenceItem]]
-) -> list[EvidenceItem]:
-    if rev not in memo:
-        files = [
-            (sha, rel)
-            for _, sha, rel in gitops.tree_files(root, rev)
-            if rel.startswith(store.EVIDENCE_DIR + "/") and rel.endswith(".toml")
-        ]
-        missing = [sha for sha, _ in files if sha not in parser.by_sha]
-        for sha, raw in gitops.read_objects(root, missing).items():
-            parser.by_sha[sha] = raw
-        items = [parser.item(rel, parser.by_sha.get(sha)) for sha, rel in files]
-        memo[rev] = [i for i in items if i is not None]
-    return memo[rev]
+def _parent_state(
+    project: store.Project,
+    c: gitops.CommitInfo,
+    known: set[str],
+    states: dict[str, _State],
+    children_left: dict[str, int],
+    parser: _Parser,
+) -> _State:
+    """The evidence at the commit's first parent: handed over when this is its last child
+    (the common, linear case: no copy), copied when another child still needs it."""
+    if not c.parents:
+        return _State()  # a first commit, or a shallow clone's boundary
+    parent = c.parents[0]
+    if parent in states:
+        children_left[parent] -= 1
+        if children_left[parent] == 0:
+            return states.pop(parent)
+        return states[parent].copy()
+    if parent in known:  # pragma: no cover - git lists parents before children
+        raise gitops.GitError(f"git listed {c.commit[:10]} before its parent", "failed")
+    # A parent git did not list (it touched no evidence, and history was not rewritten past
+    # it): read its tree once.
+    files = [
+        e
+        for e in gitops.tree_files(project.root, parent)
+        if _is_item_file(e.path) and e.mode in _REGULAR
+    ]
+    blobs = gitops.read_objects(project.root, [e.sha for e in files])
+    state = _State()
+    for e in files:
+        state.set(e.path, parser.parsed(e.path, e.sha, blobs.get(e.sha)))
+    states[parent] = state
+    children_left[parent] -= 1
+    if children_left[parent] == 0:
+        return states.pop(parent)
+    return state.copy()
 
 
-def _add_scores(project, node_id, entries, commits, parser, engine) -> list[HistoryEntry]:
-    """Score before and after each commit, both on the commit's date: the move is the commit's."""
-    scoring, config_module = engine
-    config, _ = config_module.load_config(project.root)
-    parents = {c.commit: (c.parents[0] if c.parents else None) for c in commits}
-    memo: dict[str, list[EvidenceItem]] = {}
-    out = []
-    for entry in entries:
-        as_of = entry.date.date()
-        after = scoring.score_all(
-            project.nodes,
-            _items_at(project.root, entry.commit, parser, memo),
-            as_of,
-            config,
-            detail=(),
-        ).get(node_id)
-        parent = parents.get(entry.commit)
-        before_items = _items_at(project.root, parent, parser, memo) if parent else []
-        before = scoring.score_all(project.nodes, before_items, as_of, config, detail=()).get(
-            node_id
-        )
-        out.append(
-            entry.model_copy(
-                update={
-                    "score_before": getattr(before, "score", None),
-                    "score_after": getattr(after, "score", None),
-                    "status_before": getattr(before, "status", None),
-                    "status_after": getattr(after, "status", None),
-                }
-            )
-        )
-    return out
+def _entry(
+    c: gitops.CommitInfo, changes: list[ItemChange], before=None, after=None
+) -> HistoryEntry:
+    """One commit's line in a history, with what it changed and the scores around it."""
+    return HistoryEntry(
+        commit=c.commit,
+        author=c.author,
+        email=c.email,
+        date=c.date,
+        subject=c.subject,
+        changes=changes,
+        score_before=getattr(before, "score", None),
+        score_after=getattr(after, "score", None),
+        status_before=getattr(before, "status", None),
+        status_after=getattr(after, "status", None),
+        boundary=c.boundary,
+    )
 
 
 def evidence_history(project: store.Project, evidence_id: str) -> History:
@@ -367,11 +485,19 @@ def evidence_history(project: store.Project, evidence_id: str) -> History:
             ItemChange(
                 evidence_id=evidence_id,
                 path=f.path,
-                action={"A": "add", "D": "remove"}.get(f.status, "change"),
+                action="holds"
+                if c.boundary
+                else {"A": "add", "D": "remove"}.get(f.status, "change"),
                 detail="full text" if f.path.endswith(".txt") else "",
             )
             for f in c.files
             if Path(f.path).stem == evidence_id
         ]
         entries.append(_entry(c, changes))
-    return History(target=evidence_id, kind="evidence", entries=entries, scored=False)
+    return History(
+        target=evidence_id,
+        kind="evidence",
+        entries=entries,
+        scored=False,
+        shallow=any(c.boundary for c in commits),
+    )
