@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -722,7 +723,22 @@ def commit(
     text = (message or "").strip() or default_message(root, changes)
     files = [c.path for c in changes]
     git_paths = [f":(top,literal){where.to_git(p)}" for p in files]
-    run(where.top, "add", "-A", "--", *git_paths)
+    # A deletion already staged is in neither the work tree nor the index: `git add` would
+    # not match it, `git rm --cached --ignore-unmatch` stages it either way.
+    gone = [spec for spec, c in zip(git_paths, changes, strict=True) if c.status == "deleted"]
+    present = [spec for spec, c in zip(git_paths, changes, strict=True) if c.status != "deleted"]
+    if present:
+        run(where.top, "add", "-A", *_FROM_STDIN, input=_pathspecs(present))
+    if gone:
+        run(
+            where.top,
+            "rm",
+            "--cached",
+            "-q",
+            "--ignore-unmatch",
+            *_FROM_STDIN,
+            input=_pathspecs(gone),
+        )
     merging = state.operation == "merge"
     # Concluding a merge commits the whole index (checked above to hold only data files);
     # otherwise only the paths given are committed, whatever else is staged.
@@ -746,11 +762,15 @@ def commit_files(
     A hook that hangs is stopped with git (GitError "timeout", naming a lock left behind); a
     hook or git that refuses gives GitError "refused" with their own output.
     """
-    args = ["commit", "-q", "-F", "-"]
-    if git_paths:
-        args += ["--", *git_paths]
+    handle, message_file = tempfile.mkstemp(prefix="tracker-message-", suffix=".txt")
     try:
-        done = run(top, *args, input=message.encode("utf-8"), timeout=timeout, check=False)
+        with os.fdopen(handle, "wb") as out:
+            out.write(message.encode("utf-8"))
+        args = ["commit", "-q", "-F", message_file]
+        if git_paths:  # read from standard input: no limit on how many files one commit takes
+            args += _FROM_STDIN
+        specs = _pathspecs(git_paths) if git_paths else None
+        done = run(top, *args, input=specs, timeout=timeout, check=False)
     except GitError as err:
         if err.kind != "timeout":
             raise
@@ -763,6 +783,9 @@ def commit_files(
                 "timeout",
             ) from None
         raise GitError(f"not committed: {err}", "timeout") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(message_file)
     if done.returncode == 0:
         return
     err = _text(done.stderr + done.stdout)
@@ -782,6 +805,13 @@ def commit_files(
         + _excerpt(err),
         "refused",
     )
+
+
+_FROM_STDIN = ["--pathspec-from-file=-", "--pathspec-file-nul"]
+
+
+def _pathspecs(specs: list[str]) -> bytes:
+    return b"".join(spec.encode("utf-8", "surrogateescape") + b"\0" for spec in specs)
 
 
 def _head_after(top: Path) -> str | None:
@@ -1004,8 +1034,8 @@ def log(
     One `git log --raw` pass: each file with its status and the blob ids on both sides, so a
     caller reads the contents it needs in one `git cat-file --batch`, never one git per commit.
     `history`: for rebuilding states commit by commit (`tracker.git.history`): parents as git
-    rewrites them to the commits listed (`--parents`), parents before children
-    (`--topo-order`), and a merge's changes against its first parent.
+    rewrites them to the commits listed (`--parents`), and a merge's changes against its first
+    parent.
 
     The stream is read token by token (NUL-separated; no field can hold a NUL): six fields per
     commit, then (raw line, path) pairs until the next commit's hash, so no subject or file
@@ -1020,7 +1050,7 @@ def log(
     specs = [f":(top,literal){where.to_git(p)}" for p in (paths or list(DATA_PATHS))]
     args = ["log", "-z", "--raw", "--no-abbrev", "--no-renames", f"--format={_FIELDS}"]
     if history:
-        args += ["--parents", "--topo-order", "--diff-merges=first-parent"]
+        args += ["--parents", "--diff-merges=first-parent"]
     if max_count:
         args.append(f"-n{max_count}")
     done = run(where.top, *args, rev, "--", *specs)
@@ -1076,19 +1106,19 @@ def log(
 def blame(root: Path, rel: str) -> list[BlameLine]:
     """Who last changed each line of a file as it is in the work tree (uncommitted lines too).
 
-    `--root`: a repository's first commit is credited like any other; only a shallow clone's
-    boundary is marked as such (its lines are older than the history that is here)."""
+    git marks a line from a commit without parents as a boundary; only a shallow clone's
+    boundary is one here (its lines are older than the history that is here): a
+    repository's first commit is credited like any other."""
     where = repo(root)
     if head_commit(root) is None:
         return []
-    done = run(
-        where.top, "blame", "--root", "--line-porcelain", "--", where.to_git(rel), check=False
-    )
+    done = run(where.top, "blame", "--line-porcelain", "--", where.to_git(rel), check=False)
     if done.returncode != 0:
         err = _text(done.stderr)
         if "no such path" in err or "no such file" in err.lower():
             return []
         raise _failure(("blame",), done)
+    cut = set(shallow_boundary(root))
     lines: list[BlameLine] = []
     info: dict[str, str] = {}
     sha, final = "", 0
@@ -1102,7 +1132,7 @@ def blame(root: Path, rel: str) -> list[BlameLine]:
                     email=info.get("author-mail", "").strip("<>"),
                     time=dt.datetime.fromtimestamp(int(info.get("author-time", "0")), dt.UTC),
                     summary=info.get("summary", ""),
-                    boundary="boundary" in info,
+                    boundary="boundary" in info and sha in cut,
                 )
             )
             info = {}

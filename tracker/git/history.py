@@ -355,8 +355,8 @@ def recommendation_history(
         if c.parents:
             children_left[c.parents[0]] = children_left.get(c.parents[0], 0) + 1
     states: dict[str, _State] = {}
-    entries: list[HistoryEntry] = []
-    for c in reversed(commits):  # parents before children (--topo-order)
+    found: dict[str, HistoryEntry] = {}
+    for c in _parents_first(commits):
         state = _parent_state(project, c, known, states, children_left, parser)
         merge = len(c.parents) > 1
         changes: list[ItemChange] = []
@@ -392,10 +392,10 @@ def recommendation_history(
             state.set(path, after)
         if changes:
             score_after = scorer(state, c.date.date()) if scorer is not None else None
-            entries.append(_entry(c, changes, score_before, score_after))
+            found[c.commit] = _entry(c, changes, score_before, score_after)
         if children_left.get(c.commit, 0) > 0:
             states[c.commit] = state
-    entries.reverse()  # newest first
+    entries = [found[c.commit] for c in commits if c.commit in found]  # git's order: newest first
     note = ""
     if engine is None and with_scores:
         note = "scores not shown: tracker.domain.scoring is not available in this installation"
@@ -408,6 +408,26 @@ def recommendation_history(
         note=note,
         shallow=shallow,
     )
+
+
+def _parents_first(commits: list[gitops.CommitInfo]) -> list[gitops.CommitInfo]:
+    """The commits in an order where each comes after its parents (among those listed)."""
+    by_id = {c.commit: c for c in commits}
+    done: set[str] = set()
+    order: list[gitops.CommitInfo] = []
+    for start in reversed(commits):  # oldest first: most parents are done before they are met
+        stack = [(start, False)]
+        while stack:
+            c, expanded = stack.pop()
+            if c.commit in done:
+                continue
+            if expanded:
+                done.add(c.commit)
+                order.append(c)
+                continue
+            stack.append((c, True))
+            stack.extend((by_id[p], False) for p in c.parents if p in by_id and p not in done)
+    return order
 
 
 def _parent_state(
@@ -428,8 +448,8 @@ def _parent_state(
         if children_left[parent] == 0:
             return states.pop(parent)
         return states[parent].copy()
-    if parent in known:  # pragma: no cover - git lists parents before children
-        raise gitops.GitError(f"git listed {c.commit[:10]} before its parent", "failed")
+    if parent in known:  # pragma: no cover - `_parents_first` walks parents first
+        raise gitops.GitError(f"{c.commit[:10]} was reached before its parent", "failed")
     # A parent git did not list (it touched no evidence, and history was not rewritten past
     # it): read its tree once.
     files = [
