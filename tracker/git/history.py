@@ -6,6 +6,8 @@ are read as blobs and parsed with the same `store.load_evidence_file` the work t
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,33 +227,88 @@ class _Parser:
         return self.cache[key]
 
 
-@dataclass(frozen=True, slots=True)
+class _Versions:
+    """Versions of evidence files by (path, blob): the blobs read from git in one batch, each
+    parsed once, and only where it can bear on the subtree."""
+
+    def __init__(self, root: Path, ids: set[str]) -> None:
+        self.root = root
+        self.parser = _Parser(root, ids)
+        self.blobs: dict[str, bytes | None] = {}
+
+    def read(self, shas: list[str]) -> None:
+        missing = [sha for sha in shas if sha not in self.blobs]
+        self.blobs.update(gitops.read_objects(self.root, missing))
+
+    def __call__(self, path: str, sha: str, mode: str) -> _Parsed | None:
+        if mode not in _REGULAR:
+            return None
+        return self.parser.parsed(path, sha, self.blobs.get(sha))
+
+
+@dataclass(slots=True, eq=False)
 class _Parsed:
+    """One version of an evidence file, parsed; with its scoring readings once ranked."""
+
     item: EvidenceItem
     facts: ItemFacts
+    readings: dict[str, list] | None = None  # by node, ranked among every version (`_Scorer`)
 
 
 class _State:
-    """The evidence files bearing on the subtree at one commit, and their scoring, prepared
-    once and scored at as many dates as asked (a commit's own, and its child's)."""
+    """The evidence files bearing on the subtree at one commit, with their readings by node
+    kept in canonical order as files change (each list replaced, never changed in place, so
+    copies share them), and their scoring prepared once for as many dates as asked (the
+    commit's own, and its child's)."""
 
-    __slots__ = ("files", "prepared")
+    __slots__ = ("by_node", "files", "prepared", "unranked")
 
-    def __init__(self, files: dict[str, _Parsed] | None = None, prepared=None) -> None:
-        self.files: dict[str, _Parsed] = files or {}
-        self.prepared = prepared
+    def __init__(self) -> None:
+        self.files: dict[str, _Parsed] = {}
+        self.by_node: dict[str, list] = {}
+        self.unranked = 0  # files whose readings are not ranked: prepared from scratch
+        self.prepared = None
 
     def copy(self) -> _State:
-        return _State(dict(self.files), self.prepared)
+        twin = _State()
+        twin.files = dict(self.files)
+        twin.by_node = dict(self.by_node)
+        twin.unranked = self.unranked
+        twin.prepared = self.prepared
+        return twin
 
     def set(self, path: str, parsed: _Parsed | None) -> None:
-        if self.files.get(path) is parsed:
+        old = self.files.get(path)
+        if old is parsed:
             return
         self.prepared = None
-        if parsed is None:
-            self.files.pop(path, None)
-        else:
+        if old is not None:
+            self._readings(old, add=False)
+            del self.files[path]
+        if parsed is not None:
             self.files[path] = parsed
+            self._readings(parsed, add=True)
+
+    def _readings(self, parsed: _Parsed, *, add: bool) -> None:
+        if parsed.readings is None:
+            self.unranked += 1 if add else -1
+            return
+        for node, readings in parsed.readings.items():
+            changed = list(self.by_node.get(node, ()))
+            for reading in readings:
+                if add:
+                    bisect.insort(changed, reading, key=_rank_of)
+                    continue
+                at = bisect.bisect_left(changed, reading.rank, key=_rank_of)
+                while at < len(changed) and changed[at] is not reading:
+                    at += 1
+                if at < len(changed):
+                    del changed[at]
+            self.by_node[node] = changed
+
+
+def _rank_of(reading) -> int:
+    return reading.rank
 
 
 def _relevant(item: EvidenceItem | None, ids: set[str]) -> dict[tuple[str, str], int]:
@@ -302,78 +359,106 @@ _REGULAR = ("100644", "100755")
 
 class _Scorer:
     """The node's score at a state and a date, from the subtree's nodes and items alone (a
-    node's score depends on nothing else)."""
+    node's score depends on nothing else).
+
+    Each version of an item is turned into readings once, ranked in one canonical order
+    across every version (by date, then id, then the whole facts: `canonical_order`'s), so
+    any set of them is in canonical order as it is; a state's scoring is then assembled from
+    its files' readings, never recomputed from the items."""
 
     def __init__(self, project: store.Project, node_id: str, ids: set[str], engine) -> None:
         self.scoring, config_module = engine
         self.config, _ = config_module.load_config(project.root)
         self.nodes = [n for n in project.nodes if n.id in ids]
         self.node_id = node_id
+        self.ids = ids
+        self.incremental = hasattr(self.scoring, "Prepared") and hasattr(
+            self.scoring.Prepared, "of"
+        )
+
+    def rank(self, versions: list[_Parsed]) -> None:
+        if not self.incremental:
+            return
+        scoring = self.scoring
+        order = sorted(versions, key=lambda p: (p.facts.midpoint, p.facts.id, repr(p.facts)))
+        for rank, parsed in enumerate(order):
+            alone = scoring.prepare_facts(
+                [parsed.facts], scoring.LoadedItems([parsed.item]), self.config
+            )
+            parsed.readings = {
+                node: [dataclasses.replace(r, rank=rank) for r in readings]
+                for node, readings in alone.readings.items()
+                if node in self.ids
+            }
+
+    def _prepare(self, state: _State):
+        scoring = self.scoring
+        if self.incremental and not state.unranked:
+            by_node = {node: rs for node, rs in state.by_node.items() if rs}
+            return scoring.Prepared.of(by_node, scoring.LoadedItems([]))
+        parsed = list(state.files.values())
+        order = scoring.canonical_order([p.facts for p in parsed])
+        return scoring.prepare_facts(
+            [parsed[i].facts for i in order],
+            scoring.LoadedItems([parsed[i].item for i in order]),
+            self.config,
+        )
 
     def __call__(self, state: _State, as_of: dt.date):
-        scoring = self.scoring
         if state.prepared is None:
-            parsed = list(state.files.values())
-            order = scoring.canonical_order([p.facts for p in parsed])
-            state.prepared = scoring.prepare_facts(
-                [parsed[i].facts for i in order],
-                scoring.LoadedItems([parsed[i].item for i in order]),
-                self.config,
-            )
-        scores = scoring.score_all(
+            state.prepared = self._prepare(state)
+        levels = getattr(state.prepared, "levels", None)
+        if levels is not None:  # the tree at one date: no trend, no other node's report
+            _, by_node = levels(self.nodes, as_of, self.config)
+            return by_node.get(self.node_id)
+        scores = self.scoring.score_all(
             self.nodes, [], as_of, self.config, detail=(), prepared=state.prepared
         )
         return scores.get(self.node_id)
 
 
 def recommendation_history(
-    project: store.Project, node_id: str, *, with_scores: bool = True
+    project: store.Project,
+    node_id: str,
+    *,
+    with_scores: bool = True,
+    limit: int | None = None,
 ) -> History:
-    """Every commit that added, changed or removed an assessment of `node_id` or its subtree,
-    with the node's score just before and just after it (both on the commit's date).
+    """Every commit that added, changed or removed an assessment of `node_id` or its subtree
+    (newest first; the newest `limit` of them), with the node's score just before and just
+    after it (both on the commit's date).
 
-    One `git log --raw` and one `git cat-file --batch`, whatever the number of commits: each
-    commit's evidence is its first parent's with the commit's changes applied, walking parents
-    before children, so no tree is listed and no git runs per commit.
+    One `git log --raw` and one `git cat-file --batch`, whatever the number of commits. What a
+    commit changed comes from the blobs on either side of its diff. Its scores come from its
+    evidence: its first parent's with the commit's changes applied, walking parents before
+    children, so no tree is listed and no git runs per commit; only the entries kept are scored.
     """
     root = project.root
     ids = subtree(project.nodes, node_id)
     commits = gitops.log(root, [store.EVIDENCE_DIR], history=True)
-    wanted = [
-        f.new_blob
-        for c in commits
-        for f in c.files
-        if _is_item_file(f.path) and f.new_mode in _REGULAR
-    ]
-    blobs = gitops.read_objects(root, wanted)
-    parser = _Parser(root, ids)
-    engine = _scoring() if with_scores else None
-    scorer = _Scorer(project, node_id, ids, engine) if engine is not None else None
-    known = {c.commit for c in commits}
-    children_left: dict[str, int] = {}
-    for c in commits:
-        if c.parents:
-            children_left[c.parents[0]] = children_left.get(c.parents[0], 0) + 1
-    states: dict[str, _State] = {}
+    files = {c.commit: [f for f in c.files if _is_item_file(f.path)] for c in commits}
+    version = _Versions(root, ids)
+    version.read(
+        [
+            sha
+            for changed in files.values()
+            for f in changed
+            for sha, mode in ((f.old_blob, f.old_mode), (f.new_blob, f.new_mode))
+            if mode in _REGULAR
+        ]
+    )
+
     found: dict[str, HistoryEntry] = {}
-    for c in _parents_first(commits):
-        state = _parent_state(project, c, known, states, children_left, parser)
-        merge = len(c.parents) > 1
-        changes: list[ItemChange] = []
-        updates: list[tuple[str, _Parsed | None]] = []
-        for f in c.files:
-            if not _is_item_file(f.path):
-                continue
-            after = None
-            if f.status != "D" and f.new_mode in _REGULAR:
-                after = parser.parsed(f.path, f.new_blob, blobs.get(f.new_blob))
-            before = state.files.get(f.path)
-            updates.append((f.path, after))
-            old, new = (
-                _relevant(before.item if before else None, ids),
-                _relevant(after.item if after else None, ids),
-            )
-            if old == new or merge:  # a merge's changes are its branch's commits'
+    for c in commits:  # newest first
+        if len(c.parents) > 1:
+            continue  # a merge's changes are its branch's commits'
+        changes = []
+        for f in files[c.commit]:
+            before = version(f.path, f.old_blob, f.old_mode)
+            after = version(f.path, f.new_blob, f.new_mode)
+            old = _relevant(before.item if before else None, ids)
+            new = _relevant(after.item if after else None, ids)
+            if old == new:
                 continue
             action = "add" if not old else "remove" if not new else "change"
             either = after or before
@@ -385,29 +470,76 @@ def recommendation_history(
                     detail=", ".join(_detail(old, new)),
                 )
             )
-        score_before = None
-        if changes and scorer is not None and not c.boundary:
-            score_before = scorer(state, c.date.date())
-        for path, after in updates:
-            state.set(path, after)
         if changes:
-            score_after = scorer(state, c.date.date()) if scorer is not None else None
-            found[c.commit] = _entry(c, changes, score_before, score_after)
-        if children_left.get(c.commit, 0) > 0:
-            states[c.commit] = state
-    entries = [found[c.commit] for c in commits if c.commit in found]  # git's order: newest first
+            found[c.commit] = _entry(c, changes)
+            if limit is not None and len(found) >= limit:
+                break
+    engine = _scoring() if with_scores else None
+    if engine is not None and found:
+        scores = _scores(project, node_id, ids, engine, commits, files, set(found), version)
+        by_id = {c.commit: c for c in commits}
+        for sha, (before, after) in scores.items():
+            found[sha] = _entry(by_id[sha], found[sha].changes, before, after)
+    entries = [found[c.commit] for c in commits if c.commit in found]  # git's order
     note = ""
     if engine is None and with_scores:
         note = "scores not shown: tracker.domain.scoring is not available in this installation"
-    shallow = any(c.boundary for c in commits)
     return History(
         target=node_id,
         kind="recommendation",
         entries=entries,
         scored=engine is not None,
         note=note,
-        shallow=shallow,
+        shallow=any(c.boundary for c in commits),
     )
+
+
+def _scores(
+    project: store.Project,
+    node_id: str,
+    ids: set[str],
+    engine,
+    commits: list[gitops.CommitInfo],
+    files: dict[str, list[gitops.FileStatus]],
+    wanted: set[str],
+    version: _Versions,
+) -> dict[str, tuple]:
+    """(score before, score after) of each commit in `wanted`, by walking every commit's
+    evidence parents first: a state is handed from a parent to its last child, copied for
+    the others, and dropped once no child needs it."""
+    scorer = _Scorer(project, node_id, ids, engine)
+    scorer.rank(
+        [
+            p
+            for p in {
+                (f.path, f.new_blob): version(f.path, f.new_blob, f.new_mode)
+                for changed in files.values()
+                for f in changed
+            }.values()
+            if p is not None
+        ]
+    )
+    known = {c.commit for c in commits}
+    children_left: dict[str, int] = {}
+    for c in commits:
+        if c.parents:
+            children_left[c.parents[0]] = children_left.get(c.parents[0], 0) + 1
+    states: dict[str, _State] = {}
+    out = {}
+    for c in _parents_first(commits):
+        state = _parent_state(project, c, known, states, children_left, version)
+        scored = c.commit in wanted
+        when = c.date.date()
+        before = scorer(state, when) if scored and not c.boundary else None
+        for f in files[c.commit]:
+            state.set(f.path, version(f.path, f.new_blob, f.new_mode))
+        if scored:
+            out[c.commit] = (before, scorer(state, when))
+            if len(out) == len(wanted):
+                break
+        if children_left.get(c.commit, 0) > 0:
+            states[c.commit] = state
+    return out
 
 
 def _parents_first(commits: list[gitops.CommitInfo]) -> list[gitops.CommitInfo]:
@@ -436,7 +568,7 @@ def _parent_state(
     known: set[str],
     states: dict[str, _State],
     children_left: dict[str, int],
-    parser: _Parser,
+    version: _Versions,
 ) -> _State:
     """The evidence at the commit's first parent: handed over when this is its last child
     (the common, linear case: no copy), copied when another child still needs it."""
@@ -452,15 +584,15 @@ def _parent_state(
         raise gitops.GitError(f"{c.commit[:10]} was reached before its parent", "failed")
     # A parent git did not list (it touched no evidence, and history was not rewritten past
     # it): read its tree once.
-    files = [
+    entries = [
         e
         for e in gitops.tree_files(project.root, parent)
         if _is_item_file(e.path) and e.mode in _REGULAR
     ]
-    blobs = gitops.read_objects(project.root, [e.sha for e in files])
+    version.read([e.sha for e in entries])
     state = _State()
-    for e in files:
-        state.set(e.path, parser.parsed(e.path, e.sha, blobs.get(e.sha)))
+    for e in entries:
+        state.set(e.path, version(e.path, e.sha, e.mode))
     states[parent] = state
     children_left[parent] -= 1
     if children_left[parent] == 0:

@@ -299,7 +299,7 @@ def run_log(args: argparse.Namespace) -> int:
             commits = gitops.log(project.root, max_count=args.max_count)
             return _print_commits(commits, args)
         if project.node(args.id) is not None:
-            result = history.recommendation_history(project, args.id)
+            result = history.recommendation_history(project, args.id, limit=args.max_count)
         elif project.evidence_file(args.id) is not None or args.id[:4].isdigit():
             result = history.evidence_history(project, args.id)
         else:
