@@ -150,3 +150,20 @@ def test_git_runs_as_often_for_thirty_commits_as_for_three(
         counts.append(len(calls.read_text("utf-8").splitlines()))
     capsys.readouterr()
     assert counts[0] == counts[1] and counts[0] <= 12, counts
+
+
+@pytest.mark.parametrize("node_id", ["reboot", "precondition"])
+def test_an_older_git_gives_the_same_history(repo, monkeypatch, node_id):
+    """Before git 2.31 a merge's first-parent diff comes from `-m`: the same entries, scores."""
+    branching_history(repo, monkeypatch)
+    project = store.load_project(repo, use_cache=False)
+    now = history.recommendation_history(project, node_id)
+    monkeypatch.setattr(gitops, "_VERSION", [(2, 30)])
+    assert history.recommendation_history(project, node_id) == now
+
+
+def test_a_git_too_old_to_commit_safely_is_named(repo, monkeypatch, capsys):
+    monkeypatch.setattr(gitops, "_VERSION", [(2, 20)])
+    write_evidence(repo, item(1))
+    assert main(["commit", "-C", str(repo)]) == 2
+    assert "tracker needs git 2.26 or newer to commit; this is git 2.20" in capsys.readouterr().err

@@ -692,6 +692,7 @@ def commit(
     """
     root = root.resolve()
     where = repo(root)
+    require_git()
     identity(where.top)
     limit = hook_timeout() if timeout is None else timeout
     state = head_state(root)
@@ -1050,13 +1051,17 @@ def log(
     specs = [f":(top,literal){where.to_git(p)}" for p in (paths or list(DATA_PATHS))]
     args = ["log", "-z", "--raw", "--no-abbrev", "--no-renames", f"--format={_FIELDS}"]
     if history:
-        args += ["--parents", "--diff-merges=first-parent"]
+        # A merge's changes against its first parent: `--diff-merges=first-parent` from git
+        # 2.31; before it, `-m` lists them against each parent in turn, the first one first.
+        first_parent = ["--diff-merges=first-parent"] if git_version() >= (2, 31) else ["-m"]
+        args += ["--parents", *first_parent]
     if max_count:
         args.append(f"-n{max_count}")
     done = run(where.top, *args, rev, "--", *specs)
     boundary = set(shallow_boundary(root))
     tokens = _text(done.stdout).split("\0")
     commits: list[CommitInfo] = []
+    seen: set[str] = set()
     i = 0
     while i + 6 <= len(tokens):
         sha = tokens[i].lstrip("\n")
@@ -1088,6 +1093,9 @@ def log(
             when = dt.datetime.fromisoformat(date)
         except ValueError:
             continue
+        if sha in seen:  # `-m`: the same merge against its next parent
+            continue
+        seen.add(sha)
         commits.append(
             CommitInfo(
                 commit=sha,
@@ -1155,3 +1163,27 @@ def init(folder: Path) -> None:
 
 def git_available() -> bool:
     return shutil.which("git") is not None
+
+
+MIN_GIT = (2, 26)  # `git rm --pathspec-from-file`
+_VERSION: list[tuple[int, int]] = []
+
+
+def git_version() -> tuple[int, int]:
+    """git's (major, minor) version, asked once per process; (0, 0) when it cannot be read."""
+    if not _VERSION:
+        done = run(Path.cwd() if Path.cwd().is_dir() else Path("/"), "version", check=False)
+        found = re.search(r"(\d+)\.(\d+)", _text(done.stdout))
+        _VERSION.append((int(found.group(1)), int(found.group(2))) if found else (0, 0))
+    return _VERSION[0]
+
+
+def require_git(minimum: tuple[int, int] = MIN_GIT) -> None:
+    """GitError when git is older than tracker needs to commit safely."""
+    version = git_version()
+    if version != (0, 0) and version < minimum:
+        raise GitError(
+            f"tracker needs git {minimum[0]}.{minimum[1]} or newer to commit; this is git "
+            f"{version[0]}.{version[1]}: update git (https://git-scm.com/downloads)",
+            "missing",
+        )
