@@ -1126,7 +1126,6 @@ def blame(root: Path, rel: str) -> list[BlameLine]:
         if "no such path" in err or "no such file" in err.lower():
             return []
         raise _failure(("blame",), done)
-    cut = set(shallow_boundary(root))
     lines: list[BlameLine] = []
     info: dict[str, str] = {}
     sha, final = "", 0
@@ -1140,7 +1139,7 @@ def blame(root: Path, rel: str) -> list[BlameLine]:
                     email=info.get("author-mail", "").strip("<>"),
                     time=dt.datetime.fromtimestamp(int(info.get("author-time", "0")), dt.UTC),
                     summary=info.get("summary", ""),
-                    boundary="boundary" in info and sha in cut,
+                    boundary="boundary" in info,
                 )
             )
             info = {}
@@ -1152,6 +1151,9 @@ def blame(root: Path, rel: str) -> list[BlameLine]:
             continue
         key, _, value = text.partition(" ")
         info[key] = value
+    if any(b.boundary for b in lines):  # a first commit, or a shallow clone's boundary?
+        cut = set(shallow_boundary(root))
+        lines = [b if b.commit in cut else b.model_copy(update={"boundary": False}) for b in lines]
     return lines
 
 
