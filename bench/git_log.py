@@ -208,7 +208,8 @@ def main() -> None:
         print(f"{'command':<58} {'entries':>7} {'best s':>7} {'median s':>9}")
         for label, command in cases:
             runs, shown = timed(args.tracker, [*command, "-C", str(target)], env, args.repeat)
-            print(f"{label:<58} {shown:>7} {min(runs):>7.2f} {statistics.median(runs):>9.2f}")
+            listed = str(shown) if command[0] == "log" else "-"
+            print(f"{label:<58} {listed:>7} {min(runs):>7.2f} {statistics.median(runs):>9.2f}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
