@@ -167,3 +167,21 @@ def test_a_git_too_old_to_commit_safely_is_named(repo, monkeypatch, capsys):
     write_evidence(repo, item(1))
     assert main(["commit", "-C", str(repo)]) == 2
     assert "tracker needs git 2.26 or newer to commit; this is git 2.20" in capsys.readouterr().err
+
+
+def test_the_benchmark_still_runs(tmp_path):
+    """bench/git_log.py on a short history: it builds, and every timed command succeeds."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "git_log.py"), "--commits", "30", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "30 commits" in done.stdout and "blame" in done.stdout
