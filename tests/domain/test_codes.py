@@ -149,7 +149,7 @@ REPRODUCERS: dict[Code, Callable[[Path], None]] = {
 
 def test_every_code_has_a_reproducer_and_a_meaning():
     assert set(CODES) == set(Code)
-    assert set(REPRODUCERS) | {Code.DRAFT_UNFINISHED} == set(Code)
+    assert set(REPRODUCERS) | {Code.DRAFT_UNFINISHED, Code.NOT_REBUILT} == set(Code)
 
 
 @pytest.mark.parametrize("code", list(REPRODUCERS), ids=[str(c) for c in REPRODUCERS])
@@ -172,3 +172,18 @@ def test_the_draft_code_is_reported_by_promote(mini):
     with pytest.raises(DraftError) as err:
         ws.promote("a-draft")
     assert Code.DRAFT_UNFINISHED in {p.code for p in err.value.problems}
+
+
+def test_the_rebuild_code_is_reported_for_a_path_committed_twice():
+    """A past commit is rebuilt for --known-as-of; a crafted tree's clash is this finding
+    (the whole crafted-history flow is in tests/git/test_rebuild.py)."""
+    from tracker.git.rebuild import TreeEntry, plan
+
+    entries = [
+        TreeEntry("120000", "blob", "a" * 40, 10, "evidence/2025"),
+        TreeEntry("100644", "blob", "b" * 40, 10, "evidence/2025/x.toml"),
+        TreeEntry("100644", "blob", "c" * 40, 10, "recommendations.toml"),
+    ]
+    kept, problems = plan(entries, "d" * 40)
+    assert {p.code for p in problems} == {Code.NOT_REBUILT}
+    assert [e.path for e in kept] == ["recommendations.toml"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,101 @@ def test_known_as_of_without_a_repository(mini):
     with pytest.raises(gitops.GitError) as err:
         gitops.workspace_known_as_of(mini, dt.date(2025, 1, 1))
     assert err.value.kind == "not-a-repo"
+
+
+# --- shallow clones ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shallow(repo, tmp_path_factory, monkeypatch) -> tuple[Path, list[str]]:
+    """Four commits (Jan-Apr 2025; Bob made the third), cloned with the last two only."""
+    other = "2025-02-01-second"
+    at_date(monkeypatch, "2025-01-10T10:00:00+00:00")
+    write_evidence(repo, evidence_toml())
+    gitops.commit(repo)
+    at_date(monkeypatch, "2025-02-10T10:00:00+00:00")
+    write_evidence(
+        repo, evidence_toml(other, date="2025-02-01", impact=-1, url="https://example.org/2")
+    )
+    gitops.commit(repo)
+    at_date(monkeypatch, "2025-03-10T10:00:00+00:00")
+    act_as(monkeypatch, "bob")
+    (repo / ITEM_PATH).write_text(evidence_toml(impact=3), "utf-8")
+    gitops.commit(repo)
+    at_date(monkeypatch, "2025-04-10T10:00:00+00:00")
+    act_as(monkeypatch, "alice")
+    write_evidence(
+        repo,
+        evidence_toml(
+            "2025-04-01-third", date="2025-04-01", recommendation="balance", url="https://e.org/3"
+        ),
+    )
+    gitops.commit(repo)
+    commits = git(repo, "log", "--format=%H").split()
+    clone = tmp_path_factory.mktemp("shallow") / "clone"
+    git(repo, "clone", "-q", "--depth", "2", f"file://{repo}", str(clone))
+    return clone, commits
+
+
+def test_known_as_of_before_a_shallow_boundary_says_the_history_is_cut(shallow, capsys):
+    clone, commits = shallow
+    assert gitops.head_state(clone).shallow
+    assert gitops.shallow_boundary(clone) == [commits[1]]
+    with pytest.raises(gitops.GitError) as err:
+        gitops.workspace_known_as_of(clone, dt.date(2025, 2, 15))
+    message = str(err.value)
+    assert "shallow clone" in message and f"cut at {commits[1][:10]} (2025-03-10)" in message
+    assert "git fetch --unshallow" in message
+    assert "nothing was committed by then" not in message
+    assert main(["status", "-C", str(clone), "--known-as-of", "2025-02-15"]) == 2
+    assert "git fetch --unshallow" in capsys.readouterr().err
+    # from the boundary on, the state is whole
+    then = gitops.workspace_known_as_of(clone, dt.date(2025, 3, 15))
+    assert sorted(e.item.id for e in then.iter_items()) == ["2025-02-01-second", ITEM]
+
+
+def test_log_and_blame_mark_the_shallow_boundary_instead_of_crediting_it(shallow, capsys):
+    clone, commits = shallow
+    entries = gitops.log(clone)
+    assert [(e.commit, e.boundary) for e in entries] == [(commits[0], False), (commits[1], True)]
+    assert main(["log", "-C", str(clone)]) == 0
+    out = capsys.readouterr().out
+    assert f"{commits[1][:10]}  2025-03-10  history cut here (shallow clone)" in out
+    assert "Bob" not in out and "git fetch --unshallow" in out
+
+    assert main(["log", "-C", str(clone), "reboot", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    [entry] = payload["entries"]
+    assert entry["boundary"] and entry["score_before"] is None
+    assert {c["action"] for c in entry["changes"]} == {"holds"}
+    assert payload["shallow"] is True
+    assert main(["log", "-C", str(clone), "reboot"]) == 0
+    out = capsys.readouterr().out
+    assert "history cut here" in out and "Bob" not in out
+
+    lines = gitops.blame(clone, ITEM_PATH)
+    assert lines and all(b.boundary for b in lines)
+    assert main(["blame", "-C", str(clone), ITEM, "--format", "json"]) == 0
+    [blamed] = json.loads(capsys.readouterr().out)["assessments"]
+    assert blamed["boundary"] and blamed["author"] == "" and blamed["commit"] == commits[1]
+    assert blamed["impact_author"] == "(unknown)"
+    assert main(["blame", "-C", str(clone), ITEM]) == 0
+    out = capsys.readouterr().out
+    assert "older than this shallow clone's history" in out and "Bob" not in out
+
+
+def test_a_full_clone_credits_its_first_commit(repo, monkeypatch):
+    """`git blame` marks a root commit as a boundary by default; tracker does not."""
+    write_evidence(repo, evidence_toml())
+    gitops.commit(repo)
+    assert not any(b.boundary for b in gitops.blame(repo, ITEM_PATH))
+    assert not any(c.boundary for c in gitops.log(repo))
+
+
+def test_a_deletion_staged_with_git_rm_is_committed(repo):
+    write_evidence(repo, evidence_toml())
+    gitops.commit(repo)
+    git(repo, "rm", "-q", ITEM_PATH)  # in neither the work tree nor the index now
+    result = gitops.commit(repo)
+    assert result.message == f"evidence: remove {ITEM}"
+    assert ITEM_PATH not in git(repo, "ls-files")

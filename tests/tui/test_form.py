@@ -114,7 +114,7 @@ async def test_ctrl_n_adds_an_assessment_and_picks_its_recommendation(project, k
         assert "Relations with the West" in str(added.query_one(".a-title").render())
         assert app.focused is added.field("impact")
         await pilot.press("ctrl+n", "escape")  # a picker left alone: the field takes focus
-        await pilot.pause()
+        await settle(pilot)  # the new block is mounted before it is looked at
         assert app.screen is form and app.focused is blocks(app)[-1].field("recommendation")
 
 

@@ -68,6 +68,8 @@ class Code(StrEnum):
     CONFIG_VALUE = "config-value"
     # drafts
     DRAFT_UNFINISHED = "draft-unfinished"
+    # a past commit, rebuilt (--known-as-of)
+    NOT_REBUILT = "not-rebuilt"
 
 
 CODES: dict[Code, str] = {
@@ -114,6 +116,8 @@ CODES: dict[Code, str] = {
     Code.CONFIG_NOT_TABLE: "a part of tracker.toml that must be a table is not",
     Code.CONFIG_VALUE: "a scoring parameter with a bad value (its default is used)",
     Code.DRAFT_UNFINISHED: "a draft still lacks what evidence needs",
+    Code.NOT_REBUILT: "a committed path --known-as-of would not write (twice, '..', a link's "
+    "way, a submodule, too large): left out",
 }
 
 

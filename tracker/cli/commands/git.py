@@ -10,17 +10,22 @@ import sys
 from pathlib import Path
 
 from tracker.cli import DataError, Exit, UsageError, add_command, open_project, project_root
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from tracker.textclean import visible_controls
 
 
 def safe(text: object) -> str:
-    """Names and subjects come from git and from data: never let them drive the terminal."""
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(text))
+    """Names, ids, subjects and messages come from git and from data: every control character
+    (an escape sequence's ESC, a bidirectional override) is shown as `\\xNN`, never obeyed."""
+    return visible_controls(str(text))
+
+
+# JSON escapes C0 controls itself; C1 controls and bidirectional overrides it would print raw.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _json(payload: dict) -> None:
-    print(json.dumps({"version": 1, **payload}, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps({"version": 1, **payload}, ensure_ascii=False, indent=2, default=str)
+    print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def _format_option(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +47,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "even ones already staged) and refuses when 'tracker check' finds errors. Without -m,\n"
         "the message names each item and its assessments, e.g.\n"
         "  evidence: add 2025-09-15-kherson-saldo-visit (balance-west-east -2)\n"
-        "Nothing changed: a message and exit 0, no empty commit.",
+        "Nothing changed: a message and exit 0, no empty commit. During a merge it concludes\n"
+        "the merge, unless files other than data are staged (then finish it with git). On a\n"
+        "detached HEAD it refuses unless --detached. The commit's hooks get\n"
+        "TRACKER_GIT_TIMEOUT seconds (default 300), then git and they are stopped.\n"
+        "Exit 1 when the data, git or a hook refused the commit; 2 for a wrong use.",
         examples=[
             "tracker commit                               # every pending data change",
             "tracker commit evidence/2025/2025-09-15-kherson-saldo-visit.toml",
@@ -63,6 +72,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--dry-run",
         action="store_true",
         help="show what would be committed and the message; commit nothing",
+    )
+    parser.add_argument(
+        "--detached",
+        action="store_true",
+        help="commit even on a detached HEAD (the commit will be on no branch)",
     )
     _format_option(parser)
     parser.set_defaults(run=run_commit)
@@ -134,11 +148,17 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.set_defaults(run=run_agreement)
 
 
+# A wrong use of tracker or of its surroundings (exit 2); every other GitError means the data,
+# git or a hook refused what was asked, rightly asked (exit 1).
+USAGE_KINDS = frozenset({"missing", "not-a-repo", "no-identity", "not-data", "no-commit", "usage"})
+
+
 def _git_error(err) -> Exception:
-    """A GitError as the CLI's exit codes see it: bad data is 1, everything else a usage error."""
-    if err.kind == "invalid-data":
-        return DataError(str(err))
-    return UsageError(str(err))
+    """A GitError as the CLI's exit codes see it, its text (git's, a hook's) made inert."""
+    message = safe(str(err))
+    if err.kind in USAGE_KINDS:
+        return UsageError(message)
+    return DataError(message)
 
 
 # --- commit ------------------------------------------------------------------------------------
@@ -156,7 +176,7 @@ def _resolve_paths(root: Path, names: list[str]) -> list[Path]:
             continue
         matches = sorted((root / store.EVIDENCE_DIR).glob(f"*/{name}.toml"))
         if not matches:
-            raise UsageError(f"{name}: no such file, and no evidence item with that id")
+            raise UsageError(f"{safe(name)}: no such file, and no evidence item with that id")
         out.extend([matches[0], matches[0].with_suffix(".txt")])
     return out
 
@@ -169,21 +189,26 @@ def run_commit(args: argparse.Namespace) -> int:
     try:
         if args.dry_run:
             return _dry_run(root, paths, args)
-        result = gitops.commit(root, paths, args.message)
+        state = gitops.head_state(root)
+        if state.detached and args.detached:  # said before committing, not after
+            print(f"tracker: {safe(gitops.detached_message(state))}", file=sys.stderr)
+        result = gitops.commit(root, paths, args.message, allow_detached=args.detached)
     except gitops.GitError as err:
         if err.kind == "nothing-to-commit":
             if args.format == "json":
                 _json({"committed": False, "reason": str(err)})
             else:
-                print(f"tracker: {err}", file=sys.stderr)
+                print(f"tracker: {safe(err)}", file=sys.stderr)
             return Exit.OK
         raise _git_error(err) from None
     if args.format == "json":
         _json({"committed": True, **result.model_dump()})
         return Exit.OK
-    where = f" on {result.branch}" if result.branch else ""
+    where = f" on {safe(result.branch)}" if result.branch else " on no branch (detached HEAD)"
     first = " (the repository's first commit)" if result.root_commit else ""
-    print(f"committed {result.commit[:10]}{where}{first}: {safe(result.message.splitlines()[0])}")
+    merge = " (concluding the merge)" if result.merge else ""
+    subject = safe(result.message.splitlines()[0])
+    print(f"committed {result.commit[:10]}{where}{first}{merge}: {subject}")
     for path in result.files:
         print(f"  {safe(path)}")
     return Exit.OK
@@ -194,14 +219,29 @@ def _dry_run(root: Path, paths: list[Path] | None, args: argparse.Namespace) -> 
 
     changes = gitops.pending_changes(root)
     if paths:
-        wanted = [p.resolve().relative_to(root.resolve()).as_posix() for p in paths]
-        changes = [
-            c for c in changes if any(c.path == w or c.path.startswith(w + "/") for w in wanted)
-        ]
+        wanted = [gitops.data_rel(root.resolve(), p) for p in paths]
+        if "" not in wanted:
+            changes = [
+                c
+                for c in changes
+                if any(c.path == w or c.path.startswith(w.rstrip("/") + "/") for w in wanted)
+            ]
     message = args.message or (gitops.default_message(root, changes) if changes else "")
+    state = gitops.head_state(root)
     if args.format == "json":
-        _json({"changes": [c.model_dump() for c in changes], "message": message})
+        _json(
+            {
+                "changes": [c.model_dump() for c in changes],
+                "message": message,
+                "branch": state.branch,
+                "operation": state.operation,
+            }
+        )
         return Exit.OK
+    if state.detached:
+        print(f"note: {safe(gitops.detached_message(state))}")
+    elif state.operation:
+        print(f"note: a {state.operation} is in progress")
     if not changes:
         print("nothing to commit: tracker's data files are as in the last commit")
         return Exit.OK
@@ -234,14 +274,14 @@ def run_log(args: argparse.Namespace) -> int:
             commits = gitops.log(project.root, max_count=args.max_count)
             return _print_commits(commits, args)
         if project.node(args.id) is not None:
-            result = history.recommendation_history(project, args.id)
+            result = history.recommendation_history(project, args.id, limit=args.max_count)
         elif project.evidence_file(args.id) is not None or args.id[:4].isdigit():
             result = history.evidence_history(project, args.id)
         else:
             known = [n.id for n in project.nodes] + [r.facts.id for r in project.records]
             raise UsageError(
-                f"{args.id}: no recommendation or evidence item has this id"
-                + _did_you_mean(args.id, known)
+                f"{safe(args.id)}: no recommendation or evidence item has this id"
+                + safe(_did_you_mean(args.id, known))
             )
     except gitops.GitError as err:
         raise _git_error(err) from None
@@ -266,8 +306,10 @@ def run_log(args: argparse.Namespace) -> int:
         )
     for entry in entries:
         when = entry.date.date().isoformat()
-        line = f"{entry.commit[:10]}  {when}  {safe(entry.author)}  {safe(entry.subject)}"
-        print(line)
+        if entry.boundary:
+            print(f"{entry.commit[:10]}  {when}  {CUT_HERE}")
+        else:
+            print(f"{entry.commit[:10]}  {when}  {safe(entry.author)}  {safe(entry.subject)}")
         if result.scored:
             moved = f"score {_score(entry.score_before)} → {_score(entry.score_after)}"
             status = ""
@@ -279,17 +321,31 @@ def run_log(args: argparse.Namespace) -> int:
             print(f"    {change.action} {safe(change.evidence_id)}{safe(detail)}")
     if result.note:
         print(f"note: {result.note}")
+    if result.shallow:
+        print(f"note: {history.SHALLOW_NOTE}")
     return Exit.OK
 
 
+# A shallow clone's boundary commit seems to add everything before it: it is credited with none.
+CUT_HERE = "history cut here (shallow clone): holds everything committed before it"
+
+
 def _print_commits(commits, args: argparse.Namespace) -> int:
+    from tracker.git import history
+
     if args.format == "json":
         _json({"commits": [c.model_dump(mode="json") for c in commits]})
         return Exit.OK
     if not commits:
         print("no commits of data files yet (tracker commit makes the first)")
     for c in commits:
-        print(f"{c.commit[:10]}  {c.date.date().isoformat()}  {safe(c.author)}  {safe(c.subject)}")
+        when = c.date.date().isoformat()
+        if c.boundary:
+            print(f"{c.commit[:10]}  {when}  {CUT_HERE}")
+        else:
+            print(f"{c.commit[:10]}  {when}  {safe(c.author)}  {safe(c.subject)}")
+    if any(c.boundary for c in commits):
+        print(f"note: {history.SHALLOW_NOTE}")
     return Exit.OK
 
 
@@ -303,8 +359,8 @@ def run_blame(args: argparse.Namespace) -> int:
     evidence = project.evidence_file(args.evidence_id)
     if evidence is None:
         raise UsageError(
-            f"{args.evidence_id}: no such evidence item"
-            + _did_you_mean(args.evidence_id, [r.facts.id for r in project.records])
+            f"{safe(args.evidence_id)}: no such evidence item"
+            + safe(_did_you_mean(args.evidence_id, [r.facts.id for r in project.records]))
         )
     try:
         blamed = history.blame_assessments(project.root, evidence)
@@ -328,6 +384,11 @@ def run_blame(args: argparse.Namespace) -> int:
         )
         if b.commit is None:
             print(f"    not committed yet (rater: {safe(b.impact_author)})")
+        elif b.boundary:
+            print(
+                f"    older than this shallow clone's history (cut at {b.commit[:10]}): "
+                "who wrote it is not known here; git fetch --unshallow tells"
+            )
         else:
             when = b.date.date().isoformat() if b.date else ""
             print(

@@ -271,7 +271,13 @@ def run_init(args: argparse.Namespace) -> int:
             )
         specs = [f":(top,literal){where.to_git(f)}" for f in files]
         gitops.run(where.top, "add", "--", *specs)
-        gitops.run(where.top, "commit", "-q", "-m", "tracker: start the project", "--", *specs)
+        gitops.commit_files(  # the repository's hooks run, within the same timeout as commits
+            where.top,
+            specs,
+            "tracker: start the project",
+            timeout=gitops.hook_timeout(),
+            before=gitops.head_commit(folder),
+        )
         sha = gitops.head_commit(folder) or ""
     except gitops.GitError as err:
         raise _git_error(err) from None
