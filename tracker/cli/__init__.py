@@ -18,7 +18,7 @@ from tracker.errors import DataError, TrackerError, UsageError
 __all__ = ["DataError", "Exit", "UsageError"]
 
 # Modules under tracker/commands/, each with `register(subparsers, common)`.
-COMMAND_MODULES = ["check", "fmt", "scoring", "reports", "ingest", "git", "tui"]
+COMMAND_MODULES = ["check", "fmt", "scoring", "reports", "ingest", "git", "tui", "inbox"]
 
 
 class Exit(IntEnum):
