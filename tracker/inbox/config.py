@@ -50,9 +50,6 @@ class FeedSpec:
     url: str
     name: str | None = None
     language: str | None = None
-    line: int | None = (
-        None  # where tracker.toml lists it; None for a feed given on the command line
-    )
 
 
 @dataclass(frozen=True)
@@ -152,11 +149,12 @@ def _read(data: dict[str, Any], locate: Locate, rel: str) -> tuple[InboxSettings
     timeout = _number(table, "timeout", DEFAULT_TIMEOUT, 1, 300, float, report)
     jobs = int(_number(table, "jobs", DEFAULT_JOBS, 1, 16, int, report))
     pages = int(_number(table, "pages", DEFAULT_PAGES, 0, 10_000, int, report))
-    feeds = _feeds(table.get("feed", []), report, locate)
+    feeds = _feeds(table.get("feed", []), report)
+    problems.sort(key=lambda p: p.line or 0)
     return InboxSettings(tuple(feeds), timeout, jobs, pages), problems
 
 
-def _feeds(raw: object, report, locate: Locate) -> list[FeedSpec]:
+def _feeds(raw: object, report) -> list[FeedSpec]:
     if not isinstance(raw, list):
         report(
             (TABLE, "feed"),
@@ -216,7 +214,7 @@ def _feeds(raw: object, report, locate: Locate) -> list[FeedSpec]:
             )
             continue
         seen[key] = index
-        feeds.append(FeedSpec(url, name.strip() if name else None, language, locate(where)))
+        feeds.append(FeedSpec(url, name.strip() if name else None, language))
     return feeds
 
 

@@ -225,9 +225,23 @@ def html_text(fragment: str) -> str:
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (lxml.etree.ParserError, ValueError, lxml.etree.XMLSyntaxError):
-        return re.sub(r"<[^>]{0,2000}>", " ", fragment)
+        return _tags_out(fragment)
     lxml.etree.strip_elements(root, *_DROPPED, lxml.etree.Comment, with_tail=False)
-    return _walk_text(root)
+    text = _walk_text(root)
+    if not text.strip():  # the parser gave up (markup nested past its limit): tags cut out
+        return _tags_out(fragment)
+    return text
+
+
+_SCRIPTS = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+
+
+def _tags_out(fragment: str) -> str:
+    """The text of markup no parser would take: scripts and styles, then every tag, removed."""
+    import html
+
+    return html.unescape(_TAG.sub(" ", _SCRIPTS.sub(" ", fragment)))
 
 
 def _walk_text(root) -> str:
