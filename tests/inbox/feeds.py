@@ -67,8 +67,14 @@ class Item:
     guid: str | None = None
 
 
-def from_real(article: Real, link: str, *, words: int | None = None, date: str | None = None,
-              guid: str | None = None) -> Item:  # fmt: skip
+def from_real(
+    article: Real,
+    link: str,
+    *,
+    words: int | None = None,
+    date: str | None = None,
+    guid: str | None = None,
+) -> Item:
     text = article.words(words) if words else article.text
     return Item(article.title, link, text, date, guid or article.url)
 
@@ -78,8 +84,10 @@ def _html_paragraphs(text: str) -> str:
 
 
 def rss20(items: list[Item], title: str = "Feed") -> str:
-    out = [f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-           f"<title>{html.escape(title)}</title><link>https://example.org/</link>"]  # fmt: skip
+    out = [
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>{html.escape(title)}</title><link>https://example.org/</link>"
+    ]
     for item in items:
         out.append("<item>")
         if item.title is not None:
@@ -194,9 +202,17 @@ class Site:
         self.base = ""
         self._lock = threading.Lock()
 
-    def put(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8",
-            *, etag: str | None = None, last_modified: str | None = None, status: int = 200,
-            **headers: str) -> str:  # fmt: skip
+    def put(
+        self,
+        path: str,
+        body: str | bytes,
+        content_type: str = "text/html; charset=utf-8",
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        status: int = 200,
+        **headers: str,
+    ) -> str:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.documents[path] = Document(data, content_type, etag, last_modified, status, headers)
         return self.base + path
@@ -231,8 +247,13 @@ class Site:
         self._send(handler, doc.status, doc.body, doc.content_type, extra)
 
     @staticmethod
-    def _send(handler, status: int, body: bytes, content_type: str | None,
-              extra: dict[str, str] | None = None) -> None:  # fmt: skip
+    def _send(
+        handler,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         handler.send_response(status)
         if content_type:
             handler.send_header("Content-Type", content_type)

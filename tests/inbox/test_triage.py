@@ -93,12 +93,16 @@ def test_one_story_from_several_outlets_is_one_row_and_one_outlets_two_stories_a
 
 def test_stories_days_apart_are_not_merged(project: Path, web):
     a = ARTICLES
-    first = web.feed("/a.xml", "rss20", [
-        from_real(a["009"], f"{web.base}/a/1", words=120, date="Mon, 04 Nov 2024 10:00:00 +0000")
-    ])  # fmt: skip
-    second = web.feed("/b.xml", "rss20", [
-        from_real(a["010"], f"{web.base}/b/1", words=120, date="Mon, 25 Nov 2024 10:00:00 +0000")
-    ])  # fmt: skip
+    first = web.feed(
+        "/a.xml",
+        "rss20",
+        [from_real(a["009"], f"{web.base}/a/1", words=120, date="Mon, 04 Nov 2024 10:00:00 +0000")],
+    )
+    second = web.feed(
+        "/b.xml",
+        "rss20",
+        [from_real(a["010"], f"{web.base}/b/1", words=120, date="Mon, 25 Nov 2024 10:00:00 +0000")],
+    )
     _, rows = fetch(project, first, second)
     assert len(rows) == 2
 
@@ -125,13 +129,19 @@ def test_a_short_summary_that_bears_on_nothing_is_judged_on_its_page_once(projec
     web.put("/art/wto", page(a["023"]))
     items = [
         # two sentences about the SCO: too short to see that it bears on the paper
-        from_real(a["012"], f"{web.base}/art/sco", words=35, date="Thu, 04 Jul 2024 09:00:00 +0000"),
-        from_real(a["029"], f"{web.base}/art/tennis", words=35, date="Sun, 07 Sep 2025 22:00:00 +0000"),
+        from_real(
+            a["012"], f"{web.base}/art/sco", words=35, date="Thu, 04 Jul 2024 09:00:00 +0000"
+        ),
+        from_real(
+            a["029"], f"{web.base}/art/tennis", words=35, date="Sun, 07 Sep 2025 22:00:00 +0000"
+        ),
         # short, but it bears on the WTO recommendation already: no page needed
-        from_real(a["023"], f"{web.base}/art/wto", words=60, date="Wed, 28 Feb 2024 11:06:00 +0300"),
+        from_real(
+            a["023"], f"{web.base}/art/wto", words=60, date="Wed, 28 Feb 2024 11:06:00 +0300"
+        ),
         # a link to another host (not the feed's): never fetched with the feed's trust
         from_real(a["005"], "http://localhost:9/art/elsewhere", words=30),
-    ]  # fmt: skip
+    ]
     report, rows = fetch(project, web.feed("/feed.xml", "rss20", items))
     assert len(web.asked("/art/sco")) == 1 and len(web.asked("/art/tennis")) == 1
     assert web.asked("/art/wto") == []
@@ -183,11 +193,15 @@ def test_same_event_among_the_evidence_and_the_drafts(project: Path, web):
     items = [
         from_real(kherson, f"{web.base}/kherson", date="Wed, 24 Sep 2025 10:00:00 +0000"),
         # the very article the evidence cites
-        from_real(ARTICLES["009"], "https://eng.belta.by/politics/view/rotation", words=200,
-                  date="Mon, 04 Nov 2024 14:05:00 +0300"),
+        from_real(
+            ARTICLES["009"],
+            "https://eng.belta.by/politics/view/rotation",
+            words=200,
+            date="Mon, 04 Nov 2024 14:05:00 +0300",
+        ),
         # an article an analyst imported by hand: a draft holds it
         from_real(ARTICLES["023"], f"{web.base}/wto", date="Wed, 28 Feb 2024 11:06:00 +0300"),
-    ]  # fmt: skip
+    ]
     ws = open_workspace(project)
     from tracker.ingest.extract import extract_text
 
@@ -217,9 +231,14 @@ def test_draft_makes_an_import_draft_with_suggestions_and_marks_the_row(project:
     a = ARTICLES
     web.put("/art/wto", page(a["023"]))
     url = web.feed(
-        "/feed.xml", "rss20",
-        [from_real(a["023"], f"{web.base}/art/wto", words=60, date="Wed, 28 Feb 2024 11:06:00 +0300")],
-    )  # fmt: skip
+        "/feed.xml",
+        "rss20",
+        [
+            from_real(
+                a["023"], f"{web.base}/art/wto", words=60, date="Wed, 28 Feb 2024 11:06:00 +0300"
+            )
+        ],
+    )
     _, [row] = fetch(project, url)
     assert row.lead.page is None  # it bore on the WTO recommendation by its summary alone
     ws = open_workspace(project)
@@ -238,21 +257,43 @@ def test_draft_makes_an_import_draft_with_suggestions_and_marks_the_row(project:
 
 def test_dismissed_rows_never_return_nor_do_new_reports_of_them(project: Path, web):
     a = ARTICLES
-    first = web.feed("/a.xml", "rss20", [
-        from_real(a["009"], f"{web.base}/a/1", words=120, date="Mon, 04 Nov 2024 10:00:00 +0000"),
-        from_real(a["023"], f"{web.base}/a/2", words=120, date="Wed, 28 Feb 2024 11:06:00 +0300"),
-    ], etag='"1"')  # fmt: skip
+    first = web.feed(
+        "/a.xml",
+        "rss20",
+        [
+            from_real(
+                a["009"], f"{web.base}/a/1", words=120, date="Mon, 04 Nov 2024 10:00:00 +0000"
+            ),
+            from_real(
+                a["023"], f"{web.base}/a/2", words=120, date="Wed, 28 Feb 2024 11:06:00 +0300"
+            ),
+        ],
+        etag='"1"',
+    )
     _, rows = fetch(project, first)
     rotation = next(r for r in rows if r.title == a["009"].title)
     with Inbox.open(project) as inbox:
         inbox.dismiss(rotation.n)
-    web.feed("/a.xml", "rss20", [
-        from_real(a["009"], f"{web.base}/a/1", words=120, date="Mon, 04 Nov 2024 10:00:00 +0000"),
-        from_real(a["023"], f"{web.base}/a/2", words=120, date="Wed, 28 Feb 2024 11:06:00 +0300"),
-    ], etag='"2"')  # fmt: skip
-    second = web.feed("/b.xml", "atom", [
-        from_real(a["010"], f"{web.base}/b/1", words=120, date="2024-11-04T18:00:00Z"),
-    ])  # fmt: skip
+    web.feed(
+        "/a.xml",
+        "rss20",
+        [
+            from_real(
+                a["009"], f"{web.base}/a/1", words=120, date="Mon, 04 Nov 2024 10:00:00 +0000"
+            ),
+            from_real(
+                a["023"], f"{web.base}/a/2", words=120, date="Wed, 28 Feb 2024 11:06:00 +0300"
+            ),
+        ],
+        etag='"2"',
+    )
+    second = web.feed(
+        "/b.xml",
+        "atom",
+        [
+            from_real(a["010"], f"{web.base}/b/1", words=120, date="2024-11-04T18:00:00Z"),
+        ],
+    )
     report, rows = fetch(project, first, second)
     assert report.joined == 1
     assert [r.title for r in rows] == [a["023"].title]

@@ -203,13 +203,52 @@ def _as_text(value: str, kind: str, *, line: bool = False) -> str:
     return cleaned[: MAX_TITLE if line else MAX_TEXT]
 
 
-_DROPPED = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg",
-            "math", "head", "title", "form", "button", "select", "textarea")  # fmt: skip
+_DROPPED = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "template",
+    "svg",
+    "math",
+    "head",
+    "title",
+    "form",
+    "button",
+    "select",
+    "textarea",
+)
 _BLOCKS = frozenset(
-    ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-     "pre", "tr", "table", "section", "article", "header", "footer", "figure", "figcaption",
-     "dd", "dt", "hr")
-)  # fmt: skip
+    (
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "dd",
+        "dt",
+        "hr",
+    )
+)
 
 
 def html_text(fragment: str) -> str:
@@ -298,8 +337,9 @@ def parse_json_feed(data: bytes, *, url: str) -> ParsedFeed:
     if skipped:
         notes.append(f"{skipped} item(s) that are not objects were skipped")
     fmt = "json" + version.removeprefix(_JSON_FEED).replace(".", "")
-    return _finish(fmt, _string(document.get("title")), _string(document.get("language")), out,
-                   notes)  # fmt: skip
+    return _finish(
+        fmt, _string(document.get("title")), _string(document.get("language")), out, notes
+    )
 
 
 def _json_entry(item: dict, base: str) -> FeedEntry:
@@ -347,8 +387,9 @@ def _cap(entries: list, notes: list[str]) -> list:
     return entries
 
 
-def _finish(fmt: str, title: object, language: object, entries: list[FeedEntry],
-            notes: list[str]) -> ParsedFeed:  # fmt: skip
+def _finish(
+    fmt: str, title: object, language: object, entries: list[FeedEntry], notes: list[str]
+) -> ParsedFeed:
     kept: list[FeedEntry] = []
     empty = 0
     for entry in entries:

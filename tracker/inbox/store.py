@@ -414,9 +414,33 @@ _ENTRY_COLUMNS = (
 
 
 def _entry(row: tuple) -> Entry:
-    (id_, story, feed, source, guid, url, url_key, content_key, title, text, page, page_text,
-     page_note, published, precision, date_source, publisher, author, language, seen, strength,
-     suggestions, same_event, terms, notes) = row  # fmt: skip
+    (
+        id_,
+        story,
+        feed,
+        source,
+        guid,
+        url,
+        url_key,
+        content_key,
+        title,
+        text,
+        page,
+        page_text,
+        page_note,
+        published,
+        precision,
+        date_source,
+        publisher,
+        author,
+        language,
+        seen,
+        strength,
+        suggestions,
+        same_event,
+        terms,
+        notes,
+    ) = row
     return Entry(
         feed=feed,
         source=source,
