@@ -99,6 +99,7 @@ class MainScreen(Screen[None]):
         ),
         Binding("t", "today", "Today", show=False, tooltip="As-of date back to today"),
         Binding("c", "commit", "Commit", tooltip="See what changed and commit it to git"),
+        Binding("i", "inbox", "Inbox", show=False, tooltip="New articles from the feeds"),
         Binding("p", "problems", "Problems", show=False, tooltip="The data files' problems"),
         Binding("r", "reload", "Reload", show=False, tooltip="Read every file again"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
@@ -662,6 +663,11 @@ class MainScreen(Screen[None]):
 
         if self.session.project is not None:
             self.app.push_screen(ProblemsScreen(self.session.project.problems))
+
+    def action_inbox(self) -> None:
+        from tracker.tui.screens.inbox import InboxScreen
+
+        self.app.push_screen(InboxScreen(self.session), self._after_edit)
 
     def action_commit(self) -> None:
         from tracker.tui.screens.commit import CommitScreen
