@@ -309,3 +309,33 @@ def test_an_unknown_row_number_is_a_usage_error(project: Path):
 
     with Inbox.open(project) as inbox, pytest.raises(UsageError, match="no inbox row 99"):
         inbox.dismiss(99)
+
+
+def test_worker_processes_judge_as_this_process_does(project: Path):
+    from tracker.inbox import FeedSpec
+    from tracker.inbox.parse import FeedEntry
+    from tracker.inbox.triage import PARALLEL_FROM, arrival, triage_many
+
+    spec = FeedSpec("https://feed.example.org/rss")
+    arrivals = []
+    keys = sorted(ARTICLES)
+    for number in range(PARALLEL_FROM + 20):
+        real = ARTICLES[keys[number % len(keys)]]
+        words = real.text.split()
+        start = number % 50
+        entry = FeedEntry(
+            guid=f"g{number}",
+            url=f"https://feed.example.org/{number}",
+            title=real.title,
+            text=" ".join(words[start : start + 160]),
+            date_raw="Mon, 04 Nov 2024 14:05:00 +0300",
+        )
+        arrivals.append(arrival(spec, "Feed", entry, None))
+    ws = open_workspace(project)
+    seen: list[tuple[int, int]] = []
+    forked = triage_many(arrivals, ws, processes=2, progress=lambda d, t: seen.append((d, t)))
+    here = triage_many(arrivals, ws, processes=1)
+    assert [j for _, j in forked] == [j for _, j in here]
+    assert [a.published for a, _ in forked] == [a.published for a, _ in here]
+    assert seen[-1] == (len(arrivals), len(arrivals))
+    assert any(j.suggestions for _, j in forked) and any(not j.suggestions for _, j in forked)

@@ -26,10 +26,9 @@ from tracker.inbox.triage import (
     Arrival,
     Judgement,
     arrival,
-    article_of,
     drafts_by_url,
-    judge_many,
     too_short,
+    triage_many,
     with_drafts,
 )
 
@@ -141,10 +140,15 @@ class Inbox:
         ws.similarity_index()
         ws.node_index()
         clock.lap(report, "index")
-        articles = [article_of(a, today) for a in arrivals]
-        judgements = judge_many(
-            articles, ws, processes=processes, progress=lambda d, t: say("triage", d, t)
+        triaged = triage_many(
+            arrivals,
+            ws,
+            today=today,
+            processes=processes,
+            progress=lambda d, t: say("triage", d, t),
         )
+        articles = [article for article, _ in triaged]
+        judgements = [judgement for _, judgement in triaged]
         clock.lap(report, "triage")
         self._pages(arrivals, articles, judgements, ws, report, pages, jobs, cancel, say)
         clock.lap(report, "pages")
@@ -224,10 +228,10 @@ class Inbox:
                 continue
             item.page, item.page_article = "fetched", page.article
             report.pages_fetched += 1
-            articles[i] = article_of(item, ws.today)
             again.append(i)
-        for i, judgement in zip(again, judge_many([articles[i] for i in again], ws), strict=True):
-            judgements[i] = judgement
+        pairs = triage_many([arrivals[i] for i in again], ws, today=ws.today)
+        for i, (article, judgement) in zip(again, pairs, strict=True):
+            articles[i], judgements[i] = article, judgement
 
     def _store(self, arrivals, articles, judgements, outcomes, today, report) -> None:
         since = max(

@@ -28,7 +28,9 @@ WINDOW_DAYS = 3  # reports of one event in the news rarely lie further apart
 # outlets at most 0.18.
 SAME_STORY_MIN = 0.20
 MAX_TERMS = 60  # kept per entry: the rest adds little and costs memory
-PROPOSING_TERMS = 20  # an entry's weightiest terms look for the entries it may retell
+PROPOSING_TERMS = 20  # an entry's weightiest words look for the entries it may retell
+COMMON_SHARE = 0.05  # a word in more entries than this share proposes no candidates
+COMPARED = 5  # candidates compared in full, the best by their shared rare words first
 
 
 def story_terms(title: str, text: str) -> dict[str, float]:
@@ -69,14 +71,16 @@ def match_stories(
     arriving entry, similarity) of the best match, or (None, None, 0.0) for a new story.
 
     Arriving entries are matched against the known ones and against the arriving entries
-    before them, so five outlets arriving in one fetch make one story.
+    before them, so five outlets arriving in one fetch make one story. Candidates come from
+    the postings of an entry's weightiest shared words (a partial dot product), and only the
+    best few are compared in full: thousands of entries a second.
     """
     documents = [k.terms for k in known] + [a.terms for a in arriving]
     df: Counter[str] = Counter()
     for terms in documents:
         df.update(terms.keys())
     total = len(documents)
-    common = max(5, int(total * 0.2))
+    common = max(5, int(total * COMMON_SHARE))
 
     def idf(term: str) -> float:
         # 1 + log: a word two of four entries share still counts (a morning's first fetch is
@@ -84,29 +88,33 @@ def match_stories(
         return 1.0 + math.log(total / df[term])
 
     vectors = [_vector(terms, idf) for terms in documents]
-    postings: dict[str, list[int]] = {}
+    postings: dict[str, list[tuple[int, float]]] = {}
     for index in range(len(known)):
-        _post(postings, index, documents[index], df, common)
-    out: list[tuple[int | None, int | None, float]] = []
+        _post(postings, index, vectors[index], df, common)
     whens = [k.when for k in known] + [a.when for a in arriving]
     feeds = [k.feed for k in known] + [a.feed for a in arriving]
+    out: list[tuple[int | None, int | None, float]] = []
     for offset, entry in enumerate(arriving):
         index = len(known) + offset
         mine = vectors[index]
-        proposing = _proposing(mine, df, common)
-        seen: set[int] = set()
+        partial: dict[int, float] = {}
+        for term in _proposing(mine, df, common):
+            weight = mine[term]
+            for other, theirs in postings.get(term, ()):
+                partial[other] = partial.get(other, 0.0) + weight * theirs
         best: tuple[float, int] | None = None
-        for term in proposing:
-            for other in postings.get(term, ()):
-                if other in seen:
-                    continue
-                seen.add(other)
-                if feeds[other] == entry.feed or not _close(whens[other], entry.when):
-                    continue
-                similarity = _cosine(mine, vectors[other])
-                if similarity >= SAME_STORY_MIN and (best is None or similarity > best[0]):
-                    best = (similarity, other)
-        _post(postings, index, entry.terms, df, common)
+        ranked = sorted(partial.items(), key=lambda kv: -kv[1])
+        compared = 0
+        for other, _ in ranked:
+            if feeds[other] == entry.feed or not _close(whens[other], entry.when):
+                continue
+            similarity = _cosine(mine, vectors[other])
+            if similarity >= SAME_STORY_MIN and (best is None or similarity > best[0]):
+                best = (similarity, other)
+            compared += 1
+            if compared >= COMPARED:
+                break
+        _post(postings, index, mine, df, common)
         if best is None:
             out.append((None, None, 0.0))
         elif best[1] < len(known):
@@ -116,16 +124,16 @@ def match_stories(
     return out
 
 
-def _post(postings, index: int, terms: dict[str, float], df: Counter[str], common: int) -> None:
-    """File an entry under each of its terms that another entry may share."""
-    for term in terms:
+def _post(postings, index: int, vector: dict[str, float], df: Counter[str], common: int) -> None:
+    """File an entry under each of its words that another entry may share, with its weight."""
+    for term, weight in vector.items():
         if 2 <= df[term] <= common:
-            postings.setdefault(term, []).append(index)
+            postings.setdefault(term, []).append((index, weight))
 
 
 def _proposing(vector: dict[str, float], df: Counter[str], common: int) -> list[str]:
-    """The entry's weightiest terms that another entry may share (a term only this entry has
-    finds none; one most entries have finds too many)."""
+    """The entry's weightiest words that another entry may share (a word only this entry
+    has finds none; one most entries have finds too many)."""
     shared = [t for t in vector if 2 <= df[t] <= common]
     shared.sort(key=lambda t: (-vector[t], t))
     return shared[:PROPOSING_TERMS]

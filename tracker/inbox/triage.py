@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 MIN_JUDGE_WORDS = 150  # of feed text: below this, "bears on none" is not trusted without the page
 TOP_SUGGESTIONS = 5
+JUDGE_WORDS = 400  # of an article's text judged
 PARALLEL_FROM = 300  # entries: below this, starting worker processes costs more than it saves
 CHUNK = 100
 KNOWN_LANGUAGES = ("en", "ru", "be")
@@ -158,9 +159,13 @@ def _language(item: Arrival, text: str) -> str | None:
 
 
 def judge(article: Article, ws) -> Judgement:
-    """Suggestions and same-event candidates among the evidence, for one article."""
+    """Suggestions and same-event candidates among the evidence, for one article (its first
+    `JUDGE_WORDS` words: a page's lead says what it is about, and its tail costs time)."""
     from tracker.ingest.similar import find_same_event
 
+    words = article.text.split()
+    if len(words) > JUDGE_WORDS:
+        article = article.model_copy(update={"text": " ".join(words[:JUDGE_WORDS])})
     suggestions = [
         SuggestionRef(s.node_id, round(float(s.score), 4), tuple(s.matched[:8]))
         for s in ws.suggest(article, top=TOP_SUGGESTIONS)
@@ -178,48 +183,56 @@ def judge(article: Article, ws) -> Judgement:
     return Judgement(suggestions, candidates)
 
 
+def triage_one(item: Arrival, ws, today: dt.date | None) -> tuple[Article, Judgement]:
+    article = article_of(item, today)
+    return article, judge(article, ws)
+
+
 # --- many at once ---------------------------------------------------------------------------------
 
-_SHARED: tuple[object, Sequence[Article]] | None = None  # (workspace, articles) for the workers
+# What the forked workers read: (workspace, arrivals, today). Set only while they run.
+_SHARED: tuple[object, Sequence[Arrival], dt.date | None] | None = None
 
 
-def _judge_range(start: int, end: int) -> list[Judgement]:
+def _triage_range(start: int, end: int) -> list[tuple[Article, Judgement]]:
     import gc
 
     gc.disable()  # a worker makes many small objects and keeps none
     assert _SHARED is not None
-    ws, articles = _SHARED
-    return [judge(articles[i], ws) for i in range(start, end)]
+    ws, arrivals, today = _SHARED
+    return [triage_one(arrivals[i], ws, today) for i in range(start, end)]
 
 
-def judge_many(
-    articles: Sequence[Article],
+def triage_many(
+    arrivals: Sequence[Arrival],
     ws,
     *,
+    today: dt.date | None = None,
     processes: int = 1,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Judgement]:
-    """A judgement per article, in order; with `processes` > 1 and enough articles, in
-    worker processes forked from this one (Linux), which inherit the workspace's indexes."""
+) -> list[tuple[Article, Judgement]]:
+    """(article, judgement) per arrival, in order; with `processes` > 1 and enough entries,
+    in worker processes forked from this one (Linux), which inherit the workspace's indexes
+    (built here first) instead of building their own."""
     global _SHARED
-    total = len(articles)
+    total = len(arrivals)
     if not total:
         return []
     ws.similarity_index()  # built here, once, before any worker is forked
     ws.node_index()
     workers = min(processes, _cores())
     if workers < 2 or total < PARALLEL_FROM or sys.platform != "linux":
-        return _serial(articles, ws, progress)
+        return _serial(arrivals, ws, today, progress)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ranges = [(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
-    results: dict[int, list[Judgement]] = {}
-    _SHARED = (ws, articles)
+    results: dict[int, list[tuple[Article, Judgement]]] = {}
+    _SHARED = (ws, arrivals, today)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(_judge_range, a, b): (a, b) for a, b in ranges}
+            futures = {pool.submit(_triage_range, a, b): (a, b) for a, b in ranges}
             done = 0
             for future in as_completed(futures):
                 start, end = futures[future]
@@ -228,17 +241,17 @@ def judge_many(
                 if progress is not None:
                     progress(done, total)
     except (OSError, RuntimeError, ImportError):
-        return _serial(articles, ws, progress)  # no worker processes here: one at a time
+        return _serial(arrivals, ws, today, progress)  # no worker processes here
     finally:
         _SHARED = None
-    return [judgement for start, _ in ranges for judgement in results[start]]
+    return [pair for start, _ in ranges for pair in results[start]]
 
 
-def _serial(articles, ws, progress) -> list[Judgement]:
+def _serial(arrivals, ws, today, progress) -> list[tuple[Article, Judgement]]:
     out = []
-    total = len(articles)
-    for index, article in enumerate(articles, start=1):
-        out.append(judge(article, ws))
+    total = len(arrivals)
+    for index, item in enumerate(arrivals, start=1):
+        out.append(triage_one(item, ws, today))
         if progress is not None and (index % 25 == 0 or index == total):
             progress(index, total)
     return out
