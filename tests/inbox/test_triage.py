@@ -335,7 +335,7 @@ def test_worker_processes_judge_as_this_process_does(project: Path):
     seen: list[tuple[int, int]] = []
     forked = triage_many(arrivals, ws, processes=2, progress=lambda d, t: seen.append((d, t)))
     here = triage_many(arrivals, ws, processes=1)
-    assert [j for _, j in forked] == [j for _, j in here]
-    assert [a.published for a, _ in forked] == [a.published for a, _ in here]
+    assert forked == here
     assert seen[-1] == (len(arrivals), len(arrivals))
-    assert any(j.suggestions for _, j in forked) and any(not j.suggestions for _, j in forked)
+    assert any(t.judgement.suggestions for t in forked)
+    assert any(not t.judgement.suggestions for t in forked)

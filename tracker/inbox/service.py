@@ -147,17 +147,18 @@ class Inbox:
             processes=processes,
             progress=lambda d, t: say("triage", d, t),
         )
-        articles = [article for article, _ in triaged]
-        judgements = [judgement for _, judgement in triaged]
+        articles = [t.article for t in triaged]
+        judgements = [t.judgement for t in triaged]
+        terms = [t.terms for t in triaged]
         clock.lap(report, "triage")
-        self._pages(arrivals, articles, judgements, ws, report, pages, jobs, cancel, say)
+        self._pages(arrivals, articles, judgements, terms, ws, report, pages, jobs, cancel, say)
         clock.lap(report, "pages")
         drafts = drafts_by_url(ws.data)
         judgements = [
             with_drafts(j, a.url_key, drafts) for j, a in zip(judgements, arrivals, strict=True)
         ]
         say("saving", 0, 0)
-        self._store(arrivals, articles, judgements, outcomes, today, report)
+        self._store(arrivals, articles, judgements, terms, outcomes, today, report)
         clock.lap(report, "store")
         return report
 
@@ -194,7 +195,7 @@ class Inbox:
                 out.append(item)
         return out
 
-    def _pages(self, arrivals, articles, judgements, ws, report, budget, jobs, cancel, say):
+    def _pages(self, arrivals, articles, judgements, terms, ws, report, budget, jobs, cancel, say):
         """Judge again, on its page, each short entry that bears on nothing by its summary."""
         from tracker.inbox.fetching import fetch_pages
 
@@ -229,11 +230,11 @@ class Inbox:
             item.page, item.page_article = "fetched", page.article
             report.pages_fetched += 1
             again.append(i)
-        pairs = triage_many([arrivals[i] for i in again], ws, today=ws.today)
-        for i, (article, judgement) in zip(again, pairs, strict=True):
-            articles[i], judgements[i] = article, judgement
+        redone = triage_many([arrivals[i] for i in again], ws, today=ws.today)
+        for i, done in zip(again, redone, strict=True):
+            articles[i], judgements[i], terms[i] = done.article, done.judgement, done.terms
 
-    def _store(self, arrivals, articles, judgements, outcomes, today, report) -> None:
+    def _store(self, arrivals, articles, judgements, terms, outcomes, today, report) -> None:
         since = max(
             min((a.published or today for a in articles), default=today),
             today - dt.timedelta(days=RECENT_DAYS),
@@ -242,7 +243,6 @@ class Inbox:
             stories.Known(story, feed, _date(published) or _date(seen), terms)
             for story, feed, published, seen, terms in self.store.recent_terms(since.isoformat())
         ]
-        terms = [stories.story_terms(a.title, a.text) for a in articles]
         arriving = [
             stories.Arriving(item.spec.url, article.published or today, t)
             for item, article, t in zip(arrivals, articles, terms, strict=True)

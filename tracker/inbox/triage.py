@@ -183,9 +183,21 @@ def judge(article: Article, ws) -> Judgement:
     return Judgement(suggestions, candidates)
 
 
-def triage_one(item: Arrival, ws, today: dt.date | None) -> tuple[Article, Judgement]:
+@dataclass(frozen=True)
+class Triaged:
+    """What triage makes of one entry: the article, its judgement, its story words."""
+
+    article: Article
+    judgement: Judgement
+    terms: dict[str, float]
+
+
+def triage_one(item: Arrival, ws, today: dt.date | None) -> Triaged:
+    from tracker.inbox.stories import story_terms
+
     article = article_of(item, today)
-    return article, judge(article, ws)
+    terms = story_terms(article.title, article.text)
+    return Triaged(article, judge(article, ws), terms)
 
 
 # --- many at once ---------------------------------------------------------------------------------
@@ -194,7 +206,7 @@ def triage_one(item: Arrival, ws, today: dt.date | None) -> tuple[Article, Judge
 _SHARED: tuple[object, Sequence[Arrival], dt.date | None] | None = None
 
 
-def _triage_range(start: int, end: int) -> list[tuple[Article, Judgement]]:
+def _triage_range(start: int, end: int) -> list[Triaged]:
     import gc
 
     gc.disable()  # a worker makes many small objects and keeps none
@@ -210,7 +222,7 @@ def triage_many(
     today: dt.date | None = None,
     processes: int = 1,
     progress: Callable[[int, int], None] | None = None,
-) -> list[tuple[Article, Judgement]]:
+) -> list[Triaged]:
     """(article, judgement) per arrival, in order; with `processes` > 1 and enough entries,
     in worker processes forked from this one (Linux), which inherit the workspace's indexes
     (built here first) instead of building their own."""
@@ -227,7 +239,7 @@ def triage_many(
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ranges = [(i, min(i + CHUNK, total)) for i in range(0, total, CHUNK)]
-    results: dict[int, list[tuple[Article, Judgement]]] = {}
+    results: dict[int, list[Triaged]] = {}
     _SHARED = (ws, arrivals, today)
     try:
         context = multiprocessing.get_context("fork")
@@ -247,7 +259,7 @@ def triage_many(
     return [pair for start, _ in ranges for pair in results[start]]
 
 
-def _serial(arrivals, ws, today, progress) -> list[tuple[Article, Judgement]]:
+def _serial(arrivals, ws, today, progress) -> list[Triaged]:
     out = []
     total = len(arrivals)
     for index, item in enumerate(arrivals, start=1):
