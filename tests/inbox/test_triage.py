@@ -149,6 +149,7 @@ def test_a_short_summary_that_bears_on_nothing_is_judged_on_its_page_once(projec
     by_title = {r.title: r for r in rows}
     sco = by_title[a["012"].title]
     assert sco.lead.page == "fetched" and sco.suggestions  # the page shows what it bears on
+    assert sco.lead.publisher == "Feed"  # the page names only its host: the feed's name stands
     tennis = by_title[a["029"].title]
     assert tennis.lead.page == "fetched" and tennis.bears_on_none
     elsewhere = by_title[a["005"].title].lead

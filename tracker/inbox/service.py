@@ -26,6 +26,7 @@ from tracker.inbox.triage import (
     Arrival,
     Judgement,
     arrival,
+    better_publisher,
     drafts_by_url,
     too_short,
     triage_many,
@@ -344,8 +345,9 @@ class Inbox:
                     date_precision=page.article.date_precision,
                     date_source=page.article.date_source,
                 )
-            if page.article is not None and page.article.publisher:
-                entry = replace(entry, publisher=page.article.publisher)
+            if page.article is not None:
+                publisher = better_publisher(page.article.publisher, entry.source, entry.url)
+                entry = replace(entry, publisher=publisher)
         return entry_article(entry), entry
 
     def draft(self, n: int, ws, *, source: int | None = None, cancel: object | None = None):

@@ -96,7 +96,7 @@ def article_of(item: Arrival, today: dt.date | None = None) -> Article:
     """The entry as import sees an article: the page's when it was fetched, else the feed's
     text; the feed's own date is the metadata either way."""
     from tracker.ingest.dates import metadata_date, publication_date
-    from tracker.ingest.extract import Article, guess_language, publisher_from_url
+    from tracker.ingest.extract import Article, guess_language
     from tracker.textclean import clean_line
 
     entry = item.entry
@@ -128,11 +128,13 @@ def article_of(item: Arrival, today: dt.date | None = None) -> Article:
         }
         notes += list(found.notes)
     language = _language(item, text)
-    publisher = (page.publisher if page is not None else None) or item.source
+    publisher = better_publisher(
+        page.publisher if page is not None else None, item.source, entry.url
+    )
     return Article(
         title=entry.title or (page.title if page is not None else "") or "(untitled)",
         **fields,
-        publisher=publisher or publisher_from_url(entry.url),
+        publisher=publisher,
         author=entry.author or (page.author if page is not None else None),
         url=entry.url,
         text=text or entry.title,
@@ -140,6 +142,18 @@ def article_of(item: Arrival, today: dt.date | None = None) -> Article:
         source_kind="url",
         notes=notes,
     )
+
+
+def better_publisher(from_page: str | None, source: str, url: str | None) -> str:
+    """The page's own name for its publisher ("WTOP (AP)"), unless all the page gives is its
+    host: then the name the inbox knows the feed by."""
+    from tracker.ingest.extract import publisher_from_url
+
+    host = publisher_from_url(url)
+    bare = (from_page or "").lower().removeprefix("www.").split(":")[0]
+    if from_page and bare != host:
+        return from_page
+    return source or from_page or host or ""
 
 
 def _language(item: Arrival, text: str) -> str | None:
