@@ -195,3 +195,27 @@ def test_a_feed_named_in_the_config_is_shown_by_its_name_else_by_its_title(proje
     untitled = web.feed("/b.xml", "rss20", wire(web, ("023",)), title="Feed Title B")
     _, rows = fetch(project, FeedSpec(named, "BelTA English"), untitled)
     assert sorted(r.source for r in rows) == ["BelTA English", "Feed Title B"]
+
+
+def test_two_fetches_at_once_store_each_entry_once(project: Path, web):
+    """The workbench and a command fetching together: the second to store finds the first's
+    entries stored meanwhile and keeps none twice."""
+    from tracker.workspace import open_workspace
+
+    url = web.feed("/feed.xml", "rss20", wire(web))
+    reports = []
+
+    def meanwhile():
+        # Fetch A has found its entries new; fetch B (another process, in life) stores them
+        # all before A gets to store.
+        with Inbox.open(project) as other:
+            reports.append(
+                other.fetch([FeedSpec(url)], workspace=lambda: open_workspace(project), timeout=5)
+            )
+        return open_workspace(project)
+
+    with Inbox.open(project) as inbox:
+        first = inbox.fetch([FeedSpec(url)], workspace=meanwhile, timeout=5)
+        assert len(inbox.rows()) == 3
+    assert reports[0].new_entries == 3
+    assert first.new_entries == 0 and first.duplicates == 3

@@ -249,18 +249,25 @@ class Inbox:
             for item, article, t in zip(arrivals, articles, terms, strict=True)
         ]
         matches = stories.match_stories(arriving, known)
-        story_of: list[int] = []
+        story_of: list[int | None] = []
+        stored = 0
         new_stories: set[int] = set()
         bearing: set[int] = set()  # the new stories that bear on a recommendation
         with self.store.transaction():
             for outcome in outcomes:
                 self.store.save_feed(outcome.state)
             for index, item in enumerate(arrivals):
+                if self.store.known(item.spec.url, item.entry.guid, item.url_key, item.content_key):
+                    # Stored meanwhile by another fetch (the workbench's and a command's)
+                    story_of.append(None)
+                    report.duplicates += 1
+                    continue
                 story, earlier, _ = matches[index]
                 if story is None and earlier is not None:
                     story = story_of[earlier]
                 entry = _entry(item, articles[index], judgements[index], terms[index], today)
                 _, n = self.store.add(entry, story)
+                stored += 1
                 story_of.append(n)
                 if judgements[index].suggestions:
                     bearing.add(n)
@@ -269,7 +276,7 @@ class Inbox:
                     report.new_stories += 1
                 elif n not in new_stories:
                     report.joined += 1
-        report.new_entries = len(arrivals)
+        report.new_entries = stored
         report.bears_on_none = len(new_stories - bearing)
 
     # --- the queue -----------------------------------------------------------------------------

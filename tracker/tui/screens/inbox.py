@@ -190,6 +190,10 @@ class InboxScreen(Screen[bool]):
         if self.session.project is None:
             self.notify("The project is still loading; try again in a moment.", markup=False)
             return
+        if self.query("#inbox-progress"):
+            # One piece of work at a time: a fetch and a draft would share the same indexes.
+            self.notify("Wait for the fetch to end, then draft.", markup=False)
+            return
         panel = ProgressPanel("reading the article…", id="inbox-progress")
         self._show_panel(panel)
         self._prepare_draft(row.n, panel)
@@ -240,7 +244,7 @@ class InboxScreen(Screen[bool]):
             self.notify("The project is still loading; try again in a moment.", markup=False)
             return
         if self.query("#inbox-progress"):
-            return  # one fetch at a time
+            return  # one fetch (or draft) at a time
         from tracker.net import Cancel
 
         self._cancel = Cancel()
