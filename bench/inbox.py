@@ -58,6 +58,7 @@ SPORTS = ["tennis", "hockey", "football", "biathlon", "rowing", "chess", "handba
 WEATHER = ["rain", "snow", "fog", "frost", "wind", "hail"]
 CROPS = ["potato", "flax", "apple", "rye", "cabbage", "honey"]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WORDS = (150, 260)  # of a summary that is not short (--words changes it)
 SYLLABLES = [
     "var",
     "kol",
@@ -164,7 +165,7 @@ def stories(count: int, rng: random.Random, pool: list[str], short: float) -> li
             base = [off_topic(rng) for _ in range(14)]
         who, where, figure = name(rng), name(rng), rng.randint(100, 99_999)
         lead = f"{who} met officials in {where} on Monday and spoke of {figure} million."
-        words = 40 if rng.random() < short else rng.randint(150, 260)
+        words = 40 if rng.random() < short else rng.randint(*WORDS)
         out.append(
             {
                 "title": f"{who} in {where}: {headline(base, rng)}",
@@ -364,7 +365,13 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100)
     parser.add_argument("--short", type=float, default=0.1, help="share of short summaries")
     parser.add_argument("--tracker", type=Path, default=REPO, help="the checkout to time")
+    parser.add_argument(
+        "--words", default="150-260", help="length of the other summaries, MIN-MAX words"
+    )
     args = parser.parse_args()
+    global WORDS
+    low, _, high = args.words.partition("-")
+    WORDS = (int(low), int(high or low))
 
     feeds = build(args.feeds, args.entries, args.short)
     site = Site(feeds)
@@ -384,7 +391,10 @@ def main() -> None:
         timeout=1800,
     )
     total = sum(len(v) for v in feeds.values())
-    print(f"{args.feeds} feeds, {total} entries, against {args.root}")
+    print(
+        f"{args.feeds} feeds, {total} entries ({args.short:.0%} of 40 words, the rest of "
+        f"{args.words} words), against {args.root}"
+    )
     rows = []
 
     def scenario(label: str) -> None:
