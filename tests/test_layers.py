@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 PACKAGE = REPO / "tracker"
 FACES = ("tracker.cli", "tracker.tui", "tracker.reports", "argparse", "rich", "textual")
-CORE = ("domain", "store", "speed", "workspace", "ingest", "git", "net")
+CORE = ("domain", "store", "speed", "workspace", "ingest", "git", "net", "inbox")
 # What each layer may import from tracker (besides itself).
 ALLOWED = {
     "domain": {"tracker.domain", "tracker.errors"},

@@ -18,7 +18,17 @@ from tracker.errors import DataError, TrackerError, UsageError
 __all__ = ["DataError", "Exit", "UsageError"]
 
 # Modules under tracker/commands/, each with `register(subparsers, common)`.
-COMMAND_MODULES = ["check", "fmt", "scoring", "reports", "ingest", "git", "project", "tui"]
+COMMAND_MODULES = [
+    "check",
+    "fmt",
+    "scoring",
+    "reports",
+    "ingest",
+    "git",
+    "project",
+    "tui",
+    "inbox",
+]
 
 
 class Exit(IntEnum):

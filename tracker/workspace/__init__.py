@@ -475,6 +475,10 @@ def _open(
     now = today or clock_today()  # after the reads: only the checks across files need it
     records: list[Record] = []
     found: list[Problem] = [*paper.problems, *config.problems, *problems]
+    if "inbox" in config.data:  # the feeds analysts follow, checked like the rest of the file
+        from tracker.inbox.config import config_problems
+
+        found += config_problems(data, config.data)
     for result in results:
         found.extend(result.problems)
         if result.facts is not None:

@@ -34,6 +34,7 @@ HELP = """\
   - +             the tree pane narrower / wider
   c               commit the changes to git        e   export the status to a file
   k               check every data file afresh     p   the data files' problems
+  i               the inbox: new articles from the feeds, ranked against the paper
   r               reload every file                q   quit
 
 [b]Evidence screen[/b]

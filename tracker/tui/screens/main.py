@@ -142,6 +142,7 @@ class MainScreen(Screen[None]):
         Binding("t", "today", "Today", show=False, tooltip="As-of date back to today"),
         Binding("minus", "tree_width(-8)", "Narrower tree", show=False, tooltip="Tree pane -8"),
         Binding("plus,equals_sign", "tree_width(8)", "Wider tree", show=False, tooltip="+8"),
+        Binding("i", "inbox", "Inbox", show=False, tooltip="New articles from the feeds"),
         Binding("p", "problems", "Problems", show=False, tooltip="The data files' problems"),
         Binding("r", "reload", "Reload", show=False, tooltip="Read every file again"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
@@ -845,6 +846,11 @@ class MainScreen(Screen[None]):
                 f"{len(project.nodes)} recommendations"
             )
             self.app.push_screen(ProblemsScreen(project.problems, summary=summary))
+
+    def action_inbox(self) -> None:
+        from tracker.tui.screens.inbox import InboxScreen
+
+        self.app.push_screen(InboxScreen(self.session), self._after_edit)
 
     def action_commit(self) -> None:
         from tracker.tui.screens.commit import CommitScreen
