@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -149,16 +150,16 @@ def lemma(word: str) -> str:
     return _english_stem(word)
 
 
-_english: Any = None
+_english = threading.local()  # a Snowball stemmer keeps state while it stems: one per thread
 
 
 def _english_stem(word: str) -> str:
-    global _english
-    if _english is None:
+    stemmer = getattr(_english, "stemmer", None)
+    if stemmer is None:
         import snowballstemmer
 
-        _english = snowballstemmer.stemmer("english")
-    return str(_english.stemWord(word))
+        stemmer = _english.stemmer = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 # Kept for callers that spoke of stems.
