@@ -1,3 +1,6 @@
+"""Words to comparable forms, from any thread."""
+
+from __future__ import annotations
 def test_words_are_stemmed_alike_from_many_threads_at_once():
     """The workbench imports and fetches in threads: the stemmer must not be shared."""
     import threading
@@ -11,7 +14,7 @@ def test_words_are_stemmed_alike_from_many_threads_at_once():
     def stem_all() -> None:
         try:
             assert [tokens._english_stem(w) for w in words] == expected
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:
             failures.append(err)
 
     threads = [threading.Thread(target=stem_all) for _ in range(6)]

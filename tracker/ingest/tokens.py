@@ -23,8 +23,8 @@ Calendar words (weekdays, months) are never names.
 from __future__ import annotations
 
 import re
-import unicodedata
 import threading
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
