@@ -1,6 +1,8 @@
 """Words to comparable forms, from any thread."""
 
 from __future__ import annotations
+
+
 def test_words_are_stemmed_alike_from_many_threads_at_once():
     """The workbench imports and fetches in threads: the stemmer must not be shared."""
     import threading
