@@ -418,7 +418,9 @@ def levels(
                 direct=own,
                 achieved=achieved,
                 overturned=overturned,
-                thin=bool(ids) and strength < config.min_weight,
+                # Only what its members bring can be too thin to call a direction: evidence on
+                # the node itself counts as a measure's does.
+                thin=bool(ids) and not own.count and strength < config.min_weight,
                 recent_ids=recent,
             )
         level.status = status_of(
