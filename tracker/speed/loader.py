@@ -1,6 +1,10 @@
 """The speed layer around the store's loader: cached results for unchanged files, worker
 processes for many changed ones. Switch it off and `tracker.store.reader.read_all` does the
 same work, the same way, one file after another; the tests hold the two equal.
+
+The cache's rows can be read and unpacked (`Warm.read`) before the listing of `evidence/`
+is known: while the head start lists the folder on the other core, this one unpacks rows,
+and the listing then only decides which of them still hold.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 from tracker.speed import filecache
 from tracker.speed.filecache import Packed, pack, unpack
 from tracker.speed.parallel import read_parallel
+from tracker.speed.stamps import Stamp, stamps
 from tracker.store.listing import Listing
 from tracker.store.reader import EvidenceResult, read_evidence
 
@@ -28,6 +33,26 @@ class LoadStats:
     cache: bool = False
 
 
+class Warm:
+    """The load cache of one project, its rows read and unpacked: (stamp, checked, newest,
+    what the file yielded, or None for a row tracker did not write) by path."""
+
+    def __init__(self, store: filecache.FileCache, rows: dict[str, tuple]) -> None:
+        self.store = store
+        self.rows = rows
+
+    @classmethod
+    def read(cls, root: Path) -> Warm:
+        store = filecache.FileCache(root)
+        rows = {}
+        for rel, (_, stamp, checked, newest, text, crc) in store.entries().items():
+            try:
+                rows[rel] = (stamp, checked, newest, unpack(rel, text, crc))
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError):
+                rows[rel] = (stamp, checked, newest, None)  # a row tracker did not write
+        return cls(store, rows)
+
+
 def load(
     root: Path,
     rels: list[str],
@@ -37,19 +62,26 @@ def load(
     workers: bool = True,
     progress: Callable[[int, int], None] | None = None,
     stats: LoadStats | None = None,
+    warm: Warm | None = None,
+    stamped: dict[str, Stamp] | None = None,
 ) -> list[EvidenceResult]:
     """One result per evidence file in `rels` (in order). `listing` carries each file's stat
-    (`list_evidence(stat=True)`) when `cache` is on."""
+    (`list_evidence(stat=True)`) when `cache` is on, unless `stamped` brings their stamps
+    (the head start's); `warm`, the cache already read (it is closed here)."""
     stats = stats if stats is not None else LoadStats()
     if not cache:
+        if warm is not None:
+            warm.store.close()
         stats.read = len(rels)
         return _results(rels, _read(root, rels, workers, progress))
     stats.cache = True
-    store = filecache.FileCache(root)
+    warm = warm if warm is not None else Warm.read(root)
     try:
-        return _cached(root, rels, listing, store, workers, progress, stats)
+        if stamped is None:
+            stamped = stamps(listing)
+        return _cached(root, rels, stamped, warm, workers, progress, stats)
     finally:
-        store.close()
+        warm.store.close()
 
 
 def _read(root: Path, rels: list[str], workers: bool, progress) -> list[Packed]:
@@ -79,46 +111,34 @@ def _results(rels: list[str], packed: list[Packed]) -> list[EvidenceResult]:
 def _cached(
     root: Path,
     rels: list[str],
-    listing: Listing,
-    store: filecache.FileCache,
+    stamped: dict[str, Stamp],
+    warm: Warm,
     workers: bool,
     progress,
     stats: LoadStats,
 ) -> list[EvidenceResult]:
-    rows = store.entries()
-    stat_of = listing.stats
+    rows = warm.rows
     base = os.path.join(root, "")
     results: list[EvidenceResult | None] = [None] * len(rels)
     misses: list[int] = []
     checked: list[str] = []
-    stamps: list[tuple[int, float] | None] = []
     now = time.time()
     racy = filecache.RACY_SECONDS
-    none = filecache.NO_FILE
+    get_stamp = stamped.get
+    get_row = rows.get
     for index, rel in enumerate(rels):
-        own = stat_of.get(rel)
-        if own is None or own[0] < 0:
-            stamps.append(None)
-            misses.append(index)
+        known = get_stamp(rel)
+        row = get_row(rel)
+        if known is None or row is None or row[0] != known[0] or row[3] is None:
+            misses.append(index)  # changed, new, gone, or a row tracker did not write: read it
             continue
-        archive = stat_of.get(rel[:-5] + ".txt", none)
-        stamp = hash((*own, *archive))  # filecache.stamp_of, inline: it runs for every file
-        stamps.append((stamp, max(own[1], archive[1]) / 1e9))
-        row = rows.get(rel)
-        if row is None or row[1] != stamp:
-            misses.append(index)
-            continue
-        try:
-            sha256, archive_sha256, facts, problems = unpack(rel, row[4], row[5])
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError):
-            misses.append(index)  # a row tracker did not write: read the file
-            continue
-        if row[3] >= row[2] - racy:  # changed within the tick it was checked in: verify
+        sha256, archive_sha256, facts, problems = row[3]
+        if row[2] >= row[1] - racy:  # changed within the tick it was checked in: verify
             if not filecache.still_true(sha256, archive_sha256, base + rel):
                 misses.append(index)
                 continue
             stats.verified += 1
-            if now - row[3] > racy:
+            if now - row[2] > racy:
                 checked.append(rel)
         results[index] = EvidenceResult(rel, sha256, problems, facts, None, archive_sha256)
     stats.read = len(misses)
@@ -128,10 +148,10 @@ def _cached(
     written: list[tuple] = []
     for index, result, packed in zip(misses, _results(missed, fresh), fresh, strict=True):
         results[index] = result
-        known = stamps[index]
+        known = get_stamp(rels[index])
         if result.sha256 and known is not None:  # an unreadable file keys no row
             written.append(filecache.row(rels[index], known[0], now, known[1], packed))
     present = set(rels)
     gone = [rel for rel in rows if rel not in present]
-    store.store(written, drop=gone, checked=checked)
+    warm.store.store(written, drop=gone, checked=checked)
     return [r for r in results if r is not None]

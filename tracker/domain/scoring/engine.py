@@ -237,41 +237,39 @@ def direct(
             d = 2.0 ** (-max(today - ref, 0) / half_life)
         wd = r.weight * d
         impact = r.impact
-        numerator += wd * impact
+        term = wd * impact
+        numerator += term
         mass += wd * abs(impact)
         strength += r.weight
         if impact > 0:
             toward += 1
+            positive += term
         elif impact < 0:
             away += 1
+            negative += term
         else:
             flat += 1
         if ref > start:
             recent.add(r.evidence_id)
+            moving += term
         ids.add(r.evidence_id)
         if verdict_day is not None and ref > verdict_day:
-            overturned += wd * impact
+            overturned += term
         if ref > newest:
             newest = ref
-        weighed.append((r, others, today - ref, d, by))
+        if parts or not weighed:
+            weighed.append((r, others, today - ref, d, by))
     out.in_force, out.toward, out.away, out.flat = in_force, toward, away, flat
     out.overturned_by = overturned
     out.newest = dt.date.fromordinal(newest)
     denominator = config.prior_weight + mass / SCALE
     out.denominator = denominator
     out.strength = strength
-    for r, _, _, d, _ in weighed:
-        value = r.weight * d * r.impact / denominator
-        if value > 0:
-            positive += value
-        else:
-            negative += value
-        if r.day > start:
-            moving += value
+    # Each contribution is w d s / denominator; the sums are divided once.
     out.standing = numerator / denominator
-    out.movement = moving
-    out.positive, out.negative = positive, negative
-    if len(weighed) == 1:
+    out.movement = moving / denominator
+    out.positive, out.negative = positive / denominator, negative / denominator
+    if len(chosen) == 1:
         out.single = (weighed[0][0], weighed[0][4] is not None)
     if parts:
         for r, others, age, d, by in weighed:

@@ -32,10 +32,7 @@ class Reading:
     event: str
     verdict: bool  # an analyst's 'achieved'
     lasting: bool  # persists until countered, instead of fading
-    day: int = 0  # `ref` as an ordinal: date arithmetic on plain ints, in the hot loops
-
-    def __post_init__(self) -> None:
-        self.day = self.ref.toordinal()
+    day: int  # `ref` as an ordinal: date arithmetic on plain ints, in the hot loops
 
 
 def canonical_order(facts: Sequence[ItemFacts]) -> list[int]:
@@ -67,6 +64,7 @@ def build_readings(ordered: Sequence[ItemFacts], config: ScoringConfig) -> dict[
     for rank, facts in enumerate(ordered):
         rc = reliability[facts.reliability] * credibility[facts.credibility]
         event = facts.event or facts.id
+        day = facts.midpoint.toordinal()
         assessments = facts.assessments
         nodes = {a.recommendation for a in assessments}
         if len(nodes) == len(assessments):  # each node assessed once: nothing to combine
@@ -82,6 +80,7 @@ def build_readings(ordered: Sequence[ItemFacts], config: ScoringConfig) -> dict[
                         event,
                         a.verdict == "achieved",
                         a.lasting,
+                        day,
                     )
                 )
             continue
@@ -104,6 +103,7 @@ def build_readings(ordered: Sequence[ItemFacts], config: ScoringConfig) -> dict[
                     event,
                     verdict,
                     lasting,
+                    day,
                 )
             )
     return dict(by_node)
