@@ -1,12 +1,10 @@
 """The findings across files, remembered: read back only for the same paper, day and files;
-anything else checks afresh. And the head start: its listing and stamps are the ones a
-listing in the command's own process gives."""
+anything else checks afresh."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 from pathlib import Path
 
@@ -16,10 +14,8 @@ import pytest
 from tests.conftest import evidence_toml, write_evidence
 from tests.speed.test_loader import aged, mixed_project, snapshot
 from tracker.domain.problems import Code, Problem
-from tracker.speed import filecache, headstart, memo
+from tracker.speed import filecache, memo
 from tracker.speed.location import project_cache_dir
-from tracker.speed.stamps import stamps
-from tracker.store.listing import list_evidence
 from tracker.workspace import open_workspace
 
 FILES = [("evidence/2025/a.toml", "1" * 64), ("evidence/2025/b.toml", "2" * 64)]
@@ -121,17 +117,3 @@ def test_a_finding_orjson_refuses_is_read_the_slow_way(mini):
     sha256, _, facts, problems = filecache.unpack("evidence/2025/x.toml", text, crc)
     assert sha256 == "a" * 64 and facts is None
     assert problems[0].message == "bad \udcff"
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="the head start forks")
-def test_the_head_start_lists_what_the_command_would(mini):
-    mixed_project(mini)
-    os.symlink("/etc", mini / "evidence/2025/link.toml")
-    headstart.start(mini)
-    taken = headstart.take(mini)
-    assert taken is not None
-    listing, stamped = taken
-    here = list_evidence(mini, stat=True)
-    assert listing.files == here.files and listing.links == here.links
-    assert stamped == stamps(here)
-    assert headstart.take(mini) is None  # once, for one command

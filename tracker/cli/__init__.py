@@ -157,6 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Commands that load the project: the listing of evidence/ starts beside them
 # (tracker.speed.headstart) while they import.
 READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest", "import", "fmt"}
+# Commands that need each file's identity only: the listing is shared between the head start
+# and the command, which has little else to do meanwhile.
+IDENTITIES_ONLY = {"suggest", "import"}
 
 
 def _head_start(args: argparse.Namespace) -> None:
@@ -169,7 +172,7 @@ def _head_start(args: argparse.Namespace) -> None:
     start = Path(args.root) if getattr(args, "root", None) else Path.cwd()
     for folder in (start.resolve(), *start.resolve().parents):
         if (folder / "recommendations.toml").is_file():
-            headstart.start(folder)
+            headstart.start(folder, shares=3 if args.command in IDENTITIES_ONLY else 1)
             return
 
 
@@ -229,12 +232,15 @@ def date_options() -> argparse.ArgumentParser:
     return clocks
 
 
-def open_project(args: argparse.Namespace, *, progress: bool = True, paper: bool = True):
+def open_project(
+    args: argparse.Namespace, *, progress: bool = True, paper: bool = True, facts: bool = True
+):
     """The workspace a command works on: the work tree, or what git knew on --known-as-of.
 
     Data problems are not an error here: each command decides how to show them; but a
     command that needs the paper (`paper=True`) stops with exit 1, naming each line of
-    `recommendations.toml` that keeps it from loading."""
+    `recommendations.toml` that keeps it from loading. `facts=False`: import and suggest,
+    which need each file's identity only (`workspace.open_workspace`)."""
     from tracker.workspace import open_workspace
 
     root = project_root(args)
@@ -248,7 +254,9 @@ def open_project(args: argparse.Namespace, *, progress: bool = True, paper: bool
             raise UsageError(str(err)) from None
     bar = LoadProgress() if progress else None
     try:
-        ws = open_workspace(root, cache=not getattr(args, "no_cache", False), progress=bar)
+        ws = open_workspace(
+            root, cache=not getattr(args, "no_cache", False), progress=bar, facts=facts
+        )
     finally:
         if bar is not None:
             bar.close()

@@ -182,16 +182,25 @@ def _draft_doc(root: Path, rel: str, identity: str) -> IndexedDoc | None:
     )
 
 
-def workspace_reader(ws, files: Sequence[SourceFile]) -> Reader:
+def workspace_reader(
+    ws, files: Sequence[SourceFile] | Callable[[], Sequence[SourceFile]]
+) -> Reader:
     """Reads the documents of the given paths: evidence through the workspace (all of them
-    in one streaming pass when most are wanted), drafts from drafts/."""
+    in one streaming pass when most are wanted), drafts from drafts/. `files` (or the
+    function that lists them) gives each document its identity."""
     from tracker.store.files import FileChangedError
 
-    identity = {f.path: f.identity for f in files}
+    identities: dict[str, str] = {}
+
+    def identity_of(path: str) -> str:
+        if not identities:
+            listed = files() if callable(files) else files
+            identities.update({f.path: f.identity for f in listed})
+        return identities.get(path, "")
 
     def evidence_doc(path: str, item: EvidenceItem) -> IndexedDoc:
         text = ws.archive_text(path) if item.source.archive_sha256 else None
-        return item_doc(item, text, path=path, identity=identity.get(path, ""))
+        return item_doc(item, text, path=path, identity=identity_of(path))
 
     def read(paths: list[str]) -> Iterator[IndexedDoc]:
         drafts = [p for p in paths if p.startswith(DRAFTS_DIR + "/")]
@@ -210,7 +219,7 @@ def workspace_reader(ws, files: Sequence[SourceFile]) -> Reader:
                         continue
                     yield evidence_doc(path, ev.item)
         for path in drafts:
-            doc = _draft_doc(ws.data, path, identity.get(path, ""))
+            doc = _draft_doc(ws.data, path, identity_of(path))
             if doc is not None:
                 yield doc
 
@@ -231,20 +240,26 @@ def similarity_index(ws, *, background: Iterable[str] | None = None) -> Similari
     """
     now = time.time()
     drafts = _draft_files(ws.data, now)
-    files = evidence_files(ws) + drafts
     state = None
     if not any(len(f.identity.split("/")) > 2 for f in drafts):  # none changed just now
         digest = hashlib.sha256()
-        for f in files:
-            digest.update(f"{f.path}\0{f.identity}\n".encode("utf-8", "surrogateescape"))
+        every = [f"{r.path}\0{r.sha256}\n" for r in ws.records]
+        every += [f"{f.path}\0{f.identity}\n" for f in drafts]
+        digest.update("".join(every).encode("utf-8", "surrogateescape"))
         state = digest.hexdigest()
     if background is None:
         background = node_index(ws).subject.background()
+    files: list[SourceFile] = []
+
+    def listing() -> list[SourceFile]:  # only when the index's state is not this one
+        if not files:
+            files.extend(evidence_files(ws) + drafts)
+        return files
 
     return update_index(
         ws.root,
-        files,
-        workspace_reader(ws, files),
+        listing,
+        workspace_reader(ws, listing),
         state=state,
         background=background,
         use_cache=_cached(ws),

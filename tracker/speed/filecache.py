@@ -44,7 +44,7 @@ from tracker.domain.facts import AssessmentFacts, ItemFacts
 from tracker.domain.problems import Code, Problem
 from tracker.speed.location import project_cache_dir
 
-FORMAT = 5
+FORMAT = 6
 FILE = "load.sqlite"
 USER_VERSION = 0x74720000 + FORMAT  # marks a database as this cache, in this format
 RACY_SECONDS = 2.0
@@ -161,7 +161,8 @@ class FileCache:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, stamp INT NOT NULL,"
                 " checked REAL NOT NULL, newest REAL NOT NULL, packed TEXT NOT NULL,"
-                " crc INT NOT NULL)"
+                " crc INT NOT NULL, sha256 TEXT NOT NULL, archive_sha256 TEXT,"
+                " item INT NOT NULL)"
             )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS memo (name TEXT PRIMARY KEY, key TEXT NOT NULL,"
@@ -203,6 +204,21 @@ class FileCache:
         except sqlite3.Error:
             return {}
 
+    def identities(self) -> dict[str, tuple]:
+        """Every row's identity alone (rel, stamp, checked, newest, sha256, archive sha256,
+        whether the file yields an item), by path: what a load that needs no facts uses,
+        without fetching or decoding the packed text."""
+        db = self._connect()
+        if db is None:
+            return {}
+        try:
+            rows = db.execute(
+                "SELECT rel, stamp, checked, newest, sha256, archive_sha256, item FROM files"
+            )
+            return {row[0]: row for row in rows.fetchall()}
+        except sqlite3.Error:
+            return {}
+
     def store(
         self,
         rows: list[tuple],
@@ -224,8 +240,8 @@ class FileCache:
             with _transaction(db):
                 if rows:
                     db.executemany(
-                        "INSERT OR REPLACE INTO files (rel, stamp, checked, newest, packed, crc)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT OR REPLACE INTO files (rel, stamp, checked, newest, packed, crc,"
+                        " sha256, archive_sha256, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         rows,
                     )
                 if gone:
@@ -323,9 +339,20 @@ def pack(result) -> Packed:
     return text, zlib.crc32(text.encode("utf-8", "surrogatepass"))
 
 
-def row(rel: str, stamp: int, checked: float, newest: float, packed: Packed) -> tuple:
-    """A cache row: the file, its stamp, when it was checked, and what it yielded."""
-    return (rel, stamp, checked, newest, packed[0], packed[1])
+def row(rel: str, stamp: int, checked: float, newest: float, packed: Packed, result) -> tuple:
+    """A cache row: the file, its stamp, when it was checked, what it yielded, and its
+    identity apart (`FileCache.identities`)."""
+    return (
+        rel,
+        stamp,
+        checked,
+        newest,
+        packed[0],
+        packed[1],
+        result.sha256,
+        result.archive_sha256,
+        int(result.facts is not None),
+    )
 
 
 def unpack(

@@ -23,11 +23,15 @@ import orjson
 from tracker.speed.stamps import Stamp, stamps
 from tracker.store.listing import Listing, list_evidence
 
-_started: dict[str, tuple[int, int]] = {}
+_started: dict[str, tuple[int, int, int]] = {}
 
 
-def start(root: Path) -> None:
-    """Fork the listing of `root` (Linux, a single-threaded process only)."""
+def start(root: Path, *, shares: int = 1) -> None:
+    """Fork the listing of `root` (Linux, a single-threaded process only). With `shares` n
+    above 1, the child lists n - 1 of every n folders below `evidence/` and this process
+    lists the rest when it takes the listing: for a command with little else to do meanwhile
+    (import, suggest); with 1, the child lists everything while this process unpacks the
+    cache's rows."""
     key = os.fspath(root)
     if (
         key in _started
@@ -44,15 +48,35 @@ def start(root: Path) -> None:
     if pid == 0:  # the child: list, send, leave (no exit handler of the parent runs here)
         try:
             os.close(read_end)
-            found = list_evidence(root, stat=True)
-            stamped = stamps(found)
-            payload = [found.files, sorted(found.links), [stamped.get(f) for f in found.files]]
+            files: list[str] = []
+            links: set[str] = set()
+            stamped: dict[str, Stamp] = {}
+            for k in range(max(shares - 1, 1)):  # all shares but the last, which is the command's
+                found = list_evidence(root, stat=True, share=(k, shares))
+                files += found.files
+                links |= found.links
+                stamped.update(stamps(found))
+            payload = [files, sorted(links), [stamped.get(f) for f in files]]
             with os.fdopen(write_end, "wb") as out:
                 out.write(orjson.dumps(payload))
         finally:
             os._exit(0)
     os.close(write_end)
-    _started[key] = (pid, read_end)
+    _started[key] = (pid, read_end, shares)
+
+
+_own: dict[str, Listing] = {}
+
+
+def list_own_share(root: Path) -> None:
+    """List this process's share of a listing started with `shares` above 1, now (before
+    reading the cache, while the child lists the rest), for `take` to join."""
+    key = os.fspath(root)
+    started = _started.get(key)
+    if started is None or started[2] < 2 or key in _own:
+        return
+    shares = started[2]
+    _own[key] = list_evidence(root, stat=True, share=(shares - 1, shares))
 
 
 def take(root: Path) -> tuple[Listing, dict[str, Stamp]] | None:
@@ -61,12 +85,25 @@ def take(root: Path) -> tuple[Listing, dict[str, Stamp]] | None:
     started = _started.pop(os.fspath(root), None)
     if started is None:
         return None
-    pid, read_end = started
+    pid, read_end, shares = started
     try:
+        own = []
+        if shares > 1:
+            mine = _own.pop(os.fspath(root), None)
+            if mine is None:
+                mine = list_evidence(root, stat=True, share=(shares - 1, shares))
+            own = [mine]
         with os.fdopen(read_end, "rb") as source:
-            files, links, stamped = orjson.loads(source.read())
+            files, links, stamped_list = orjson.loads(source.read())
+        stamped = {f: tuple(s) for f, s in zip(files, stamped_list, strict=True) if s is not None}
         listing = Listing(files, set(links))
-        return listing, {f: tuple(s) for f, s in zip(files, stamped, strict=True) if s is not None}
+        for part in own:
+            listing.files += part.files
+            listing.links |= part.links
+            stamped.update(stamps(part))
+        if own:
+            listing.files.sort()
+        return listing, stamped
     except (OSError, ValueError, TypeError):
         return None
     finally:
@@ -78,3 +115,4 @@ def forget() -> None:
     """Drop head starts no one took (a command that failed before its load)."""
     for key in list(_started):
         take(Path(key))
+    _own.clear()

@@ -24,20 +24,36 @@ class Listing:
     stats: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
-def list_evidence(root: Path, *, stat: bool = False) -> Listing:
+def list_evidence(root: Path, *, stat: bool = False, share: tuple[int, int] = (0, 1)) -> Listing:
     """Every entry below `evidence/`, sorted, so every run and every machine sees one order.
 
     Links are recorded and never followed: a link could point outside the project.
+    `share` (k, n): only the k-th of every n folders directly below `evidence/` (in name
+    order), and the entries of `evidence/` itself only for k = 0: n processes list a large
+    project between them, and their listings joined are the whole one.
     """
     base = os.path.join(root, EVIDENCE_DIR)
     prefix = len(os.fspath(root)) + 1
     out = Listing()
     stack = [base]
+    mine, count = share
     while stack:
         folder = stack.pop()
+        top = folder == base
         try:
             with os.scandir(folder) as entries:
-                for entry in entries:
+                if top and count > 1:
+                    listed = sorted(entries, key=lambda e: e.name)
+                    folders = [e for e in listed if e.is_dir(follow_symlinks=False)]
+                    keep = {e.name for e in folders[mine::count]}
+                    entries_here = [
+                        e
+                        for e in listed
+                        if e.name in keep or (mine == 0 and not e.is_dir(follow_symlinks=False))
+                    ]
+                else:
+                    entries_here = entries
+                for entry in entries_here:
                     if entry.name == ".gitkeep":  # keeps an empty folder in git; not data
                         continue
                     rel = entry.path[prefix:].replace(os.sep, "/")

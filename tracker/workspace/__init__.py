@@ -40,7 +40,8 @@ Progress = Callable[[int, int], None]
 
 class Record(NamedTuple):
     """An evidence file that yields an item: where, the sha256 read, and its facts (a tuple:
-    a project holds 100,000 of them, and a frozen dataclass takes twice as long to make)."""
+    a project holds 100,000 of them, and a frozen dataclass takes twice as long to make).
+    A workspace opened without facts (`open_workspace(facts=False)`) keeps None there."""
 
     path: str
     sha256: str
@@ -102,6 +103,7 @@ class Workspace:
     _keep: Any = field(default=None, repr=False)  # a temporary folder this workspace reads
     _similarity: Any = field(default=None, repr=False)
     _nodes_index: Any = field(default=None, repr=False)
+    facts_loaded: bool = True  # False: opened for import and suggest (identities, no facts)
 
     # --- findings ---------------------------------------------------------------------------
 
@@ -122,7 +124,9 @@ class Workspace:
         if self._by_id is None:
             self._by_id = {}
             for r in self.records:
-                self._by_id.setdefault(r.facts.id, r)
+                # Without facts, the id is the file's name (`tracker check` holds them equal).
+                key = r.facts.id if self.facts_loaded else r.path.rsplit("/", 1)[-1][:-5]
+                self._by_id.setdefault(key, r)
         return self._by_id.get(evidence_id)
 
     def record_at(self, path: str) -> Record | None:
@@ -202,6 +206,8 @@ class Workspace:
     # --- scores -----------------------------------------------------------------------------
 
     def scorer(self) -> Scorer:
+        if not self.facts_loaded:
+            raise RuntimeError("a workspace opened without facts cannot score")
         if self._scorer is None:
             from tracker.domain.scoring import Scorer
 
@@ -419,6 +425,9 @@ def open_workspace(
     `speed=False` reads every file in this process with no cache: the plain loader the speed
     layer must agree with. `cache=False` (`--no-cache`) bypasses the cache only. `recover`
     first finishes any save, promote or import that an interruption left half done.
+    `facts=False` opens for import and suggest: each evidence file's path and sha256 (from
+    the cache's rows without decoding them), no facts, no findings but the paper's and
+    tracker.toml's, no scores.
     """
     if options.get("speed", True):
         from tracker.speed.collector import paused
@@ -438,6 +447,7 @@ def _open(
     recover: bool = True,
     today: dt.date | None = None,
     data: Path | None = None,
+    facts: bool = True,
 ) -> Workspace:
     data = data or root
     notes: list[str] = []
@@ -456,7 +466,8 @@ def _open(
     if use_cache:
         from tracker.speed import headstart, loader
 
-        warm = loader.Warm.read(data)  # while the head start lists evidence/ beside
+        headstart.list_own_share(data)  # when the head start left this process a share
+        warm = loader.Warm.read(data, facts=facts)  # while the head start lists evidence/
         taken = headstart.take(data)
         if taken is not None:
             listing, stamped = taken
@@ -490,6 +501,26 @@ def _open(
         from tracker.inbox.config import config_problems
 
         found += config_problems(data, config.data)
+    if not facts:  # import and suggest: which files hold items, by content; no findings
+        records = [Record(r.rel, r.sha256, None) for r in results if r.facts is not None]
+        return Workspace(
+            root=root,
+            data=data,
+            paper=paper.paper,
+            nodes=list(paper.nodes),
+            tree=paper.tree,
+            config=config.config,
+            settings=config.data,
+            records=records,
+            problems=found,
+            today=now,
+            paper_sha256=paper.sha256,
+            notes=notes,
+            cache=cache,
+            load_stats=stats,
+            finished=finished,
+            facts_loaded=False,
+        )
     for result in results:
         found.extend(result.problems)
         if result.facts is not None:

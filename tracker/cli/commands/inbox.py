@@ -383,7 +383,7 @@ def run_draft(args: argparse.Namespace) -> int:
                 f"row {args.n} was drafted already as {row.draft}: finish it, then "
                 f"'tracker draft promote {row.draft}' (or 'tracker inbox restore {args.n}')"
             )
-        ws = open_project(args)
+        ws = open_project(args, facts=False)
         try:
             result = inbox.draft(args.n, ws, source=args.source, cancel=cancel)
         except KeyboardInterrupt:
@@ -573,7 +573,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 def _workspace(args, bar, open_project):
     bar.pause()  # the load draws its own bar
     try:
-        return open_project(args)
+        return open_project(args, facts=False)  # triage needs identities, not facts
     finally:
         bar.resume()
 

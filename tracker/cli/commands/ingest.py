@@ -184,7 +184,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
-    ws = open_project(args)
+    ws = open_project(args, facts=False)
     suggestions = ws.suggest(article, top=args.top)
     if args.format == "json":
         print(json.dumps(_suggestion_json(suggestions, ws.nodes), ensure_ascii=False, indent=2))
@@ -199,7 +199,7 @@ def run_import(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     article = read_article(args)
-    ws = open_project(args)
+    ws = open_project(args, facts=False)
     found = ws.import_article(article, top=args.top, dry_run=args.dry_run)
     candidates, suggestions, draft = found.candidates, found.suggestions, found.draft
     if args.format == "json":

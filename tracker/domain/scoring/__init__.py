@@ -142,6 +142,10 @@ class NodeScore(_Out):
     excluded_reasons: dict[str, int] = {}
 
 
+def _row_key(part: engine.Part) -> tuple[str, str]:
+    return part.reading.evidence_id, part.reading.node_id
+
+
 class Scorer:
     """The date-free part of scoring, computed once: readings per node, in canonical order."""
 
@@ -194,6 +198,7 @@ class Scorer:
         if lookup is not None:
             lookup = _remembering(lookup)  # explaining many nodes: each item read once
         out: dict[str, NodeScore] = {}
+        parts: dict[str, list[engine.Part]] = {}  # each node's own parts, for every ancestor
         for node in self.tree.in_order():
             explain = detail is None or node.id in detail
             out[node.id] = self._score(
@@ -205,6 +210,8 @@ class Scorer:
                 limit=limit,
                 exclusions=exclusions,
                 lookup=lookup,
+                recent_only=recent_only,
+                parts=parts,
             )
         return out
 
@@ -265,6 +272,7 @@ class Scorer:
         exclusions: bool,
         lookup: Lookup | None,
         recent_only: bool = False,
+        parts: dict[str, list[engine.Part]] | None = None,
     ) -> NodeScore:
         tree = self.tree
         node = tree.nodes[nid]
@@ -317,7 +325,9 @@ class Scorer:
         )
         if explain:
             fields.update(
-                self._explanation(nid, at, as_of, start, limit, exclusions, lookup, recent_only)
+                self._explanation(
+                    nid, at, as_of, start, limit, exclusions, lookup, recent_only, parts
+                )
             )
         return NodeScore.model_construct(**fields)
 
@@ -398,17 +408,30 @@ class Scorer:
         exclusions: bool,
         lookup: Lookup | None,
         recent_only: bool = False,
+        own_parts: dict[str, list[engine.Part]] | None = None,
     ) -> dict:
-        parts = engine.flat_parts(at, nid, self.readings, as_of, start, self.config)
+        pairs = engine.flat_parts(
+            at, nid, self.readings, as_of, start, self.config, own_parts=own_parts
+        )
         if recent_only:
-            parts = [p for p in parts if p.recent]
-        shown = parts
-        if limit is not None:
-            shown = heapq.nsmallest(
-                limit,
-                parts,
-                key=lambda p: (-abs(p.value), p.reading.evidence_id, p.reading.node_id),
+            pairs = [(p, scale) for p, scale in pairs if p.recent]
+        values = [p.value * scale for p, scale in pairs]
+        chosen: Sequence[int] = range(len(pairs))
+        if limit is not None and limit < len(pairs):
+            # The largest `limit` by size, ties by evidence and node: only the few at or above
+            # the cut are sorted by the whole key (a root node has every reading below it).
+            sizes = [abs(v) for v in values]
+            cut = heapq.nlargest(limit, sizes)[-1] if limit else math.inf
+            near = [i for i, size in enumerate(sizes) if size >= cut]
+            near.sort(
+                key=lambda i: (
+                    -sizes[i],
+                    pairs[i][0].reading.evidence_id,
+                    pairs[i][0].reading.node_id,
+                )
             )
+            chosen = near[:limit]
+        shown = [engine.scaled(pairs[i][0], pairs[i][1]) for i in chosen]
         skips = (
             engine.skipped(self.tree, self.readings, nid, as_of, start, self.config)
             if exclusions
@@ -436,15 +459,16 @@ class Scorer:
             key=lambda e: (e.date, e.evidence_id),
         )
         rest = rest_movement = 0.0
-        if len(shown) < len(parts):
-            kept = {id(p) for p in shown}
-            rest = math.fsum(p.value for p in parts if id(p) not in kept)
-            rest_movement = math.fsum(p.value for p in parts if id(p) not in kept and p.recent)
+        if len(shown) < len(pairs):
+            kept = set(chosen)
+            left = [i for i in range(len(pairs)) if i not in kept]
+            rest = math.fsum([values[i] for i in left])
+            rest_movement = math.fsum([values[i] for i in left if pairs[i][0].recent])
         return dict(
             explained=True,
             contributions=contributions,
             excluded=excluded,
-            contribution_count=len(parts),
+            contribution_count=len(pairs),
             excluded_count=len(skips),
             rest=rest,
             rest_movement=rest_movement,

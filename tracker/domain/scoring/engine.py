@@ -442,35 +442,54 @@ def flat_parts(
     window_start: dt.date,
     config: ScoringConfig,
     share: float = 1.0,
-) -> list[Part]:
-    """A node's counted readings with their shares in its standing, its subtree's included:
-    the rows of an explanation. They add up to the standing (and the recent ones to the
-    movement)."""
-    out: list[Part] = []
+    *,
+    own_parts: dict[str, list[Part]] | None = None,
+) -> list[tuple[Part, float]]:
+    """A node's counted readings, its subtree's included, each as (the part in its own node,
+    the scale of that node's share in this one): the rows of an explanation, made with
+    `scaled` for the rows shown. They add up to the standing (and the recent ones to the
+    movement). `own_parts` keeps each node's own parts for the next node explained at the
+    same date (a report explaining every node explains each leaf once, not once per
+    ancestor)."""
+    out: list[tuple[Part, float]] = []
     level = levels_at[node_id]
     for member, part_share in level.members:
         scale = share * part_share
         if member:
-            out += flat_parts(levels_at, member, readings, as_of, window_start, config, scale)
+            out += flat_parts(
+                levels_at,
+                member,
+                readings,
+                as_of,
+                window_start,
+                config,
+                scale,
+                own_parts=own_parts,
+            )
             continue
-        own = direct(readings, node_id, as_of, window_start, config).parts
-        if scale == 1.0:
-            out += own
-        else:
-            out += [
-                Part(
-                    p.reading,
-                    p.others,
-                    p.age,
-                    p.decay,
-                    p.countered_by,
-                    p.share * scale,
-                    p.value * scale,
-                    p.recent,
-                )
-                for p in own
-            ]
+        own = own_parts.get(node_id) if own_parts is not None else None
+        if own is None:
+            own = direct(readings, node_id, as_of, window_start, config).parts
+            if own_parts is not None:
+                own_parts[node_id] = own
+        out += [(p, scale) for p in own]
     return out
+
+
+def scaled(part: Part, scale: float) -> Part:
+    """A node's own part as a row of an ancestor's explanation (its share scaled)."""
+    if scale == 1.0:
+        return part
+    return Part(
+        part.reading,
+        part.others,
+        part.age,
+        part.decay,
+        part.countered_by,
+        part.share * scale,
+        part.value * scale,
+        part.recent,
+    )
 
 
 def skipped(

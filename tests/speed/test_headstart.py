@@ -1,0 +1,78 @@
+"""The head start: the listing (and the stamps) it hands the command are those a listing in
+the command's own process gives, whichever share of it each process listed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, evidence_toml, write_evidence
+from tracker.store.listing import list_evidence
+
+
+def several_years(root: Path) -> None:
+    """Items in five year folders, an archive, a link and a file directly in evidence/."""
+    for year in range(2021, 2026):
+        for i in range(3):
+            write_evidence(root, evidence_toml(f"{year}-03-0{i + 1}-x", date=f"{year}-03-0{i + 1}"))
+    (root / "evidence/2023/2023-03-01-x.txt").write_text("a copy")
+    os.symlink("/etc", root / "evidence/2024/link.toml")
+    (root / "evidence/stray.toml").write_text("x")
+
+
+@pytest.mark.parametrize("shares", [2, 3, 7])
+def test_shares_of_a_listing_join_to_the_whole(mini, shares):
+    several_years(mini)
+    whole = list_evidence(mini, stat=True)
+    parts = [list_evidence(mini, stat=True, share=(k, shares)) for k in range(shares)]
+    assert sorted(f for p in parts for f in p.files) == whole.files
+    assert set().union(*(p.links for p in parts)) == whole.links
+    assert {k: v for p in parts for k, v in p.stats.items()} == whole.stats
+
+
+HEAD_START = """
+import json, sys
+from pathlib import Path
+from tracker.speed import headstart
+from tracker.speed.stamps import stamps
+from tracker.store.listing import list_evidence
+
+root = Path(sys.argv[1])
+found = []
+for shares in (1, 2, 3):
+    headstart.start(root, shares=shares)
+    if shares > 1:
+        headstart.list_own_share(root)
+    taken = headstart.take(root)
+    here = list_evidence(root, stat=True)
+    found.append(
+        taken is not None
+        and taken[0].files == here.files
+        and taken[0].links == here.links
+        and taken[1] == stamps(here)
+        and headstart.take(root) is None
+    )
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the head start forks")
+def test_the_head_start_lists_what_the_command_would(mini):
+    """In a process of its own: the head start stays off where threads run (as they do in
+    a test session)."""
+    several_years(mini)
+    done = subprocess.run(
+        [sys.executable, "-c", HEAD_START, str(mini)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(done.stdout) == [True, True, True]
