@@ -326,3 +326,18 @@ def test_status_table_fits_the_terminal_and_says_what_it_left_out(bundled, width
         assert f"{', '.join(left_out)}: left out to fit the terminal" in text
     else:
         assert width >= 160 and "left out" not in text
+
+
+def test_changes_lists_the_period_s_own_evidence_under_a_move(mini, capsys):
+    """Larger old contributions never crowd the period's own out of a move's list."""
+    for day in range(1, 13):
+        date = f"2025-01-{day:02d}"
+        write_evidence(mini, evidence_toml(f"{date}-old", date=date, impact=5))
+    for day in (3, 4, 5):
+        date = f"2025-04-{day:02d}"
+        write_evidence(mini, evidence_toml(f"{date}-new", date=date, impact=1))
+    args = ["changes", "-C", str(mini), "--since", "2025-03-01", "--until", "2025-06-01"]
+    assert main([*args, "--format", "json"]) == 0
+    moves = {m["node_id"]: m for m in json.loads(capsys.readouterr().out)["up"]}
+    listed = [c["evidence_id"] for c in moves["reboot"]["evidence"]]
+    assert sorted(listed) == ["2025-04-03-new", "2025-04-04-new", "2025-04-05-new"]
