@@ -529,3 +529,22 @@ async def test_quit_with_an_unsaved_form_asks(project) -> None:
         await pilot.press("n")
         await pilot.pause()
         assert app.screen is form and field_value(app, "#f-title") == "Unsaved"
+
+
+async def test_a_block_still_being_mounted_reads_as_what_it_was_given(project) -> None:
+    """The form validates on a timer, which can fire while a new assessment's fields are
+    still being composed: it reads the block as given, and never crashes."""
+    from tracker.tui.screens.form import AssessmentBlock
+
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, "edit")
+        block = AssessmentBlock(form.session, recommendation="reboot", analyst="Second")
+        mounting = form.query_one("#assessments").mount(block)  # not awaited yet
+        assert form.data()["assessment"][-1]["recommendation"] == "reboot"
+        assert form.draft().assessments[-1].fields["analyst"] == "Second"
+        form.validate_now()
+        await mounting
+        await settle(pilot)
+        assert block.field("recommendation").value == "reboot"

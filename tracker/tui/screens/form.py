@@ -19,6 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -156,27 +157,36 @@ class AssessmentBlock(Vertical):
     def set_recommendation(self, node_id: str) -> None:
         self.field("recommendation").value = node_id
 
+    def _typed(self) -> tuple[dict[str, str], str]:
+        """The fields and the rationale as they stand; a block still being mounted (the
+        form validates on a timer, which can fire between the two) holds what it was given."""
+        try:
+            fields = {name: self.field(name).value for name in ASSESSMENT_FIELDS}
+            rationale = self.query_one(".a-rationale", TextArea).text
+        except NoMatches:
+            return dict(self.values), self.rationale
+        return fields, rationale
+
     def data(self) -> dict[str, Any]:
+        fields, rationale = self._typed()
         out: dict[str, Any] = {}
         for name in ASSESSMENT_FIELDS:
-            text = self.field(name).value
+            text = fields[name]
             if text.strip() or name not in OPTIONAL:
                 out[name] = value_of(name, text)
-        out["rationale"] = self.query_one(".a-rationale", TextArea).text.strip()
+        out["rationale"] = rationale.strip()
         if self.verdict is not None:  # kept as it was: not edited in this form
             out["verdict"] = self.verdict
         return out
 
     def draft(self) -> AssessmentDraft:
-        return AssessmentDraft(
-            {name: self.field(name).value for name in ASSESSMENT_FIELDS},
-            self.query_one(".a-rationale", TextArea).text,
-            self.verdict or "",
-        )
+        fields, rationale = self._typed()
+        return AssessmentDraft(fields, rationale, self.verdict or "")
 
     def is_blank(self) -> bool:
-        return not any(self.field(n).value.strip() for n in ("recommendation", "impact")) and (
-            not self.query_one(".a-rationale", TextArea).text.strip()
+        fields, rationale = self._typed()
+        return not any(fields[n].strip() for n in ("recommendation", "impact")) and (
+            not rationale.strip()
         )
 
 
