@@ -64,8 +64,6 @@ _SOURCES = (
     "tracker.speed.filecache",
 )
 
-Stat = tuple[int, int, int]  # size, mtime in ns, inode
-NO_FILE: Stat = (-1, -1, -1)
 
 # What one file yields, packed (what a worker process sends back, and what a row stores):
 # (text, crc) where text is the JSON of [sha256, archive_sha256, problems, facts] and crc its
@@ -103,11 +101,6 @@ def fingerprint() -> str:
                 digest.update(name.encode())
         _FINGERPRINT = digest.hexdigest()
     return _FINGERPRINT
-
-
-def stamp_of(own: Stat, archive: Stat) -> int:
-    """The identity of a file and its archived copy as one number (a hash of both stats)."""
-    return hash((*own, *archive))
 
 
 class FileCache:

@@ -95,7 +95,11 @@ def take(root: Path) -> tuple[Listing, dict[str, Stamp]] | None:
             own = [mine]
         with os.fdopen(read_end, "rb") as source:
             files, links, stamped_list = orjson.loads(source.read())
-        stamped = {f: tuple(s) for f, s in zip(files, stamped_list, strict=True) if s is not None}
+        if len(stamped_list) != len(files):
+            raise ValueError("a listing's stamps do not match its files")
+        # [stamp, newest] lists as they came (the loader reads them by index); None where a
+        # file has no stamp (a link, an archived copy, gone), which the loader takes as a miss.
+        stamped = dict(zip(files, stamped_list, strict=True))
         listing = Listing(files, set(links))
         for part in own:
             listing.files += part.files

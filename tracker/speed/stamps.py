@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from tracker.store.listing import Listing
 
-NO_FILE = (-1, -1, -1)
-
-Stamp = tuple[int, float]  # (stamp, newest modification time in seconds)
+# (stamp, newest modification time in seconds); the head start hands them over as lists
+Stamp = tuple[int, float]
 
 
 def stamps(listing: Listing) -> dict[str, Stamp]:
@@ -21,7 +20,11 @@ def stamps(listing: Listing) -> dict[str, Stamp]:
     get = stat_of.get
     out: dict[str, Stamp] = {}
     for rel, own in stat_of.items():
-        if rel.endswith(".toml") and own[0] >= 0:
-            archive = get(rel[:-5] + ".txt", NO_FILE)
-            out[rel] = (hash((*own, *archive)), max(own[1], archive[1]) / 1e9)
+        if own[0] < 0 or not rel.endswith(".toml"):
+            continue
+        archive = get(rel[:-5] + ".txt")
+        if archive is None:
+            out[rel] = (hash(own), own[1] / 1e9)
+        else:
+            out[rel] = (hash((own, archive)), max(own[1], archive[1]) / 1e9)
     return out

@@ -33,12 +33,12 @@ def list_evidence(root: Path, *, stat: bool = False, share: tuple[int, int] = (0
     project between them, and their listings joined are the whole one.
     """
     base = os.path.join(root, EVIDENCE_DIR)
-    prefix = len(os.fspath(root)) + 1
     out = Listing()
-    stack = [base]
+    stack = [(base, EVIDENCE_DIR + "/")]
     mine, count = share
+    files, links, stats = out.files, out.links, out.stats
     while stack:
-        folder = stack.pop()
+        folder, here = stack.pop()
         top = folder == base
         try:
             with os.scandir(folder) as entries:
@@ -54,22 +54,23 @@ def list_evidence(root: Path, *, stat: bool = False, share: tuple[int, int] = (0
                 else:
                     entries_here = entries
                 for entry in entries_here:
-                    if entry.name == ".gitkeep":  # keeps an empty folder in git; not data
+                    name = entry.name
+                    if name == ".gitkeep":  # keeps an empty folder in git; not data
                         continue
-                    rel = entry.path[prefix:].replace(os.sep, "/")
+                    rel = here + name
                     if entry.is_symlink():
-                        out.files.append(rel)
-                        out.links.add(rel)
+                        files.append(rel)
+                        links.add(rel)
                     elif entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
+                        stack.append((entry.path, rel + "/"))
                     else:
-                        out.files.append(rel)
+                        files.append(rel)
                         if stat:
                             try:
                                 st = entry.stat(follow_symlinks=False)
-                                out.stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                                stats[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
                             except OSError:
-                                out.stats[rel] = (-1, -1, -1)
+                                stats[rel] = (-1, -1, -1)
         except OSError:
             continue
     out.files.sort()

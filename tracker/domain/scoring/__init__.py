@@ -156,9 +156,10 @@ class Scorer:
         self.config = config
         facts = [f for _, f in records]
         order = canonical_order(facts)
+        ordered = [facts[i] for i in order]
         self.paths = [records[i][0] for i in order]  # by rank
-        self.grades = [(facts[i].reliability, facts[i].credibility) for i in order]
-        self.readings = Readings(build_readings([facts[i] for i in order], config))
+        self.grades = [(f.reliability, f.credibility) for f in ordered]
+        self.readings = Readings(build_readings(ordered, config))
         self._memo: dict[tuple[dt.date, dt.date], dict[str, Level]] = {}
 
     # --- figures ------------------------------------------------------------------------

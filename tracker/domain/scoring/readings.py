@@ -40,6 +40,8 @@ def canonical_order(facts: Sequence[ItemFacts]) -> list[int]:
     both (a duplicate id, itself a data error) are told apart by their whole facts."""
     keys = [(f.midpoint, f.id) for f in facts]
     order = sorted(range(len(facts)), key=keys.__getitem__)
+    if len(set(keys)) == len(keys):  # no two items share both: the sort alone decides
+        return order
     out: list[int] = []
     start = 0
     while start < len(order):
@@ -66,8 +68,9 @@ def build_readings(ordered: Sequence[ItemFacts], config: ScoringConfig) -> dict[
         event = facts.event or facts.id
         day = facts.midpoint.toordinal()
         assessments = facts.assessments
-        nodes = {a.recommendation for a in assessments}
-        if len(nodes) == len(assessments):  # each node assessed once: nothing to combine
+        if len(assessments) == 1 or len({a.recommendation for a in assessments}) == len(
+            assessments
+        ):  # each node assessed once: nothing to combine
             for a in assessments:
                 by_node[a.recommendation].append(
                     Reading(
