@@ -351,3 +351,36 @@ def test_printed_as_a_clean_document(browser, pages, tmp_path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
     context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_chart_s_date_labels_never_overlap(browser, bundled, tmp_path, width):
+    """At a phone's width the labels are drawn larger to stay readable; only the two ends
+    are shown then, so no two dates run into each other (two years: "Dec 2024", "Jun 2025")."""
+    history = tmp_path / "history.html"
+    render(["history", "-C", str(bundled), "--from", "2024-12", "--to", "2026-12"], history)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(history.as_uri())
+    overlaps = page.evaluate(
+        """() => {
+            let found = 0;
+            for (const svg of document.querySelectorAll('svg.chart')) {
+                const boxes = [...svg.querySelectorAll('text.axis')]
+                    .filter(t => getComputedStyle(t).display !== 'none')
+                    .map(t => t.getBoundingClientRect())
+                    .filter(r => r.width > 0 && r.bottom > svg.getBoundingClientRect().bottom - 40);
+                for (let i = 0; i < boxes.length; i++)
+                    for (let j = i + 1; j < boxes.length; j++) {
+                        const a = boxes[i], b = boxes[j];
+                        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+                            found++;
+                    }
+            }
+            return found;
+        }"""
+    )
+    shown = page.locator("svg.chart text.axis").first.is_visible()
+    context.close()
+    assert overlaps == 0, f"{overlaps} date labels overlap at {width}px"
+    assert shown

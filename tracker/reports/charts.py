@@ -107,9 +107,10 @@ def standing_chart(
     for i in ticks:
         x = x_of(dates[i])
         anchor = "start" if i == 0 else "end" if i == len(dates) - 1 else "middle"
+        inner = " inner" if anchor == "middle" else ""  # a phone shows only the two ends
         out.append(f'<line class="tick" x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}"/>')
         out.append(
-            f'<text class="axis" x="{x:.1f}" y="{base + 17}" text-anchor="{anchor}">'
+            f'<text class="axis{inner}" x="{x:.1f}" y="{base + 17}" text-anchor="{anchor}">'
             f"{day_month(dates[i]) if fine else short_month(dates[i])}</text>"
         )
     points = " ".join(f"{x_of(d):.1f},{y_of(v):.1f}" for d, v in zip(dates, values, strict=True))
