@@ -495,32 +495,48 @@ def _open(
         for result in results:
             result.item = None
     now = today or clock_today()  # after the reads: only the checks across files need it
-    records: list[Record] = []
     found: list[Problem] = [*paper.problems, *config.problems, *problems]
     if "inbox" in config.data:  # the feeds analysts follow, checked like the rest of the file
         from tracker.inbox.config import config_problems
 
         found += config_problems(data, config.data)
-    if not facts:  # import and suggest: which files hold items, by content; no findings
+    if facts:
+        records = _checked(data, results, found, paper, archives, tomls, now, use_cache)
+    else:  # import and suggest: which files hold items, by content; no findings
         records = [Record(r.rel, r.sha256, None) for r in results if r.facts is not None]
-        return Workspace(
-            root=root,
-            data=data,
-            paper=paper.paper,
-            nodes=list(paper.nodes),
-            tree=paper.tree,
-            config=config.config,
-            settings=config.data,
-            records=records,
-            problems=found,
-            today=now,
-            paper_sha256=paper.sha256,
-            notes=notes,
-            cache=cache,
-            load_stats=stats,
-            finished=finished,
-            facts_loaded=False,
-        )
+    return Workspace(
+        root=root,
+        data=data,
+        paper=paper.paper,
+        nodes=list(paper.nodes),
+        tree=paper.tree,
+        config=config.config,
+        settings=config.data,
+        records=records,
+        problems=found,
+        today=now,
+        paper_sha256=paper.sha256,
+        notes=notes,
+        cache=cache,
+        load_stats=stats,
+        finished=finished,
+        facts_loaded=facts,
+    )
+
+
+def _checked(
+    data: Path,
+    results: list,
+    found: list[Problem],
+    paper: reader.PaperResult,
+    archives: list[str],
+    tomls: list[str],
+    now: dt.date,
+    use_cache: bool,
+) -> list[Record]:
+    """Each file's records, with every finding (its own, across files, orphan copies and
+    interrupted changes) added to `found`."""
+    records: list[Record] = []
     for result in results:
         found.extend(result.problems)
         if result.facts is not None:
@@ -558,23 +574,7 @@ def _open(
                 "finished; compare the file with its copies and run the command again",
             )
         )
-    return Workspace(
-        root=root,
-        data=data,
-        paper=paper.paper,
-        nodes=list(paper.nodes),
-        tree=paper.tree,
-        config=config.config,
-        settings=config.data,
-        records=records,
-        problems=found,
-        today=now,
-        paper_sha256=paper.sha256,
-        notes=notes,
-        cache=cache,
-        load_stats=stats,
-        finished=finished,
-    )
+    return records
 
 
 def _locator(root: Path) -> Callable[[str, tuple[str | int, ...]], int | None]:
