@@ -5,8 +5,8 @@
     python bench/tui.py /tmp/bench-10k --no-cache # cold
 
 "Ready" is from creating the App to the tree shown with its first node selected and detailed,
-headless at 120x36. The floor is `store.load_project` plus one `scoring.score_all`, the work
-the workbench cannot avoid before it can show a score.
+headless at 120x36. The floor is `open_workspace` plus one `Workspace.scores`, the work the
+workbench cannot avoid before it can show a score.
 """
 
 from __future__ import annotations
@@ -26,31 +26,21 @@ os.environ.setdefault("TRACKER_TODAY", "2033-01-01")
 
 
 def floor(root: Path, use_cache: bool, collect: bool = True) -> float:
-    """`collect=False`: the load runs with the cyclic GC off, as the workbench loads."""
+    """The workspace opened and scored, the work the workbench cannot avoid before it can
+    show a score. `collect=False`: the load runs with the cyclic GC off, as the workbench
+    loads."""
     import gc
 
-    from tracker.domain.config import load_config
-    from tracker.domain.scoring import score_all
-    from tracker.speed import snapshot
-    from tracker.store import load_project
+    from tracker.workspace import open_workspace
 
     start = time.perf_counter()
     if not collect:
         gc.disable()
     try:
-        project = load_project(root, use_cache=use_cache, items=False)
+        ws = open_workspace(root, cache=use_cache)
     finally:
         gc.enable()
-    config, _ = load_config(root)
-    prepared = snapshot.prepared(project, config)  # as the workbench scores: no item read
-    score_all(
-        project.nodes,
-        prepared.items,
-        __import__("tracker.clock").clock.today(),
-        config,
-        detail=(),
-        prepared=prepared,
-    )
+    ws.scores(ws.today, detail=())  # as the workbench scores: no item read
     return time.perf_counter() - start
 
 
@@ -148,7 +138,7 @@ def main() -> None:
         f"{result['items']} evidence items, {result['nodes']} nodes, "
         f"{'warm' if use_cache else 'cold'} load cache"
     )
-    print(f"floor (load_project + score_all): {base:.3f} s")
+    print(f"floor (open_workspace + scores): {base:.3f} s")
     print(f"floor, cyclic GC off during the load (as the workbench loads): {base_quiet:.3f} s")
     print(f"ready (tree shown, first node detailed): {result['ready']:.3f} s")
     print(f"scores shown: {result['scored']:.3f} s")

@@ -54,3 +54,24 @@ def test_generated_project_is_valid_and_one_timing_runs(tmp_path: Path, monkeypa
     assert {"python -c pass", "read every file", "read+parse, 1 process"} <= set(rows)
     assert rows["status first run"]["seconds"] > 0 and rows["status warm"]["seconds"] > 0
     assert rows["status after editing 1"]["warm"] > 0
+
+
+def test_the_workbench_timing_runs(tmp_path: Path):
+    """bench/tui.py against the service as it is (it once called a loader that had gone)."""
+    target = tmp_path / "bench-50"
+    subprocess.run(
+        [sys.executable, str(REPO / "bench" / "generate.py"), "50", str(target)],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    timed = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "tui.py"), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TRACKER_TODAY": "2033-01-01"},
+    )
+    assert timed.returncode == 0, timed.stderr
+    assert "floor (open_workspace + scores)" in timed.stdout
+    assert "as-of change, scores redrawn: median" in timed.stdout
