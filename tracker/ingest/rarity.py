@@ -98,9 +98,11 @@ def frequency_table(lang: str) -> dict[str, float]:
     return table
 
 
+@lru_cache(maxsize=1 << 17)
 def zipf(word: str) -> float:
     """The word's Zipf frequency in its language (English for Latin script, Russian for
-    Cyrillic); 0.0 when the list does not have it."""
+    Cyrillic); 0.0 when the list does not have it. Remembered per word, as the lists are
+    for the life of the process."""
     lower = word.lower().replace("’", "'")
     if lower and lower[0] in _CYRILLIC:
         value = frequency_table("ru").get(lower.translate(_BE_TO_RU).replace("ё", "е"), 0.0)

@@ -28,6 +28,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -145,6 +146,21 @@ def _rarity(word: str) -> float:
     return max(RARE_ZIPF - zipf(word), 0.0) / RARE_ZIPF
 
 
+@lru_cache(maxsize=1 << 17)
+def _term_of(word: str, opens_sentence: bool) -> tuple[str, float] | None:
+    """A word's term and weight: "#figure" for a number, "~key" for a name, the lemma of
+    another content word; None for a word that is none of them. Remembered per word:
+    indexing 10,000 articles reads 2.4 million words, most of them many times over."""
+    if _NUMBER.match(word):
+        term = _number_term(word)
+        return (term, NUMBER_WEIGHT if len(word) >= 3 else 0.6) if term else None
+    if _is_name(word, opens_sentence):
+        return name_key(word), NAME_WEIGHT * _rarity(word)
+    if is_content_word(word) and not is_calendar_word(word):
+        return lemma(word), CONTENT_WEIGHT * _rarity(word)
+    return None
+
+
 def analyse(title: str, text: str) -> tuple[dict[str, float], dict[str, str], set[int]]:
     """The text's weighted terms (heaviest `MAX_TERMS`), a surface form for each, and a
     consistent sample of its word 5-grams.
@@ -161,21 +177,11 @@ def analyse(title: str, text: str) -> tuple[dict[str, float], dict[str, str], se
         if word in ".!?:;\n":
             opens = True
             continue
-        if _NUMBER.match(word):
-            term = _number_term(word)
-            if term:
-                counts[term] += 1
-                kinds.setdefault(term, NUMBER_WEIGHT if len(word) >= 3 else 0.6)
-                forms.setdefault(term, word)
-        elif _is_name(word, opens):
-            term = name_key(word)
+        found = _term_of(word, opens)
+        if found is not None:
+            term, weight = found
             counts[term] += 1
-            kinds.setdefault(term, NAME_WEIGHT * _rarity(word))
-            forms.setdefault(term, word)
-        elif is_content_word(word) and not is_calendar_word(word):
-            term = lemma(word)
-            counts[term] += 1
-            kinds.setdefault(term, CONTENT_WEIGHT * _rarity(word))
+            kinds.setdefault(term, weight)
             forms.setdefault(term, word)
         opens = False
     vector = {

@@ -166,9 +166,11 @@ def _english_stem(word: str) -> str:
 stem = lemma
 
 
+@lru_cache(maxsize=1 << 17)
 def is_calendar_word(word: str) -> bool:
     """Weekdays, months and their abbreviations, in English, Russian and Belarusian, in any
-    case form ("November", "ноября", "лістапада"): never names, never evidence of one event."""
+    case form ("November", "ноября", "лістапада"): never names, never evidence of one event.
+    Remembered per word: indexing 10,000 articles asks it 2.5 million times."""
     lower = word.lower().rstrip(".").replace("ё", "е")
     if lower in _CALENDAR:
         return True
