@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import MINI_RECOMMENDATIONS
 from tracker.cli import main
-from tracker.ingest import extract_file
+from tracker.ingest import extract_file, extract_text
 from tracker.ingest.index_cache import similarity_index
 from tracker.ingest.similar import find_same_event
 from tracker.speed.similarity import DB_FILE, FORMAT, SimilarityStore, db_path
@@ -268,3 +268,63 @@ def test_a_store_of_another_format_is_replaced(tmp_path):
     assert reopened.meta("format") == FORMAT and len(reopened) == 0
     reopened.close()
     shutil.rmtree(tmp_path / "c")
+
+
+def test_an_index_built_by_workers_equals_one_built_in_memory(tmp_path):
+    """Thousands of items are indexed by worker processes (a first import after a clone):
+    the same rows, and the same answers, as the index built in this process."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    from tracker.speed.parallel import PARALLEL_FROM
+
+    root = tmp_path / "many"
+    subprocess.run(
+        [sys.executable, str(REPO / "bench/generate.py"), str(PARALLEL_FROM + 100), str(root)],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    built = subprocess.run(  # a process of its own: workers are not forked from a threaded one
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from tracker.workspace import open_workspace;"
+            "from tracker.ingest.index_cache import similarity_index;"
+            "similarity_index(open_workspace(Path(sys.argv[1]))).store.close()",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "TRACKER_TODAY": "2033-01-01"},
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    ws = open_workspace(root, cache=False)
+    in_memory = similarity_index(ws)
+    stored = SimilarityStore.open(db_path(root))
+    try:
+        assert stored.identities() == in_memory.store.identities()
+        assert len(stored.identities()) == ws.evidence_count
+        answered = 0
+        for record in ws.records[:: max(1, ws.evidence_count // 25)]:
+            item = ws.read(record.path).item
+            article = extract_text(f"{item.title}\n\n{item.source.quote}")
+            cached = similarity_index(open_workspace(root))
+            try:
+                expected = [
+                    (c.evidence_id, round(c.similarity, 9))
+                    for c in find_same_event(article, index=in_memory)
+                ]
+                assert [
+                    (c.evidence_id, round(c.similarity, 9))
+                    for c in find_same_event(article, index=cached)
+                ] == expected
+                answered += bool(expected)
+            finally:
+                cached.store.close()
+        assert answered >= 5  # reports of the same events are found, not only nothing
+    finally:
+        stored.close()

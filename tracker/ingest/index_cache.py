@@ -39,7 +39,7 @@ from tracker.ingest.suggest import (
     Subject,
     node_corpus,
 )
-from tracker.speed.similarity import DamagedIndex, SimilarityStore, db_path, remove
+from tracker.speed.similarity import DamagedIndex, DocRecord, SimilarityStore, db_path, remove
 
 RACY_SECONDS = 2.0  # a file changed this recently may change again within its clock tick
 MAX_TEXT_BYTES = 20_000_000
@@ -115,7 +115,7 @@ def _update(
         changed = [p for p, identity in current.items() if stored.get(p) != identity]
         removed = [p for p in stored if p not in current]
         if changed or removed:
-            store.replace(removed, (record_of(doc) for doc in read(changed)))
+            store.replace(removed, _records(read, changed))
         store.set_meta("state", state or "")
         return SimilarityIndex(store, background)
     except sqlite3.DatabaseError as err:
@@ -126,6 +126,18 @@ def _update(
     except BaseException:
         store.close()
         raise
+
+
+def _records(read: Reader, paths: list[str]) -> Iterator[DocRecord]:
+    """The index rows of `paths`, made by worker processes when there are thousands (a
+    first import after a clone indexes every item)."""
+    from tracker.speed.parallel import in_workers
+
+    def task(chunk: list[str]) -> list[DocRecord]:
+        return [record_of(doc) for doc in read(chunk)]
+
+    found = in_workers(task, paths)
+    return found if found is not None else (record_of(doc) for doc in read(paths))
 
 
 def drop_cached(root: Path) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from tracker.speed.filecache import Packed, pack
 from tracker.store.reader import read_evidence
@@ -76,3 +77,55 @@ def read_parallel(
     except (OSError, RuntimeError, ImportError):
         return None
     return [packed for chunk in results for packed in chunk or ()]
+
+
+# --- any job, in chunks ------------------------------------------------------------------------
+
+_TASK: Callable[[list[Any]], list[Any]] | None = None  # the job forked workers inherit
+
+
+def _run_task(chunk: list[Any]) -> list[Any]:
+    gc.disable()  # as above: many small objects, none kept
+    if _TASK is None:  # pragma: no cover - only a worker not forked from `in_workers`
+        raise RuntimeError("no task in this worker")
+    return _TASK(chunk)
+
+
+def in_workers(
+    task: Callable[[list[Any]], list[Any]],
+    items: Sequence[Any],
+    *,
+    least: int = PARALLEL_FROM,
+    chunk: int = CHUNK,
+) -> Iterator[Any] | None:
+    """`task(chunk)` over `items` cut into chunks, in worker processes forked from this one,
+    its results one by one in order, as they come; None when there are too few items, or no
+    second core, or no fork here (the caller then runs the task itself). The task may be a
+    closure over anything this process holds: the workers are forked, and inherit it. What
+    it returns comes back through the pool's pipes (pickled between these processes only;
+    nothing read from a project is ever unpickled)."""
+    count = workers()
+    if len(items) < least or count < 2 or sys.platform != "linux":
+        return None
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover
+        return None
+    size = max(50, min(chunk, len(items) // (count * 8) or 1))
+    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    return _results(task, chunks, count, context)
+
+
+def _results(task, chunks, count, context) -> Iterator[Any]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _TASK
+    _TASK = task
+    try:
+        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+            for done in pool.map(_run_task, chunks):
+                yield from done
+    finally:
+        _TASK = None
