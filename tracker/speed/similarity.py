@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-FORMAT = "tracker-similarity 6"
+FORMAT = "tracker-similarity 7"
 DB_FILE = "similarity.sqlite3"
 LOCK_TIMEOUT = 0.2  # seconds to wait for another tracker writing the cache, then go without
 
@@ -83,29 +83,6 @@ class DocRecord:
     vector: tuple[tuple[str, float], ...]  # (term, weight), heaviest first
     norm: float
     shingles: tuple[int, ...]
-
-    def crc(self) -> int:
-        return zlib.crc32(self._canonical().encode("utf-8", "surrogatepass"))
-
-    def _canonical(self) -> str:
-        return json.dumps(
-            [
-                self.path,
-                self.identity,
-                self.item_id,
-                self.draft,
-                self.day,
-                self.span,
-                self.url,
-                self.text_hash,
-                self.event,
-                list(self.assessed),
-                [[t, repr(w)] for t, w in self.vector],
-                repr(self.norm),
-                list(self.shingles),
-            ],
-            ensure_ascii=False,
-        )
 
 
 @dataclass(frozen=True)
@@ -313,7 +290,7 @@ _SELECT = (
 
 
 def _row(record: DocRecord) -> tuple:
-    return (
+    values = (
         record.path,
         record.identity,
         record.item_id,
@@ -327,8 +304,26 @@ def _row(record: DocRecord) -> tuple:
         json.dumps([[t, w] for t, w in record.vector], ensure_ascii=False),
         record.norm,
         array("I", record.shingles).tobytes(),
-        record.crc(),
     )
+    return (*values, _crc(values))
+
+
+def _crc(values: tuple) -> int:
+    """A CRC-32 over a row's columns as SQLite stores them: checked when a row is read,
+    before anything is decoded (a check that re-encoded the decoded row cost a third of a
+    suggestion against 100,000 items)."""
+    crc = 0
+    for value in values:
+        if value is None:
+            raw = b"\x00"
+        elif isinstance(value, bytes):
+            raw = value
+        elif isinstance(value, float):
+            raw = repr(value).encode()
+        else:
+            raw = str(value).encode("utf-8", "surrogatepass")
+        crc = zlib.crc32(raw + b"\x1f", crc)
+    return crc
 
 
 def _vector(raw: str) -> list[tuple[str, float]]:
@@ -351,6 +346,13 @@ def _stored(row: tuple) -> Stored:
     rowid, path, identity, item_id, draft, day, span, url, text_hash, event = row[:10]
     assessed, vector, norm, packed, crc = row[10:]
     try:
+        if isinstance(packed, memoryview):
+            packed = bytes(packed)
+        if _crc((*row[1:13], packed)) != crc:
+            raise DamagedIndex(f"the index row of {path} fails its checksum")
+    except (TypeError, ValueError, AttributeError, UnicodeError):
+        raise DamagedIndex("a document row has the wrong shape") from None
+    try:
         record = DocRecord(
             path=str(path),
             identity=str(identity),
@@ -368,7 +370,7 @@ def _stored(row: tuple) -> Stored:
         )
     except (TypeError, ValueError, AttributeError):
         raise DamagedIndex("a document row has the wrong shape") from None
-    if record.crc() != crc or not math.isfinite(record.norm):
+    if not math.isfinite(record.norm):
         raise DamagedIndex(f"the index row of {path} fails its checksum")
     return Stored(int(rowid), record)
 
