@@ -151,3 +151,22 @@ class _Chdir:
 
     def __exit__(self, *exc: object) -> None:
         os.chdir(self.old)
+
+
+def python_json(code: str, *args: str, timeout: int = 120):
+    """Run `code` in a Python process of its own (no test session's threads: a fork is safe
+    there) with this checkout importable, and read what it prints as JSON."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=timeout,
+        check=True,
+    )
+    return json.loads(done.stdout)

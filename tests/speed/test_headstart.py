@@ -3,15 +3,12 @@ the command's own process gives, whichever share of it each process listed."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, evidence_toml, write_evidence
+from tests.conftest import evidence_toml, python_json, write_evidence
 from tracker.store.listing import list_evidence
 
 
@@ -66,13 +63,4 @@ def test_the_head_start_lists_what_the_command_would(mini):
     """In a process of its own: the head start stays off where threads run (as they do in
     a test session)."""
     several_years(mini)
-    done = subprocess.run(
-        [sys.executable, "-c", HEAD_START, str(mini)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        timeout=60,
-        check=True,
-    )
-    assert json.loads(done.stdout) == [True, True, True]
+    assert python_json(HEAD_START, str(mini)) == [True, True, True]

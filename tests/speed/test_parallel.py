@@ -5,14 +5,12 @@ avoids too."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import python_json
 from tracker.speed.parallel import in_workers
 
 IN_WORKERS = """
@@ -32,16 +30,7 @@ print(json.dumps(None if found is None else list(found)))
 
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 def test_a_closure_runs_in_workers_and_its_results_come_back_in_order():
-    done = subprocess.run(
-        [sys.executable, "-c", IN_WORKERS],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        timeout=120,
-        check=True,
-    )
-    found = json.loads(done.stdout)
+    found = python_json(IN_WORKERS)
     if len(os.sched_getaffinity(0)) < 2:
         assert found is None  # one core: the caller runs it
         return
