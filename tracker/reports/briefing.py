@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tracker.domain.model import EvidenceItem
-from tracker.domain.scoring.words import STATUS_LABEL, band
+from tracker.domain.scoring.words import STATUS_LABEL, STATUS_SYMBOL, band
 from tracker.reports.changes import Changes, Move, NewEvidence
 from tracker.reports.method import config_of, legend_markdown
 from tracker.reports.prose import (
-    STATUS_SYMBOL,
     count,
     impact_words,
     long_date,

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from tracker.domain.config import ScoringConfig
 from tracker.domain.model import CREDIBILITY_MEANING, IMPACT_MEANING, RELIABILITY_MEANING
-from tracker.domain.scoring.words import Legend
+from tracker.domain.scoring.words import STATUS_SYMBOL, Legend
 from tracker.reports.page import esc_line, pill
-from tracker.reports.prose import STATUS_SYMBOL
 
 _STATUS_KEY = {
     "achieved": "achieved",

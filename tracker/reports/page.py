@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from tracker.domain.scoring.words import STATUS_SYMBOL
 from tracker.reports.figures import clean
 from tracker.reports.prose import (
-    STATUS_SYMBOL,
     count,
     impact_words,
     long_date,

@@ -34,15 +34,6 @@ _STEP = {
     2: "a formal step",
 }
 
-STATUS_SYMBOL = {  # the terminal's symbols, so every face marks a status the same way
-    "achieved": "✔",
-    "progressing": "+",
-    "contested": "±",
-    "stalled": "=",
-    "regressing": "−",
-    "no-evidence": "·",
-}
-
 
 def long_date(day: dt.date) -> str:
     """15 September 2025."""

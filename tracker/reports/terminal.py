@@ -16,7 +16,7 @@ from rich.text import Text
 
 from tracker.domain.config import ScoringConfig
 from tracker.domain.scoring import NodeScore
-from tracker.domain.scoring.words import Legend, age_short, age_words
+from tracker.domain.scoring.words import STATUS_SYMBOL, Legend, age_short, age_words
 from tracker.reports.figures import clean, signed
 
 STATUS_STYLE = {
@@ -26,15 +26,6 @@ STATUS_STYLE = {
     "stalled": "yellow",
     "regressing": "red",
     "no-evidence": "dim",
-}
-# Distinct from a tree's fold arrows (▶ ▼) and from the movement arrows (↑ ↓ →).
-STATUS_SYMBOL = {
-    "achieved": "✔",
-    "progressing": "+",
-    "contested": "±",
-    "stalled": "=",
-    "regressing": "−",
-    "no-evidence": "·",
 }
 ARROW_STYLE = {"↑": "green", "↓": "red", "→": "dim"}
 

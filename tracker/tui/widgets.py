@@ -8,18 +8,19 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from tracker.domain.scoring.words import STATUS_LABEL, STATUS_SYMBOL
 from tracker.reports.figures import signed
 
-# status -> (symbol, word, style). The symbol and the word carry the meaning; colour only helps.
-# Symbols distinct from the tree's fold marks (FOLD) and the movement arrows (↑ ↓ →).
-STATUS = {
-    "achieved": ("✔", "achieved", "bold green"),
-    "progressing": ("+", "progressing", "green"),
-    "regressing": ("−", "regressing", "red"),
-    "stalled": ("=", "no clear movement", "yellow"),
-    "contested": ("±", "contested", "magenta"),
-    "no-evidence": ("·", "no evidence", "bright_black"),
+# status -> (symbol, word, style): the symbols and words every face uses; colour only helps.
+_STYLE = {
+    "achieved": "bold green",
+    "progressing": "green",
+    "regressing": "red",
+    "stalled": "yellow",
+    "contested": "magenta",
+    "no-evidence": "bright_black",
 }
+STATUS = {k: (STATUS_SYMBOL[k], STATUS_LABEL[k], style) for k, style in _STYLE.items()}
 UNSCORED = ("·", "unscored", "bright_black")
 # The tree's fold marks (folded, unfolded): never an arrow, never a status symbol.
 FOLD = ("⊞ ", "⊟ ")

@@ -42,6 +42,18 @@ STATUS_LABEL: dict[str, str] = {
     "no-evidence": "no evidence",
 }
 
+# One symbol per status, the same on every face (terminal, workbench, pages); distinct from a
+# tree's fold marks and from the movement arrows (↑ ↓ →). The symbol and the word carry the
+# meaning; colour only helps.
+STATUS_SYMBOL: dict[str, str] = {
+    "achieved": "✔",
+    "progressing": "+",
+    "contested": "±",
+    "stalled": "=",
+    "regressing": "−",
+    "no-evidence": "·",
+}
+
 ARROWS: dict[str, str] = {
     "↑": "moved toward the recommendation in the window (evidence dated in it)",
     "↓": "moved away from it in the window",
