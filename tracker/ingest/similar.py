@@ -441,28 +441,26 @@ def find_same_event(
         if stored.rowid not in found:
             found[stored.rowid] = candidate
 
-    if article.url:
-        for stored in store.where("url", normalize_url(article.url)):
+    same_source = [  # the very same source, imported before: by its address, or its text
+        ("url", normalize_url(article.url) if article.url else None, "same_url", "address"),
+        (
+            "text_hash",
+            text_hash(article.text) if article.text.strip() else None,
+            "same_text",
+            "text",
+        ),
+    ]
+    for column, value, kind, what in same_source:
+        if value is None:
+            continue
+        for stored in store.where(column, value):
             add(
                 stored,
                 SameEventCandidate(
                     evidence_id=stored.record.item_id,
                     similarity=1.0,
-                    kind="same_url",
-                    reason=_already(stored, "the same address"),
-                    draft=stored.record.draft,
-                    already=True,
-                ),
-            )
-    if article.text.strip():
-        for stored in store.where("text_hash", text_hash(article.text)):
-            add(
-                stored,
-                SameEventCandidate(
-                    evidence_id=stored.record.item_id,
-                    similarity=1.0,
-                    kind="same_text",
-                    reason=_already(stored, "the same text"),
+                    kind=kind,
+                    reason=_already(stored, f"the same {what}"),
                     draft=stored.record.draft,
                     already=True,
                 ),
