@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,6 +23,9 @@ from tracker.store import layout as store
 from tracker.store import reader
 from tracker.store import toml_read as tomlfmt
 from tracker.workspace import EvidenceFile, Workspace
+
+if TYPE_CHECKING:
+    from tracker.domain.scoring.running import Standings
 
 
 class _Model(BaseModel):
@@ -260,19 +263,21 @@ class _Parsed:
 class _State:
     """The evidence files bearing on the subtree at one commit, with their readings by node
     kept in canonical order as files change (each list replaced, never changed in place, so
-    copies share them), and their scoring prepared once for as many dates as asked (the
-    commit's own, and its child's)."""
+    copies share them) and in running sums (`Standings`) that give a date's figures in time
+    proportional to what changed; and their exact scoring prepared once for as many dates as
+    asked, where the running sums cannot say."""
 
-    __slots__ = ("by_node", "files", "prepared", "unranked")
+    __slots__ = ("by_node", "files", "prepared", "standings", "unranked")
 
-    def __init__(self) -> None:
+    def __init__(self, standings: Standings | None = None) -> None:
         self.files: dict[str, _Parsed] = {}
         self.by_node: dict[str, list] = {}
         self.unranked = 0  # files whose readings are not ranked: prepared from scratch
         self.prepared = None
+        self.standings = standings
 
     def copy(self) -> _State:
-        twin = _State()
+        twin = _State(self.standings.copy() if self.standings is not None else None)
         twin.files = dict(self.files)
         twin.by_node = dict(self.by_node)
         twin.unranked = self.unranked
@@ -295,12 +300,17 @@ class _State:
         if parsed.readings is None:
             self.unranked += 1 if add else -1
             return
+        running = self.standings
         for node, readings in parsed.readings.items():
             changed = list(self.by_node.get(node, ()))
             for reading in readings:
                 if add:
                     bisect.insort(changed, reading, key=_rank_of)
+                    if running is not None:
+                        running.add(reading)
                     continue
+                if running is not None:
+                    running.remove(reading)
                 at = bisect.bisect_left(changed, reading.rank, key=_rank_of)
                 while at < len(changed) and changed[at] is not reading:
                     at += 1
@@ -399,7 +409,29 @@ class _Scorer:
         order = canonical_order([p.facts for p in parsed])
         return Readings(build_readings([parsed[i].facts for i in order], self.config))
 
+    def state(self) -> _State:
+        """An empty state whose running sums follow this subtree."""
+        from tracker.domain.scoring.running import Standings
+
+        return _State(Standings(self.tree, self.config))
+
     def __call__(self, state: _State, as_of: dt.date) -> _Score | None:
+        """The node at `as_of`: from the state's running sums where they can say it (their
+        figures are `levels`' to the last bits, and far from every edge), else from `levels`."""
+        from tracker.domain.scoring.running import Unsteady
+
+        running = state.standings
+        if running is not None and not state.unranked:
+            try:
+                figures = running.at(as_of).get(self.node_id)
+            except Unsteady:
+                state.standings = None  # its sums are gone: exact figures from now on
+            else:
+                if not running.near:
+                    return None if figures is None else _Score(figures.standing, figures.status)
+        return self.exact(state, as_of)
+
+    def exact(self, state: _State, as_of: dt.date) -> _Score | None:
         from tracker.domain.scoring import engine
 
         if state.prepared is None:
@@ -521,7 +553,7 @@ def _scores(
     states: dict[str, _State] = {}
     out = {}
     for c in _parents_first(commits):
-        state = _parent_state(project, c, known, states, children_left, version)
+        state = _parent_state(project, c, known, states, children_left, version, scorer)
         scored = c.commit in wanted
         when = c.date.date()
         before = scorer(state, when) if scored and not c.boundary else None
@@ -563,11 +595,12 @@ def _parent_state(
     states: dict[str, _State],
     children_left: dict[str, int],
     version: _Versions,
+    scorer: _Scorer,
 ) -> _State:
     """The evidence at the commit's first parent: handed over when this is its last child
     (the common, linear case: no copy), copied when another child still needs it."""
     if not c.parents:
-        return _State()  # a first commit, or a shallow clone's boundary
+        return scorer.state()  # a first commit, or a shallow clone's boundary
     parent = c.parents[0]
     if parent in states:
         children_left[parent] -= 1
@@ -584,7 +617,7 @@ def _parent_state(
         if _is_item_file(e.path) and e.mode in _REGULAR
     ]
     version.read([e.sha for e in entries])
-    state = _State()
+    state = scorer.state()
     for e in entries:
         state.set(e.path, version(e.path, e.sha, e.mode))
     states[parent] = state
