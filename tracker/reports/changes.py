@@ -9,6 +9,7 @@ transient evidence faded.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 
 from pydantic import BaseModel
 
@@ -59,24 +60,15 @@ def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | N
     """The period (since, until] of the workspace `ws`; `listed`: read only the latest so
     many new items (a terminal shows a few; exports list every one)."""
     before = ws.scores(since, detail=())
-    numbers = ws.scores(until, since=since, detail=())
-    moved = [
-        nid
-        for nid, s in numbers.items()
-        if (s.movement_count and abs(s.trend) >= MOVE_FLOOR)
-        or (s.movement_count and before[nid].status != s.status)
-    ]
-    after = (
-        ws.scores(
-            until,
-            since=since,
-            detail=moved,
-            exclusions=False,
-            recent_only=True,
-            limit=EVIDENCE_SHOWN,
-        )
-        if moved
-        else numbers
+    # Every node explained at once: in a period of any length most nodes move, and listing
+    # the parts in the pass that scores them costs less than a second pass over the moved.
+    after = numbers = ws.scores(
+        until,
+        since=since,
+        detail=None,
+        exclusions=False,
+        recent_only=True,
+        limit=EVIDENCE_SHOWN,
     )
     moves: list[Move] = []
     for nid, a in after.items():
@@ -94,9 +86,10 @@ def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | N
     ]
     faded = [m for m in moves if m.before_status != m.after_status and m.node_id not in by_evidence]
     fresh = [r for r in ws.records if since < r.facts.midpoint <= until]
-    fresh.sort(key=lambda r: (r.facts.midpoint, r.facts.id))
-    if listed is not None:
-        fresh = fresh[-listed:] if listed else []
+    count = len(fresh)
+    if listed is not None:  # the latest few: picked without sorting the whole period
+        fresh = heapq.nlargest(listed, fresh, key=_newest) if listed else []
+    fresh.sort(key=_newest)
     items = ws.items([r.path for r in fresh])
     new = [
         NewEvidence(
@@ -112,7 +105,6 @@ def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | N
         )
         for i in (items[r.path] for r in fresh)
     ]
-    count = sum(1 for r in ws.records if since < r.facts.midpoint <= until)
     return Changes(
         since=since,
         until=until,
@@ -123,6 +115,10 @@ def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | N
         up=up[:top],
         down=down[:top],
     )
+
+
+def _newest(record) -> tuple[dt.date, str]:
+    return record.facts.midpoint, record.facts.id
 
 
 def _move(a: NodeScore, b: NodeScore) -> Move:

@@ -167,12 +167,15 @@ class Scorer:
     def window_start(self, as_of: dt.date) -> dt.date:
         return as_of - dt.timedelta(days=self.config.window_days)
 
-    def levels(self, as_of: dt.date, since: dt.date | None = None) -> dict[str, Level]:
+    def levels(
+        self, as_of: dt.date, since: dt.date | None = None, *, parts: bool = False
+    ) -> dict[str, Level]:
+        """Every node at `as_of`; with `parts`, each node's own parts listed as well."""
         start = since if since is not None else self.window_start(as_of)
         key = (as_of, start)
         hit = self._memo.get(key)
-        if hit is None:
-            hit = engine.levels(self.tree, self.readings, as_of, start, self.config)
+        if hit is None or (parts and not _listed(hit)):
+            hit = engine.levels(self.tree, self.readings, as_of, start, self.config, parts=parts)
             if len(self._memo) >= 8:
                 self._memo.pop(next(iter(self._memo)))
             self._memo[key] = hit
@@ -195,7 +198,8 @@ class Scorer:
         with `recent_only` (what a briefing of the period lists); explaining reads items
         through `lookup`."""
         start = since if since is not None else self.window_start(as_of)
-        at = self.levels(as_of, start)
+        # Explaining every node: the parts are listed in the same pass as the figures.
+        at = self.levels(as_of, start, parts=detail is None)
         if lookup is not None:
             lookup = _remembering(lookup)  # explaining many nodes: each item read once
         out: dict[str, NodeScore] = {}
@@ -421,7 +425,7 @@ class Scorer:
         if limit is not None and limit < len(pairs):
             # The largest `limit` by size, ties by evidence and node: only the few at or above
             # the cut are sorted by the whole key (a root node has every reading below it).
-            sizes = [abs(v) for v in values]
+            sizes = list(map(abs, values))
             cut = heapq.nlargest(limit, sizes)[-1] if limit else math.inf
             near = [i for i, size in enumerate(sizes) if size >= cut]
             near.sort(
@@ -461,10 +465,18 @@ class Scorer:
         )
         rest = rest_movement = 0.0
         if len(shown) < len(pairs):
-            kept = set(chosen)
-            left = [i for i in range(len(pairs)) if i not in kept]
-            rest = math.fsum([values[i] for i in left])
-            rest_movement = math.fsum([values[i] for i in left if pairs[i][0].recent])
+            # What the list leaves out: every value with the shown ones zeroed (fsum is exact,
+            # so the zeros change nothing).
+            left = list(values)
+            for i in chosen:
+                left[i] = 0.0
+            rest = math.fsum(left)
+            if recent_only:
+                rest_movement = rest
+            else:
+                rest_movement = math.fsum(
+                    [v for v, (p, _) in zip(left, pairs, strict=True) if p.recent]
+                )
         return dict(
             explained=True,
             contributions=contributions,
@@ -551,6 +563,11 @@ class Scorer:
             reason=skip.reason,
             detail=detail,
         )
+
+
+def _listed(at: dict[str, Level]) -> bool:
+    """Whether these levels list each node's own parts (`levels(..., parts=True)`)."""
+    return all(level.direct.listed for level in at.values())
 
 
 def _remembering(lookup: Lookup) -> Lookup:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -78,6 +78,7 @@ class Direct:
     denominator: float = 0.0
     strength: float = 0.0  # sum(w) of what counts: how much evidence there is, at any age
     parts: list[Part] = field(default_factory=list)
+    listed: bool = False  # `parts` holds every counted reading's part (asked with `parts`)
     best_of: dict[str, Reading] = field(default_factory=dict)
     verdict: Reading | None = None
     overturned_by: float = 0.0  # sum(w d s) of counted evidence after the verdict
@@ -129,17 +130,16 @@ class Readings:
         self.refs = {nid: [r.ref for r in rs] for nid, rs in by_node.items()}
         # Events with more than one report on a node: only those need a pick at each date.
         self.shared: dict[str, set[str]] = {}
+        self.verdicts: dict[str, list[Reading]] = {}
         for nid, rs in by_node.items():
-            seen: set[str] = set()
-            twice: set[str] = set()
-            for r in rs:
-                (twice if r.event in seen else seen).add(r.event)
-            self.shared[nid] = twice
-        self.verdicts = {
-            nid: [r for r in rs if r.verdict]
-            for nid, rs in by_node.items()
-            if any(r.verdict for r in rs)
-        }
+            counts = Counter([r.event for r in rs])
+            if len(counts) < len(rs):
+                self.shared[nid] = {event for event, n in counts.items() if n > 1}
+            else:
+                self.shared[nid] = set()
+            verdicts = [r for r in rs if r.verdict]
+            if verdicts:
+                self.verdicts[nid] = verdicts
 
     def upto(self, node_id: str, as_of: dt.date) -> list[Reading]:
         readings = self.by_node.get(node_id)
@@ -208,7 +208,7 @@ def direct(
     """A node's own evidence at `as_of`: its figures, and with `parts` the part of each
     counted reading (what an explanation lists); `skips`, if given, collects what does not
     count."""
-    out = Direct(denominator=config.prior_weight)
+    out = Direct(denominator=config.prior_weight, listed=parts)
     chosen, out.verdict, out.best_of = _select(readings, node_id, as_of, config, skips)
     if not chosen:
         return out
@@ -275,9 +275,6 @@ def direct(
         for r, others, age, d, by in weighed:
             value = r.weight * d * r.impact / denominator
             out.parts.append(Part(r, others, age, d, by, 1.0, value, r.ref > window_start))
-        # Sums of the listed parts, so that an explanation adds up to the last digit.
-        out.standing = math.fsum(p.value for p in out.parts)
-        out.movement = math.fsum(p.value for p in out.parts if p.recent)
     return out
 
 
@@ -336,11 +333,14 @@ def levels(
     as_of: dt.date,
     window_start: dt.date,
     config: ScoringConfig,
+    *,
+    parts: bool = False,
 ) -> dict[str, Level]:
-    """Every node at `as_of`, children before parents."""
+    """Every node at `as_of`, children before parents; with `parts`, each node's own parts
+    too (what explaining every node needs: one pass over the readings instead of two)."""
     out: dict[str, Level] = {}
     for nid in tree.bottom_up:
-        own = direct(readings, nid, as_of, window_start, config, parts=False)
+        own = direct(readings, nid, as_of, window_start, config, parts=parts)
         achieved = overturned = None
         if own.verdict is not None:
             if own.overturned_by <= -config.verdict_overturn:
@@ -467,7 +467,10 @@ def flat_parts(
                 own_parts=own_parts,
             )
             continue
-        own = own_parts.get(node_id) if own_parts is not None else None
+        listed = level.direct
+        own = listed.parts if listed.listed else None
+        if own is None and own_parts is not None:
+            own = own_parts.get(node_id)
         if own is None:
             own = direct(readings, node_id, as_of, window_start, config).parts
             if own_parts is not None:
