@@ -74,12 +74,13 @@ def branching_history(repo: Path, monkeypatch) -> None:
     commit()
 
 
-def rebuilt_score(root: Path, node_id: str, rev: str | None, as_of) -> float | None:
-    """The reference: the commit rebuilt whole, scored whole."""
+def rebuilt(root: Path, node_id: str, rev: str | None, as_of) -> tuple[float | None, str | None]:
+    """The reference: the commit rebuilt whole, scored whole (score and status)."""
     if rev is None:
-        return None
+        return None, None
     project = gitops.workspace_at(root, rev)
-    return project.scores(as_of)[node_id].score
+    score = project.scores(as_of)[node_id]
+    return score.score, score.status
 
 
 @pytest.mark.parametrize("node_id", ["reboot", "balance", "priorities", "precondition"])
@@ -91,12 +92,11 @@ def test_scores_match_each_commit_rebuilt_whole(repo, monkeypatch, node_id):
     for entry in result.entries:
         parent = git(repo, "rev-parse", f"{entry.commit}^1").strip()
         as_of = entry.date.date()
-        assert entry.score_after == pytest.approx(
-            rebuilt_score(repo, node_id, entry.commit, as_of)
-        ), entry.subject
-        assert entry.score_before == pytest.approx(rebuilt_score(repo, node_id, parent, as_of)), (
-            entry.subject
-        )
+        after, after_status = rebuilt(repo, node_id, entry.commit, as_of)
+        before, before_status = rebuilt(repo, node_id, parent, as_of)
+        assert entry.score_after == pytest.approx(after, rel=1e-12), entry.subject
+        assert entry.score_before == pytest.approx(before, rel=1e-12), entry.subject
+        assert (entry.status_before, entry.status_after) == (before_status, after_status)
 
 
 def test_the_history_lists_branch_commits_and_not_the_merge(repo, monkeypatch):
