@@ -62,6 +62,7 @@ _SOURCES = (
     "tracker.store.reader",
     "tracker.store.toml_read",
     "tracker.speed.filecache",
+    "tracker.speed.fasttoml",
 )
 
 
@@ -85,11 +86,12 @@ def fingerprint() -> str:
 
         from tracker import __version__
         from tracker.domain.model import EvidenceItem, RecommendationsFile
+        from tracker.speed import fasttoml
 
         digest = hashlib.sha256()
         digest.update(
             f"format {FORMAT} tracker {__version__} pydantic {pydantic.VERSION} "
-            f"python {sys.version_info[:3]}".encode()
+            f"python {sys.version_info[:3]} rtoml {fasttoml.version()}".encode()
         )
         for model in (EvidenceItem, RecommendationsFile):
             schema = model.model_json_schema(by_alias=True)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from tracker.speed import filecache
-from tracker.speed.filecache import Packed, pack, unpack
-from tracker.speed.parallel import read_parallel
+from tracker.speed.filecache import Packed, unpack
+from tracker.speed.parallel import read_packed, read_parallel
 from tracker.speed.stamps import Stamp, stamps
 from tracker.store.listing import Listing
-from tracker.store.reader import EvidenceResult, read_evidence
+from tracker.store.reader import EvidenceResult
 
 
 @dataclass
@@ -109,10 +109,10 @@ def _read(root: Path, rels: list[str], workers: bool, progress) -> list[Packed]:
             return found
     out: list[Packed] = []
     total = len(rels)
-    for index, rel in enumerate(rels):
-        out.append(pack(read_evidence(root, rel)))
-        if progress is not None and index % 250 == 0:
-            progress(index, total)
+    for start in range(0, total, 250):
+        if progress is not None:
+            progress(start, total)
+        out += read_packed(root, rels[start : start + 250])
     if progress is not None and total:
         progress(total, total)
     return out

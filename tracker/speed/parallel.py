@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from tracker.speed.fasttoml import parser
 from tracker.speed.filecache import Packed, pack
 from tracker.store.reader import read_evidence
 
@@ -23,8 +24,9 @@ CHUNK = 400
 
 
 def read_packed(root: Path, rels: list[str]) -> list[Packed]:
-    """Read, check and pack files in this process."""
-    return [pack(read_evidence(root, rel)) for rel in rels]
+    """Read, check and pack files in this process (TOML by the fast parser, `fasttoml`)."""
+    loads = parser()
+    return [pack(read_evidence(root, rel, loads=loads)) for rel in rels]
 
 
 def _read_chunk(root: str, rels: list[str]) -> list[Packed]:
