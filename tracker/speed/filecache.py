@@ -326,12 +326,13 @@ def pack(result) -> Packed:
         if result.problems
         else None
     )
-    text = json.dumps(
-        [result.sha256, result.archive_sha256, problems, facts],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return text, zlib.crc32(text.encode("utf-8", "surrogatepass"))
+    value = [result.sha256, result.archive_sha256, problems, facts]
+    try:  # orjson: a seventh of the standard library's time, the same JSON for a reader
+        data = _dumps(value)
+    except TypeError:  # what orjson refuses (a lone surrogate in a finding): the slow way
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return text, zlib.crc32(text.encode("utf-8", "surrogatepass"))
+    return data.decode("utf-8"), zlib.crc32(data)
 
 
 def row(rel: str, stamp: int, checked: float, newest: float, packed: Packed, result) -> tuple:
@@ -390,6 +391,7 @@ def unpack(
 
 
 _loads = orjson.loads
+_dumps = orjson.dumps
 _new = tuple.__new__
 _crc32 = zlib.crc32
 _day = dt.date.fromordinal
