@@ -42,10 +42,10 @@ import orjson
 
 from tracker.domain.facts import AssessmentFacts, ItemFacts
 from tracker.domain.problems import Code, Problem
-from tracker.speed.location import project_cache_dir
+from tracker.speed.location import LOAD_CACHE, project_cache_dir
 
 FORMAT = 6
-FILE = "load.sqlite"
+FILE = LOAD_CACHE
 USER_VERSION = 0x74720000 + FORMAT  # marks a database as this cache, in this format
 RACY_SECONDS = 2.0
 BUSY_MS = 200
