@@ -234,17 +234,14 @@ class FileCache:
         try:
             with _transaction(db):
                 if rows:
-                    db.executemany(
-                        "INSERT OR REPLACE INTO files (rel, stamp, checked, newest, packed, crc,"
-                        " sha256, archive_sha256, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows,
-                    )
-                if gone:
-                    db.executemany("DELETE FROM files WHERE rel = ?", gone)
-                if fresh:
-                    db.executemany("UPDATE files SET checked = ? WHERE rel = ?", fresh)
+                    db.executemany(_UPSERT, rows)
+                _drop_and_mark(db, gone, fresh)
         except sqlite3.Error:  # locked by another writer, read-only, full: only slower
             return
+
+    def writer(self) -> RowWriter:
+        """Rows stored as they come (`RowWriter`), for a load that reads many files."""
+        return RowWriter(self)
 
     def remembered(self, name: str, key: str) -> str | None:
         """The text remembered as `name` under `key`; None when it is not there (or not
@@ -287,6 +284,67 @@ class FileCache:
             with contextlib.suppress(OSError):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
         return existed
+
+
+_UPSERT = (
+    "INSERT OR REPLACE INTO files (rel, stamp, checked, newest, packed, crc, sha256,"
+    " archive_sha256, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _drop_and_mark(db: sqlite3.Connection, gone: list[tuple], fresh: list[tuple]) -> None:
+    if gone:
+        db.executemany("DELETE FROM files WHERE rel = ?", gone)
+    if fresh:
+        db.executemany("UPDATE files SET checked = ? WHERE rel = ?", fresh)
+
+
+class RowWriter:
+    """`FileCache.store` in steps: rows put as the workers send them (this process writes
+    them while the workers read the rest), then the rows of files that are gone dropped and
+    verified rows marked, all in one transaction committed by `finish`. Anything that goes
+    wrong with the cache rolls it back: only slower."""
+
+    def __init__(self, cache: FileCache) -> None:
+        self._cache = cache
+        self._db: sqlite3.Connection | None = None
+        self._failed = False
+
+    def put(self, rows: list[tuple]) -> None:
+        if not rows or self._failed:
+            return
+        try:
+            if self._db is None:
+                db = self._cache._connect()
+                if db is None:
+                    self._failed = True
+                    return
+                db.execute("BEGIN IMMEDIATE")
+                self._db = db
+            self._db.executemany(_UPSERT, rows)
+        except sqlite3.Error:  # locked by another writer, read-only, full: only slower
+            self.abort()
+            self._failed = True
+
+    def finish(self, *, drop: Iterable[str] = (), checked: Iterable[str] = ()) -> None:
+        if self._failed:
+            return
+        if self._db is None:  # no row came: what is left, in a transaction of its own
+            self._cache.store([], drop=drop, checked=checked)
+            return
+        now = time.time()
+        try:
+            _drop_and_mark(self._db, [(rel,) for rel in drop], [(now, rel) for rel in checked])
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self.abort()
+        self._db = None
+
+    def abort(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+        self._db = None
 
 
 @contextlib.contextmanager

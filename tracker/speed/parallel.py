@@ -46,9 +46,13 @@ def read_parallel(
     root: Path,
     rels: list[str],
     progress: Callable[[int, int], None] | None = None,
+    each: Callable[[int, list[Packed]], None] | None = None,
 ) -> list[Packed] | None:
     """The packed results of `rels` in order, read by worker processes; None when there are
-    too few files to be worth it, or worker processes cannot start here."""
+    too few files to be worth it, or worker processes cannot start (or broke) here.
+    `each(start, packed)` is called on each chunk as it comes (`start`: the index in
+    `rels` of its first file), in whatever order the chunks finish: this process unpacks and
+    stores what came while the workers read the rest."""
     count = workers()
     if len(rels) < PARALLEL_FROM or count < 2:
         return None
@@ -72,12 +76,14 @@ def read_parallel(
             }
             for future in as_completed(futures):
                 index = futures[future]
-                results[index] = future.result()
+                results[index] = found = future.result()
                 done += len(chunks[index])
+                if each is not None:
+                    each(index * size, found)
                 if progress is not None:
                     progress(done, total)
     except (OSError, RuntimeError, ImportError):
-        return None
+        return None  # the caller reads them all itself (`each` again for the chunks done)
     return [packed for chunk in results for packed in chunk or ()]
 
 
