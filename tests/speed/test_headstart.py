@@ -64,3 +64,35 @@ def test_the_head_start_lists_what_the_command_would(mini):
     a test session)."""
     several_years(mini)
     assert python_json(HEAD_START, str(mini)) == [True, True, True]
+
+
+FIRST_RUN = """
+import argparse, json, sys
+from pathlib import Path
+from tracker.cli import _head_start
+from tracker.speed import headstart
+from tracker.speed.location import has_load_cache
+from tracker.workspace import open_workspace
+
+root = Path(sys.argv[1])
+found = []
+for _ in range(2):
+    cached = has_load_cache(root)
+    _head_start(argparse.Namespace(root=str(root), command="status"))
+    shares = headstart._started[str(root.resolve())][2]
+    headstart.list_own_share(root)
+    ws = open_workspace(root)
+    found.append([cached, shares, ws.load_stats.read, len(ws.records), len(ws.problems)])
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the head start forks")
+def test_a_first_run_lists_half_the_folders_itself(mini):
+    """With no load cache yet there are no rows to unpack while the head start lists: the
+    command lists every other folder itself, and loads what a warm run then finds."""
+    several_years(mini)
+    first, second = python_json(FIRST_RUN, str(mini))
+    assert first[:2] == [False, 2] and second[:2] == [True, 1]
+    assert first[2] == 15 and second[2] == 0  # every file read, then none
+    assert first[3:] == second[3:]

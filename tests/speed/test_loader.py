@@ -302,3 +302,35 @@ def test_a_project_rebuilt_elsewhere_has_a_cache_of_its_own(mini, tmp_path):
     os.utime(other / "evidence/2025/2025-03-01-item-0.toml", (0, 0))
     assert project_cache_dir(other) != project_cache_dir(mini)
     assert snapshot(open_workspace(other)) == snapshot(open_workspace(other, speed=False))
+
+
+def test_a_load_interrupted_midway_keeps_no_row_of_it(mini):
+    """Rows are stored chunk by chunk as they are read, in one transaction: a load stopped
+    after its first chunk leaves the cache as it was, and the next load reads everything."""
+    mixed_project(mini, count=600)
+    aged(mini)
+
+    def stop(done: int, total: int) -> None:
+        if done >= 250:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        open_workspace(mini, workers=False, progress=stop)
+    again = open_workspace(mini, workers=False)
+    assert again.load_stats.read == 602 and again.load_stats.hits == 0
+    warm = open_workspace(mini)
+    assert warm.load_stats.hits == 602
+    assert snapshot(again) == snapshot(warm) == snapshot(open_workspace(mini, speed=False))
+
+
+def test_worker_chunks_are_stored_as_they_come(mini, monkeypatch):
+    """With workers, each chunk is unpacked and stored while the rest are read; the rows
+    are every file's, and a warm load finds them all."""
+    mixed_project(mini, count=300)
+    aged(mini)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 10)
+    cold = open_workspace(mini)
+    assert cold.load_stats.read == 302
+    warm = open_workspace(mini)
+    assert warm.load_stats.hits == 302 and warm.load_stats.read == 0
+    assert snapshot(cold) == snapshot(warm) == snapshot(open_workspace(mini, speed=False))

@@ -117,3 +117,56 @@ def test_a_finding_orjson_refuses_is_read_the_slow_way(mini):
     sha256, _, facts, problems = filecache.unpack("evidence/2025/x.toml", text, crc)
     assert sha256 == "a" * 64 and facts is None
     assert problems[0].message == "bad \udcff"
+
+
+def test_packing_with_orjson_gives_the_standard_librarys_json(mini):
+    """A row packed by orjson is the JSON the standard library writes (Cyrillic kept as it
+    is); a finding orjson refuses to encode (a lone surrogate) is packed the slow way."""
+    from tracker.domain.problems import Problem
+    from tracker.store.reader import EvidenceResult, read_evidence
+
+    write_evidence(mini, evidence_toml("2025-03-01-item-0", url="https://example.org/Минск"))
+    write_evidence(
+        mini,
+        evidence_toml("2025-03-02-item-1", date="2025-03-02", extra='"Минск\\t\\u0001" = 1\n'),
+    )
+    good = read_evidence(mini, "evidence/2025/2025-03-01-item-0.toml")
+    bad = read_evidence(mini, "evidence/2025/2025-03-02-item-1.toml")
+    assert good.facts is not None and bad.problems
+    for result in (good, bad):
+        text, crc = filecache.pack(result)
+        assert text == _standard_pack(result)
+        assert "Минск" in text and crc == filecache.zlib.crc32(text.encode("utf-8"))
+        assert filecache.unpack(result.rel, text, crc)[2:] == (result.facts, result.problems)
+    odd = EvidenceResult(
+        "evidence/2025/x\udcff.toml",
+        "a" * 64,
+        [Problem("evidence/2025/x\udcff.toml", Code.TOML_SYNTAX, "bad \udcff", 1)],
+    )
+    text, crc = filecache.pack(odd)
+    assert text == _standard_pack(odd)
+    assert filecache.unpack(odd.rel, text, crc)[3] == odd.problems
+
+
+def _standard_pack(result) -> str:
+    problems = [[p.path, str(p.code), p.message, p.line, p.severity] for p in result.problems]
+    problems = problems or None
+    f = result.facts
+    facts = None
+    if f is not None:
+        facts = [
+            f.id,
+            f.date.toordinal(),
+            f.midpoint.toordinal(),
+            f.published.toordinal() if f.published else None,
+            f.url_key,
+            f.event,
+            f.reliability,
+            f.credibility,
+            [list(a) for a in f.assessments],
+        ]
+    return json.dumps(
+        [result.sha256, result.archive_sha256, problems, facts],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )

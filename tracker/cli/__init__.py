@@ -172,7 +172,13 @@ def _head_start(args: argparse.Namespace) -> None:
     start = Path(args.root) if getattr(args, "root", None) else Path.cwd()
     for folder in (start.resolve(), *start.resolve().parents):
         if (folder / "recommendations.toml").is_file():
-            headstart.start(folder, shares=3 if args.command in IDENTITIES_ONLY else 1)
+            if args.command in IDENTITIES_ONLY:
+                shares = 3
+            else:  # a first run has no rows to unpack meanwhile: it lists half the folders
+                from tracker.speed.location import has_load_cache
+
+                shares = 1 if has_load_cache(folder) else 2
+            headstart.start(folder, shares=shares)
             return
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from tracker.speed import filecache
-from tracker.speed.filecache import Packed, pack, unpack
-from tracker.speed.parallel import read_parallel
+from tracker.speed.filecache import Packed, unpack
+from tracker.speed.parallel import read_packed, read_parallel
 from tracker.speed.stamps import Stamp, stamps
 from tracker.store.listing import Listing
-from tracker.store.reader import EvidenceResult, read_evidence
+from tracker.store.reader import EvidenceResult
 
 
 @dataclass
@@ -91,7 +91,7 @@ def load(
         if warm is not None:
             warm.store.close()
         stats.read = len(rels)
-        return _results(rels, _read(root, rels, workers, progress))
+        return _results(root, rels, workers, progress)
     stats.cache = True
     warm = warm if warm is not None else Warm.read(root)
     try:
@@ -102,27 +102,36 @@ def load(
         warm.store.close()
 
 
-def _read(root: Path, rels: list[str], workers: bool, progress) -> list[Packed]:
-    if workers:
-        found = read_parallel(root, rels, progress)
-        if found is not None:
-            return found
-    out: list[Packed] = []
+def _read(
+    root: Path,
+    rels: list[str],
+    workers: bool,
+    progress,
+    each: Callable[[int, list[Packed]], None],
+) -> None:
+    """Every file of `rels` read, checked and packed, handed on chunk by chunk as
+    `each(start, packed)` (in any order; a chunk again when worker processes broke)."""
+    if workers and read_parallel(root, rels, progress, each) is not None:
+        return
     total = len(rels)
-    for index, rel in enumerate(rels):
-        out.append(pack(read_evidence(root, rel)))
-        if progress is not None and index % 250 == 0:
-            progress(index, total)
+    for start in range(0, total, 250):
+        if progress is not None:
+            progress(start, total)
+        each(start, read_packed(root, rels[start : start + 250]))
     if progress is not None and total:
         progress(total, total)
-    return out
 
 
-def _results(rels: list[str], packed: list[Packed]) -> list[EvidenceResult]:
-    out = []
-    for rel, (text, crc) in zip(rels, packed, strict=True):
-        sha256, archive_sha256, facts, problems = unpack(rel, text, crc)
-        out.append(EvidenceResult(rel, sha256, problems, facts, None, archive_sha256))
+def _results(root: Path, rels: list[str], workers: bool, progress) -> list[EvidenceResult]:
+    out: list[Any] = [None] * len(rels)
+
+    def each(start: int, packed: list[Packed]) -> None:
+        for index, (text, crc) in enumerate(packed, start):
+            rel = rels[index]
+            sha256, archive_sha256, facts, problems = unpack(rel, text, crc)
+            out[index] = EvidenceResult(rel, sha256, problems, facts, None, archive_sha256)
+
+    _read(root, rels, workers, progress, each)
     return out
 
 
@@ -162,14 +171,29 @@ def _cached(
     stats.read = len(misses)
     stats.hits = len(rels) - len(misses)
     missed = [rels[i] for i in misses]
-    fresh = _read(root, missed, workers, progress) if misses else []
-    written: list[tuple] = []
-    for index, result, packed in zip(misses, _results(missed, fresh), fresh, strict=True):
-        results[index] = result
-        known = get_stamp(rels[index])
-        if result.sha256 and known is not None:  # an unreadable file keys no row
-            written.append(filecache.row(rels[index], known[0], now, known[1], packed, result))
-    present = set(rels)
-    gone = [rel for rel in rows if rel not in present]
-    warm.store.store(written, drop=gone, checked=checked)
+    writer = warm.store.writer()
+    row = filecache.row
+
+    def each(start: int, packed: list[Packed]) -> None:
+        """Unpack and store a chunk while the workers read the next ones."""
+        written: list[tuple] = []
+        for offset, found in enumerate(packed, start):
+            index = misses[offset]
+            rel = rels[index]
+            sha256, archive_sha256, facts, problems = unpack(rel, *found)
+            results[index] = result = EvidenceResult(
+                rel, sha256, problems, facts, None, archive_sha256
+            )
+            known = get_stamp(rel)
+            if sha256 and known is not None:  # an unreadable file keys no row
+                written.append(row(rel, known[0], now, known[1], found, result))
+        writer.put(written)
+
+    try:
+        if misses:
+            _read(root, missed, workers, progress, each)
+        present = set(rels)
+        writer.finish(drop=[rel for rel in rows if rel not in present], checked=checked)
+    finally:
+        writer.abort()  # what `finish` did not commit (an interruption)
     return [r for r in results if r is not None]

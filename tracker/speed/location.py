@@ -12,6 +12,8 @@ import hashlib
 import os
 from pathlib import Path
 
+LOAD_CACHE = "load.sqlite"  # the load cache's database in a project's folder (`filecache`)
+
 
 def cache_home() -> Path:
     override = os.environ.get("TRACKER_CACHE_DIR")
@@ -27,3 +29,8 @@ def project_cache_dir(root: Path) -> Path:
     resolved = os.fspath(Path(root).resolve())
     digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:24]
     return cache_home() / digest
+
+
+def has_load_cache(root: Path) -> bool:
+    """Whether the project at `root` has a load cache yet (False: its first run)."""
+    return (project_cache_dir(root) / LOAD_CACHE).exists()

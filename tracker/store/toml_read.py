@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +69,15 @@ def conflict_problems(text: str, rel: str) -> list[Problem]:
     return problems
 
 
-def parse_toml_bytes(raw: bytes, rel: str, max_bytes: int = MAX_TOML_BYTES) -> ParsedFile:
+def parse_toml_bytes(
+    raw: bytes,
+    rel: str,
+    max_bytes: int = MAX_TOML_BYTES,
+    *,
+    loads: Callable[[str], dict[str, Any]] | None = None,
+) -> ParsedFile:
+    """`raw` read as TOML. `loads` stands in for the parser's (the speed layer's faster one,
+    which must raise the parser's own error on every text the parser refuses)."""
     digest = sha256_bytes(raw)
 
     def fail(code: Code, message: str, line: int | None = None) -> ParsedFile:
@@ -107,7 +116,7 @@ def parse_toml_bytes(raw: bytes, rel: str, max_bytes: int = MAX_TOML_BYTES) -> P
     if not text or text.isspace():
         return ParsedFile(None, text, digest, [Problem(rel, Code.EMPTY, "file is empty", 1)])
     try:
-        data = toml_parser.loads(text)
+        data = (loads or toml_parser.loads)(text)
     except toml_parser.TOMLDecodeError as err:
         message = str(err)
         line = getattr(err, "lineno", None)
