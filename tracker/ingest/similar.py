@@ -68,6 +68,7 @@ EVENT_WINDOW_DAYS = 7  # reports of one event rarely lie further apart
 EVENT_DECAY_DAYS = 10
 EVENT_MAX_DAYS = 45  # further apart than this, never the same event
 MAX_CANDIDATES = 8
+POOL = 96  # documents `nearest` rescores (more for a larger `top`): the same for every `top`
 COMMON_SHARE = 0.05  # a term in more than this share of items (of 40 or more) is common here
 COMMON_FACTOR = 0.2
 BACKGROUND_FACTOR = 0.15  # the paper's subject: every item shares it
@@ -167,7 +168,15 @@ def analyse(title: str, text: str) -> tuple[dict[str, float], dict[str, str], se
 
     Terms: "~key" for names (`name_key`), "#figure" for numbers, lemmas for other content
     words; each weighted by how rare the word is in its language, names and figures most.
+
+    The last few answers are remembered: suggestions and same-event detection each analyse
+    the same article. Callers read what it returns and never change it.
     """
+    return _analysed(title, text)
+
+
+@lru_cache(maxsize=4)
+def _analysed(title: str, text: str) -> tuple[dict[str, float], dict[str, str], set[int]]:
     counts: Counter[str] = Counter()
     kinds: dict[str, float] = {}
     forms: dict[str, str] = {}
@@ -288,6 +297,9 @@ class SimilarityIndex:
     def __init__(self, store: SimilarityStore, background: Iterable[str] = ()) -> None:
         self.store = store
         self.background = frozenset(background)
+        # The last question `nearest` answered, and its whole ranked pool: suggestions and
+        # same-event detection ask it of the same article, one after the other.
+        self._last: tuple[object, list[Match]] | None = None
 
     @classmethod
     def of_docs(cls, docs: Iterable[IndexedDoc], background: Iterable[str] = ()) -> SimilarityIndex:
@@ -323,10 +335,23 @@ class SimilarityIndex:
     def nearest(self, vector: Mapping[str, float], top: int) -> list[Match]:
         """The `top` documents most like `vector` (cosine over the damped weights), each with
         the shared terms (their share of the dot product, the term, whether it is distinctive
-        here: neither background nor common in the project), heaviest first."""
+        here: neither background nor common in the project), heaviest first.
+
+        The candidates rescored are the same `POOL` for any `top` up to a quarter of it, so
+        a smaller answer is the start of a larger one, and one ranking serves both callers.
+        """
         total = len(self.store)
         if not total or not vector:
             return []
+        pool = max(top * 4, POOL)
+        key = (self.store.version, pool, tuple(vector.items()))
+        if self._last is not None and self._last[0] == key:
+            return self._last[1][:top]
+        scored = self._ranked(vector, pool, total)
+        self._last = (key, scored)
+        return scored[:top]
+
+    def _ranked(self, vector: Mapping[str, float], pool: int, total: int) -> list[Match]:
         known = self.store.document_frequencies(list(vector))
         query: dict[str, float] = {}
         factors: dict[str, float] = {}
@@ -343,7 +368,7 @@ class SimilarityIndex:
             weight = query[term]
             for doc, value in self.store.postings(term_id):
                 dots[doc] = dots.get(doc, 0.0) + weight * value
-        chosen = sorted(dots, key=lambda d: (-dots[d], d))[: max(top * 4, 20)]
+        chosen = sorted(dots, key=lambda d: (-dots[d], d))[:pool]
         rows = self.store.documents(chosen)
         # The documents' own weights are damped alike, so a document is not made to look
         # less like the article by the subject words and common words it also holds.
@@ -367,7 +392,7 @@ class SimilarityIndex:
             cosine = dot / (norm * (their_norm or 1.0))
             scored.append(Match(stored, min(cosine, 1.0), sorted(shared, reverse=True)))
         scored.sort(key=lambda m: (-m.cosine, m.stored.record.item_id))
-        return scored[:top]
+        return scored
 
 
 # --- finding the same event ----------------------------------------------------------------

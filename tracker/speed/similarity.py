@@ -106,6 +106,7 @@ class SimilarityStore:
         self.conn = conn
         self.path = path
         self._count: int | None = None
+        self.version = 0  # counts the writes: an answer read before one is stale after it
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -169,6 +170,7 @@ class SimilarityStore:
         in one transaction; the term counts move with them."""
         conn = self.conn
         self._count = None
+        self.version += 1
         conn.execute("BEGIN IMMEDIATE")
         try:
             df: dict[str, int] = {}
