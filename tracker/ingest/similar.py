@@ -300,6 +300,11 @@ class SimilarityIndex:
         # The last question `nearest` answered, and its whole ranked pool: suggestions and
         # same-event detection ask it of the same article, one after the other.
         self._last: tuple[object, list[Match]] | None = None
+        # Per version of the store: each term's (id, document frequency) and each document's
+        # damped norm, as found; the entries of one fetch meet the same terms and documents.
+        self._seen_version = -1
+        self._terms: dict[str, tuple[int, int] | None] = {}
+        self._norms: dict[int, float] = {}
 
     @classmethod
     def of_docs(cls, docs: Iterable[IndexedDoc], background: Iterable[str] = ()) -> SimilarityIndex:
@@ -344,15 +349,32 @@ class SimilarityIndex:
         if not total or not vector:
             return []
         pool = max(top * 4, POOL)
-        key = (self.store.version, pool, tuple(vector.items()))
+        version = self.store.version
+        if version != self._seen_version:
+            self._seen_version, self._last = version, None
+            self._terms.clear()
+            self._norms.clear()
+        key = (pool, tuple(vector.items()))
         if self._last is not None and self._last[0] == key:
             return self._last[1][:top]
         scored = self._ranked(vector, pool, total)
         self._last = (key, scored)
         return scored[:top]
 
+    def _frequencies(self, terms: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """`store.document_frequencies`, each term asked of the store once per version; in
+        the store's order (by term), so sums over them are added up as they always were."""
+        seen = self._terms
+        wanted = sorted(set(terms))
+        asked = [t for t in wanted if t not in seen]
+        if asked:
+            found = self.store.document_frequencies(asked)
+            for term in asked:
+                seen[term] = found.get(term)
+        return {t: known for t in wanted if (known := seen[t]) is not None}
+
     def _ranked(self, vector: Mapping[str, float], pool: int, total: int) -> list[Match]:
-        known = self.store.document_frequencies(list(vector))
+        known = self._frequencies(vector)
         query: dict[str, float] = {}
         factors: dict[str, float] = {}
         for term, weight in vector.items():
@@ -372,8 +394,11 @@ class SimilarityIndex:
         rows = self.store.documents(chosen)
         # The documents' own weights are damped alike, so a document is not made to look
         # less like the article by the subject words and common words it also holds.
-        theirs = {t for stored in rows.values() for t, _ in stored.record.vector}
-        frequencies = self.store.document_frequencies([t for t in theirs if t not in factors])
+        norms = self._norms
+        theirs = {
+            t for doc, stored in rows.items() if doc not in norms for t, _ in stored.record.vector
+        }
+        frequencies = self._frequencies([t for t in theirs if t not in factors])
         for term in theirs:
             if term not in factors:
                 factors[term] = self._factor(term, frequencies.get(term, (0, 0))[1], total)
@@ -388,7 +413,11 @@ class SimilarityIndex:
                 if t in query and query[t] > 0
             ]
             dot = sum(v for v, _, _ in shared)
-            their_norm = math.sqrt(sum((w * factors[t]) ** 2 for t, w in stored.record.vector))
+            their_norm = norms.get(doc)
+            if their_norm is None:
+                their_norm = norms[doc] = math.sqrt(
+                    sum((w * factors[t]) ** 2 for t, w in stored.record.vector)
+                )
             cosine = dot / (norm * (their_norm or 1.0))
             scored.append(Match(stored, min(cosine, 1.0), sorted(shared, reverse=True)))
         scored.sort(key=lambda m: (-m.cosine, m.stored.record.item_id))
