@@ -105,8 +105,9 @@ class Inbox:
         progress: Progress | None = None,
     ) -> FetchReport:
         """Fetch `feeds`, triage what is new and store it; `workspace()` opens the project
-        (called only when there is something new). `processes` > 1 judges many entries in
-        forked worker processes (the command line; the workbench judges in its own)."""
+        (called only when there is something new). `processes` > 1 reads many feeds and
+        judges many entries in forked worker processes (the command line; the workbench
+        does both in its own)."""
         say = progress or (lambda stage, done, total: None)
         clock = _Clock()
         done_feeds = 0
@@ -124,6 +125,7 @@ class Inbox:
             timeout=timeout,
             cancel=cancel,
             done=feed_done,
+            processes=processes,
         )
         report = FetchReport(outcomes)
         clock.lap(report, "fetch")
