@@ -28,6 +28,7 @@ from tracker.inbox.triage import (
     arrival,
     better_publisher,
     drafts_by_url,
+    pages_in_workers,
     too_short,
     triage_many,
     with_drafts,
@@ -154,7 +155,9 @@ class Inbox:
         judgements = [t.judgement for t in triaged]
         terms = [t.terms for t in triaged]
         clock.lap(report, "triage")
-        self._pages(arrivals, articles, judgements, terms, ws, report, pages, jobs, cancel, say)
+        self._pages(
+            arrivals, articles, judgements, terms, ws, report, pages, jobs, cancel, say, processes
+        )
         clock.lap(report, "pages")
         drafts = drafts_by_url(ws.data)
         judgements = [
@@ -198,8 +201,23 @@ class Inbox:
                 out.append(item)
         return out
 
-    def _pages(self, arrivals, articles, judgements, terms, ws, report, budget, jobs, cancel, say):
-        """Judge again, on its page, each short entry that bears on nothing by its summary."""
+    def _pages(
+        self,
+        arrivals,
+        articles,
+        judgements,
+        terms,
+        ws,
+        report,
+        budget,
+        jobs,
+        cancel,
+        say,
+        processes,
+    ):
+        """Judge again, on its page, each short entry that bears on nothing by its summary;
+        with `processes` > 1 and many pages, each fetched, read and judged in forked worker
+        processes (reading a page and judging it is Python work: 200 pages, 1 s on one core)."""
         from tracker.inbox.fetching import fetch_pages
 
         wanted = [
@@ -217,14 +235,24 @@ class Inbox:
         if not wanted:
             return
         say("pages", 0, len(wanted))
-        pages = fetch_pages(
-            [(arrivals[i].entry.url, arrivals[i].spec.url) for i in wanted],
-            jobs=jobs,
-            cancel=cancel,
-            done=lambda count: say("pages", count, len(wanted)),
-        )
+        judged = None
+        if processes > 1:
+            judged = pages_in_workers(
+                [arrivals[i] for i in wanted],
+                ws,
+                jobs=jobs,
+                done=lambda count: say("pages", count, len(wanted)),
+            )
+        if judged is None:
+            pages = fetch_pages(
+                [(arrivals[i].entry.url, arrivals[i].spec.url) for i in wanted],
+                jobs=jobs,
+                cancel=cancel,
+                done=lambda count: say("pages", count, len(wanted)),
+            )
+            judged = [(page, None) for page in pages]
         again = []
-        for i, page in zip(wanted, pages, strict=True):
+        for i, (page, done) in zip(wanted, judged, strict=True):
             item = arrivals[i]
             if page.article is None:
                 item.page, item.page_note = "failed", page.note
@@ -232,7 +260,10 @@ class Inbox:
                 continue
             item.page, item.page_article = "fetched", page.article
             report.pages_fetched += 1
-            again.append(i)
+            if done is not None:
+                articles[i], judgements[i], terms[i] = done.article, done.judgement, done.terms
+            else:
+                again.append(i)
         redone = triage_many([arrivals[i] for i in again], ws, today=ws.today)
         for i, done in zip(again, redone, strict=True):
             articles[i], judgements[i], terms[i] = done.article, done.judgement, done.terms
