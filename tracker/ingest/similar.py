@@ -355,8 +355,9 @@ class SimilarityIndex:
             self._terms.clear()
             self._norms.clear()
         key = (pool, tuple(vector.items()))
-        if self._last is not None and self._last[0] == key:
-            return self._last[1][:top]
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1][:top]
         scored = self._ranked(vector, pool, total)
         self._last = (key, scored)
         return scored[:top]
