@@ -219,3 +219,50 @@ def test_two_fetches_at_once_store_each_entry_once(project: Path, web):
         assert len(inbox.rows()) == 3
     assert reports[0].new_entries == 3
     assert first.new_entries == 0 and first.duplicates == 3
+
+
+READ_APART = """
+import dataclasses, json, sys
+from tracker.inbox import FeedSpec
+from tracker.inbox.fetching import fetch_feeds
+
+specs = [FeedSpec(url) for url in sys.argv[1:]]
+
+def outcomes(processes):
+    heard = []
+    found = fetch_feeds(
+        specs, lambda url: None, jobs=4, timeout=5, processes=processes, done=heard.append
+    )
+    assert sorted(o.spec.url for o in heard) == sorted(s.url for s in specs)
+    return [
+        [
+            o.status,
+            o.failure,
+            repr(o.feed),
+            repr(dataclasses.replace(o.state, checked=None, changed=None)),
+        ]
+        for o in found
+    ]
+
+print(json.dumps([outcomes(2), outcomes(1)]))
+"""
+
+
+def test_many_feeds_read_in_worker_processes_read_as_in_this_one(web):
+    """From `READ_APART_FROM` feeds on, the command line reads them in forked workers once
+    all are fetched: the same outcomes, in the same order, a broken feed one line as ever.
+    In a process of its own: this test session runs threads (the local web site's)."""
+    from tests.conftest import python_json
+    from tracker.inbox.fetching import READ_APART_FROM
+
+    kinds = ("rss20", "atom", "json", "rss10")
+    urls = [
+        web.feed(f"/f{n}.xml", kinds[n % 4], wire(web, ("005", "009", "014", "023")[: 1 + n % 4]))
+        for n in range(READ_APART_FROM)
+    ]
+    web.put("/broken.xml", "<rss version='2.0'><channel><item><title>cut", "application/rss+xml")
+    urls += [web.base + "/broken.xml", web.base + "/missing.xml"]
+    apart, here = python_json(READ_APART, *urls)
+    assert apart == here
+    assert [status for status, *_ in here] == ["new"] * READ_APART_FROM + ["failed", "failed"]
+    assert here[-2][1].startswith("not a feed: the XML is malformed")

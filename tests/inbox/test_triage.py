@@ -340,3 +340,52 @@ def test_worker_processes_judge_as_this_process_does(project: Path):
     assert seen[-1] == (len(arrivals), len(arrivals))
     assert any(t.judgement.suggestions for t in forked)
     assert any(not t.judgement.suggestions for t in forked)
+
+
+PAGES_APART = """
+import json, os, sys
+from pathlib import Path
+from tracker.inbox import FeedSpec, Inbox
+from tracker.workspace import open_workspace
+
+root, feed, first, second = sys.argv[1:]
+
+def fetched(state, processes):
+    os.environ["TRACKER_STATE_DIR"] = state
+    with Inbox.open(Path(root)) as inbox:
+        report = inbox.fetch(
+            [FeedSpec(feed)], workspace=lambda: open_workspace(Path(root)), processes=processes
+        )
+        rows = inbox.rows()
+    leads = sorted(
+        [r.title, r.lead.page, r.lead.page_note, r.lead.page_text, [s.id for s in r.suggestions]]
+        for r in rows
+    )
+    return [report.pages_fetched, report.pages_failed, leads]
+
+print(json.dumps([fetched(first, 2), fetched(second, 1)]))
+"""
+
+
+def test_pages_read_and_judged_in_worker_processes_as_in_this_one(project: Path, web, tmp_path):
+    """Many short entries that bear on nothing by their summaries: the command line fetches,
+    reads and judges their pages in forked workers, with the same outcome as in one process.
+    In a process of its own: this test session runs threads (the local web site's)."""
+    from tests.conftest import python_json
+    from tracker.inbox.triage import PAGES_APART_FROM
+
+    keys = sorted(ARTICLES)
+    items = []
+    for number in range(PAGES_APART_FROM + 16):
+        real = ARTICLES[keys[number % len(keys)]]
+        web.put(f"/art/{number}", page(real))
+        item = from_real(real, f"{web.base}/art/{number}", words=5 + number % 3)
+        items.append(Item(f"Report number {number}", item.link, item.text, item.date))
+    items.append(Item("A week in Minsk", "http://localhost:9/art/elsewhere", "Notes."))
+    feed = web.feed("/feed.xml", "rss20", items)
+    first, second = tmp_path / "state-1", tmp_path / "state-2"
+    apart, here = python_json(PAGES_APART, str(project), feed, str(first), str(second))
+    assert apart == here
+    fetched, failed, leads = here
+    assert failed == 1 and fetched >= PAGES_APART_FROM
+    assert any(suggested for *_, suggested in leads)  # a page showed what it bears on

@@ -328,3 +328,28 @@ def test_an_index_built_by_workers_equals_one_built_in_memory(tmp_path):
         assert answered >= 5  # reports of the same events are found, not only nothing
     finally:
         stored.close()
+
+
+def test_rows_kept_in_memory_are_forgotten_when_another_process_writes(project):
+    """A checked row is kept decoded for the next question, but a write by another tracker
+    (another connection to the same file) makes this one read the rows again."""
+    import dataclasses
+
+    same_event(project, "105-us-lifts-belavia-sanctions-ru.txt")
+    reader = SimilarityStore.open(db_path(project))
+    writer = SimilarityStore.open(db_path(project))
+    try:
+        rowid = rows(project)["evidence/2025/104-item.toml"][0]
+        first = reader.documents([rowid])[rowid]
+        assert reader.documents([rowid])[rowid] is first  # kept: not decoded again
+        version = reader.version
+        record = first.record
+        writer.replace([record.path], [dataclasses.replace(record, identity="changed")])
+        assert reader.version != version
+        assert rowid not in reader.documents([rowid])  # gone: its path has a new row
+        assert [s.record.identity for s in reader.where("url", record.url)] == ["changed"]
+        fresh = rows(project)["evidence/2025/104-item.toml"][0]
+        assert reader.documents([fresh])[fresh].record.identity == "changed"
+    finally:
+        reader.close()
+        writer.close()

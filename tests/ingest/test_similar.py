@@ -306,3 +306,24 @@ def test_articles_on_other_events_are_not_flagged():
     for key, article in articles.items():
         for c in find_same_event(article, index=index):
             assert c.evidence_id == key or frozenset((key, c.evidence_id)) in pairs, (key, c)
+
+
+def test_a_smaller_nearest_is_the_start_of_a_larger_one_and_a_write_is_seen():
+    """Suggestions and same-event detection ask `nearest` of the same article: one ranking
+    answers both, until the index is written."""
+    items, texts = corpus()
+    index = index_of(items, texts)
+    vector, _, _ = analyse(*_title_text(FIXTURES / "seed-004.txt"))
+    larger = index.nearest(vector, 3)
+    assert [m.stored.record.item_id for m in index.nearest(vector, 1)] == [
+        m.stored.record.item_id for m in larger[:1]
+    ]
+    assert index.nearest(vector, 3) == larger
+    best = larger[0].stored.record
+    index.store.replace([best.path], [])
+    assert best.item_id not in [m.stored.record.item_id for m in index.nearest(vector, 3)]
+
+
+def _title_text(path: Path) -> tuple[str, str]:
+    article = extract_file(path)
+    return article.title, article.text

@@ -28,6 +28,7 @@ from tracker.inbox.triage import (
     arrival,
     better_publisher,
     drafts_by_url,
+    pages_in_workers,
     too_short,
     triage_many,
     with_drafts,
@@ -105,8 +106,9 @@ class Inbox:
         progress: Progress | None = None,
     ) -> FetchReport:
         """Fetch `feeds`, triage what is new and store it; `workspace()` opens the project
-        (called only when there is something new). `processes` > 1 judges many entries in
-        forked worker processes (the command line; the workbench judges in its own)."""
+        (called only when there is something new). `processes` > 1 reads many feeds and
+        judges many entries in forked worker processes (the command line; the workbench
+        does both in its own)."""
         say = progress or (lambda stage, done, total: None)
         clock = _Clock()
         done_feeds = 0
@@ -124,6 +126,7 @@ class Inbox:
             timeout=timeout,
             cancel=cancel,
             done=feed_done,
+            processes=processes,
         )
         report = FetchReport(outcomes)
         clock.lap(report, "fetch")
@@ -152,7 +155,9 @@ class Inbox:
         judgements = [t.judgement for t in triaged]
         terms = [t.terms for t in triaged]
         clock.lap(report, "triage")
-        self._pages(arrivals, articles, judgements, terms, ws, report, pages, jobs, cancel, say)
+        self._pages(
+            arrivals, articles, judgements, terms, ws, report, pages, jobs, cancel, say, processes
+        )
         clock.lap(report, "pages")
         drafts = drafts_by_url(ws.data)
         judgements = [
@@ -196,8 +201,23 @@ class Inbox:
                 out.append(item)
         return out
 
-    def _pages(self, arrivals, articles, judgements, terms, ws, report, budget, jobs, cancel, say):
-        """Judge again, on its page, each short entry that bears on nothing by its summary."""
+    def _pages(
+        self,
+        arrivals,
+        articles,
+        judgements,
+        terms,
+        ws,
+        report,
+        budget,
+        jobs,
+        cancel,
+        say,
+        processes,
+    ):
+        """Judge again, on its page, each short entry that bears on nothing by its summary;
+        with `processes` > 1 and many pages, each fetched, read and judged in forked worker
+        processes (reading a page and judging it is Python work: 200 pages, 1 s on one core)."""
         from tracker.inbox.fetching import fetch_pages
 
         wanted = [
@@ -215,14 +235,24 @@ class Inbox:
         if not wanted:
             return
         say("pages", 0, len(wanted))
-        pages = fetch_pages(
-            [(arrivals[i].entry.url, arrivals[i].spec.url) for i in wanted],
-            jobs=jobs,
-            cancel=cancel,
-            done=lambda count: say("pages", count, len(wanted)),
-        )
+        judged = None
+        if processes > 1:
+            judged = pages_in_workers(
+                [arrivals[i] for i in wanted],
+                ws,
+                jobs=jobs,
+                done=lambda count: say("pages", count, len(wanted)),
+            )
+        if judged is None:
+            pages = fetch_pages(
+                [(arrivals[i].entry.url, arrivals[i].spec.url) for i in wanted],
+                jobs=jobs,
+                cancel=cancel,
+                done=lambda count: say("pages", count, len(wanted)),
+            )
+            judged = [(page, None) for page in pages]
         again = []
-        for i, page in zip(wanted, pages, strict=True):
+        for i, (page, done) in zip(wanted, judged, strict=True):
             item = arrivals[i]
             if page.article is None:
                 item.page, item.page_note = "failed", page.note
@@ -230,7 +260,10 @@ class Inbox:
                 continue
             item.page, item.page_article = "fetched", page.article
             report.pages_fetched += 1
-            again.append(i)
+            if done is not None:
+                articles[i], judgements[i], terms[i] = done.article, done.judgement, done.terms
+            else:
+                again.append(i)
         redone = triage_many([arrivals[i] for i in again], ws, today=ws.today)
         for i, done in zip(again, redone, strict=True):
             articles[i], judgements[i], terms[i] = done.article, done.judgement, done.terms

@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from tracker.ingest.tokens import tokens
 
@@ -103,7 +104,7 @@ def match_stories(
             for other, theirs in postings.get(term, ()):
                 partial[other] = partial.get(other, 0.0) + weight * theirs
         best: tuple[float, int] | None = None
-        ranked = sorted(partial.items(), key=lambda kv: -kv[1])
+        ranked = sorted(partial.items(), key=itemgetter(1), reverse=True)  # ties: as found
         compared = 0
         for other, _ in ranked:
             if feeds[other] == entry.feed or not _close(whens[other], entry.when):

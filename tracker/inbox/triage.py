@@ -30,6 +30,7 @@ from tracker.inbox.parse import FeedEntry
 from tracker.inbox.store import CandidateRef, SuggestionRef
 
 if TYPE_CHECKING:
+    from tracker.inbox.fetching import Page
     from tracker.ingest.extract import Article
 
 MIN_JUDGE_WORDS = 150  # of feed text: below this, "bears on none" is not trusted without the page
@@ -271,6 +272,57 @@ def triage_many(
     finally:
         _SHARED = None
     return [pair for start, _ in ranges for pair in results[start]]
+
+
+PAGES_APART_FROM = 20  # pages: below this, starting worker processes costs more than it saves
+PAGES_CHUNK = 10
+
+
+def pages_in_workers(
+    arrivals: Sequence[Arrival],
+    ws,
+    *,
+    jobs: int,
+    done: Callable[[int], None] | None = None,
+) -> list[tuple[Page, Triaged | None]] | None:
+    """Each arrival's page fetched, read and, when it was read, judged, in worker processes
+    forked from this one (`jobs` pages fetched at once across them); in order. None when
+    there are too few pages, or no worker processes here: the caller does it itself."""
+    import dataclasses
+
+    from tracker.inbox.fetching import fetch_pages
+    from tracker.speed.parallel import in_workers, workers
+
+    ws.similarity_index()  # built here, once, before any worker is forked
+    ws.node_index()
+    today = ws.today
+    each = max(1, jobs // workers())
+
+    def task(chunk: list[Arrival]) -> list[tuple[Page, Triaged | None]]:
+        pages = fetch_pages([(a.entry.url, a.spec.url) for a in chunk], jobs=each)
+        out: list[tuple[Page, Triaged | None]] = []
+        for item, page in zip(chunk, pages, strict=True):
+            if page.article is None:
+                out.append((page, None))
+                continue
+            fetched = dataclasses.replace(item, page="fetched", page_article=page.article)
+            out.append((page, triage_one(fetched, ws, today)))
+        return out
+
+    found = in_workers(task, arrivals, least=PAGES_APART_FROM, chunk=PAGES_CHUNK, smallest=1)
+    if found is None:
+        return None
+    out = []
+    try:
+        for pair in found:
+            out.append(pair)
+            if done is not None:
+                done(len(out))
+    except (OSError, RuntimeError):  # no worker processes here after all
+        if out:
+            raise
+        return None
+    return out
 
 
 def _serial(arrivals, ws, today, progress) -> list[Triaged]:

@@ -27,7 +27,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.domain.model import EvidenceItem
@@ -360,6 +360,21 @@ def _write_corpus(path: Path, data: bytes) -> None:
 _NODE_INDEXES: dict[tuple[str, str | None], NodeIndex] = {}
 
 
+@dataclass
+class KeptNodeIndex(NodeIndex):
+    """A `NodeIndex` that remembers each term's BM25 weights once asked: the paper does not
+    change while it is kept, and a fetch of 5,000 entries asks the same few thousand terms
+    400,000 times. Callers read the lists and never change them."""
+
+    weights: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+
+    def bm25(self, term: str) -> list[tuple[int, float]]:
+        found = self.weights.get(term)
+        if found is None:
+            found = self.weights[term] = super().bm25(term)
+        return found
+
+
 def node_index(ws) -> NodeIndex:
     """BM25 over the paper's nodes, its lemmatized text (and subject) kept between runs and
     within one run."""
@@ -387,7 +402,7 @@ def node_index(ws) -> NodeIndex:
     else:
         documents, phrases, subject = cached
         corpus = (documents, phrases)
-    index = NodeIndex.build(ws.nodes, corpus, subject=subject)
+    index = KeptNodeIndex.build(ws.nodes, corpus, subject=subject)
     _NODE_INDEXES.clear()
     _NODE_INDEXES[memo] = index
     return index

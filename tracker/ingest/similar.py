@@ -68,6 +68,7 @@ EVENT_WINDOW_DAYS = 7  # reports of one event rarely lie further apart
 EVENT_DECAY_DAYS = 10
 EVENT_MAX_DAYS = 45  # further apart than this, never the same event
 MAX_CANDIDATES = 8
+POOL = 96  # documents `nearest` rescores (more for a larger `top`): the same for every `top`
 COMMON_SHARE = 0.05  # a term in more than this share of items (of 40 or more) is common here
 COMMON_FACTOR = 0.2
 BACKGROUND_FACTOR = 0.15  # the paper's subject: every item shares it
@@ -167,7 +168,15 @@ def analyse(title: str, text: str) -> tuple[dict[str, float], dict[str, str], se
 
     Terms: "~key" for names (`name_key`), "#figure" for numbers, lemmas for other content
     words; each weighted by how rare the word is in its language, names and figures most.
+
+    The last few answers are remembered: suggestions and same-event detection each analyse
+    the same article. Callers read what it returns and never change it.
     """
+    return _analysed(title, text)
+
+
+@lru_cache(maxsize=4)
+def _analysed(title: str, text: str) -> tuple[dict[str, float], dict[str, str], set[int]]:
     counts: Counter[str] = Counter()
     kinds: dict[str, float] = {}
     forms: dict[str, str] = {}
@@ -288,6 +297,14 @@ class SimilarityIndex:
     def __init__(self, store: SimilarityStore, background: Iterable[str] = ()) -> None:
         self.store = store
         self.background = frozenset(background)
+        # The last question `nearest` answered, and its whole ranked pool: suggestions and
+        # same-event detection ask it of the same article, one after the other.
+        self._last: tuple[object, list[Match]] | None = None
+        # Per version of the store: each term's (id, document frequency) and each document's
+        # damped norm, as found; the entries of one fetch meet the same terms and documents.
+        self._seen_version = -1
+        self._terms: dict[str, tuple[int, int] | None] = {}
+        self._norms: dict[int, float] = {}
 
     @classmethod
     def of_docs(cls, docs: Iterable[IndexedDoc], background: Iterable[str] = ()) -> SimilarityIndex:
@@ -323,11 +340,42 @@ class SimilarityIndex:
     def nearest(self, vector: Mapping[str, float], top: int) -> list[Match]:
         """The `top` documents most like `vector` (cosine over the damped weights), each with
         the shared terms (their share of the dot product, the term, whether it is distinctive
-        here: neither background nor common in the project), heaviest first."""
+        here: neither background nor common in the project), heaviest first.
+
+        The candidates rescored are the same `POOL` for any `top` up to a quarter of it, so
+        a smaller answer is the start of a larger one, and one ranking serves both callers.
+        """
         total = len(self.store)
         if not total or not vector:
             return []
-        known = self.store.document_frequencies(list(vector))
+        pool = max(top * 4, POOL)
+        version = self.store.version
+        if version != self._seen_version:
+            self._seen_version, self._last = version, None
+            self._terms.clear()
+            self._norms.clear()
+        key = (pool, tuple(vector.items()))
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1][:top]
+        scored = self._ranked(vector, pool, total)
+        self._last = (key, scored)
+        return scored[:top]
+
+    def _frequencies(self, terms: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """`store.document_frequencies`, each term asked of the store once per version; in
+        the store's order (by term), so sums over them are added up as they always were."""
+        seen = self._terms
+        wanted = sorted(set(terms))
+        asked = [t for t in wanted if t not in seen]
+        if asked:
+            found = self.store.document_frequencies(asked)
+            for term in asked:
+                seen[term] = found.get(term)
+        return {t: known for t in wanted if (known := seen[t]) is not None}
+
+    def _ranked(self, vector: Mapping[str, float], pool: int, total: int) -> list[Match]:
+        known = self._frequencies(vector)
         query: dict[str, float] = {}
         factors: dict[str, float] = {}
         for term, weight in vector.items():
@@ -343,12 +391,15 @@ class SimilarityIndex:
             weight = query[term]
             for doc, value in self.store.postings(term_id):
                 dots[doc] = dots.get(doc, 0.0) + weight * value
-        chosen = sorted(dots, key=lambda d: (-dots[d], d))[: max(top * 4, 20)]
+        chosen = sorted(dots, key=lambda d: (-dots[d], d))[:pool]
         rows = self.store.documents(chosen)
         # The documents' own weights are damped alike, so a document is not made to look
         # less like the article by the subject words and common words it also holds.
-        theirs = {t for stored in rows.values() for t, _ in stored.record.vector}
-        frequencies = self.store.document_frequencies([t for t in theirs if t not in factors])
+        norms = self._norms
+        theirs = {
+            t for doc, stored in rows.items() if doc not in norms for t, _ in stored.record.vector
+        }
+        frequencies = self._frequencies([t for t in theirs if t not in factors])
         for term in theirs:
             if term not in factors:
                 factors[term] = self._factor(term, frequencies.get(term, (0, 0))[1], total)
@@ -363,11 +414,15 @@ class SimilarityIndex:
                 if t in query and query[t] > 0
             ]
             dot = sum(v for v, _, _ in shared)
-            their_norm = math.sqrt(sum((w * factors[t]) ** 2 for t, w in stored.record.vector))
+            their_norm = norms.get(doc)
+            if their_norm is None:
+                their_norm = norms[doc] = math.sqrt(
+                    sum((w * factors[t]) ** 2 for t, w in stored.record.vector)
+                )
             cosine = dot / (norm * (their_norm or 1.0))
             scored.append(Match(stored, min(cosine, 1.0), sorted(shared, reverse=True)))
         scored.sort(key=lambda m: (-m.cosine, m.stored.record.item_id))
-        return scored[:top]
+        return scored
 
 
 # --- finding the same event ----------------------------------------------------------------

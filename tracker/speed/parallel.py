@@ -107,13 +107,15 @@ def in_workers(
     *,
     least: int = PARALLEL_FROM,
     chunk: int = CHUNK,
+    smallest: int = 50,
 ) -> Iterator[Any] | None:
     """`task(chunk)` over `items` cut into chunks, in worker processes forked from this one,
     its results one by one in order, as they come; None when there are too few items, or no
     second core, or no fork here (the caller then runs the task itself). The task may be a
     closure over anything this process holds: the workers are forked, and inherit it. What
     it returns comes back through the pool's pipes (pickled between these processes only;
-    nothing read from a project is ever unpickled)."""
+    nothing read from a project is ever unpickled). Chunks hold `smallest` items at least
+    (a few large items, such as feeds, go one at a time with `smallest=1`)."""
     count = workers()
     if len(items) < least or count < 2 or sys.platform != "linux":
         return None
@@ -123,7 +125,7 @@ def in_workers(
         context = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover
         return None
-    size = max(50, min(chunk, len(items) // (count * 8) or 1))
+    size = max(smallest, min(chunk, len(items) // (count * 8) or 1))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     return _results(task, chunks, count, context)
 
