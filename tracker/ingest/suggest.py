@@ -211,14 +211,24 @@ def node_scores(
     """Each node's text score, the words that carried it (best first), every search term the
     article contains (with its length in words), and each node's own search-term hits."""
     subject = index.subject
-    full = _lemmas(article.title, subject, keep_subject=True) + _lemmas(
-        article.text, subject, keep_subject=True
-    )
-    query = Counter(_lemmas(article.title, subject) * TITLE_WEIGHT + _lemmas(article.text, subject))
+    # One pass over the words: every content word's lemma and first surface form; the
+    # sequence for phrases (calendar words out); the query (the subject out too; the title
+    # counts TITLE_WEIGHT times).
+    full: list[str] = []
+    query: Counter[str] = Counter()
     forms: dict[str, str] = {}
-    for word in words(article.title + "\n" + article.text):
-        if is_content_word(word):
-            forms.setdefault(lemma(word), word)
+    for text, times in ((article.title, TITLE_WEIGHT), (article.text, 1)):
+        for word in words(text):
+            if not is_content_word(word):
+                continue
+            found = lemma(word)
+            forms.setdefault(found, word)
+            if is_calendar_word(word):
+                continue
+            full.append(found)
+            if subject and subject.holds(word):
+                continue
+            query[found] += times
     totals = [0.0] * len(index.nodes)
     contributions: list[list[tuple[float, str]]] = [[] for _ in index.nodes]
     query_weight = 0.0
