@@ -96,3 +96,35 @@ def test_a_first_run_lists_half_the_folders_itself(mini):
     assert first[:2] == [False, 2] and second[:2] == [True, 1]
     assert first[2] == 15 and second[2] == 0  # every file read, then none
     assert first[3:] == second[3:]
+
+
+FORGOTTEN = """
+import argparse, json, os, sys, time
+from pathlib import Path
+from tracker.cli import _head_start, _reads_evidence
+from tracker.speed import headstart
+
+root = Path(sys.argv[1])
+fetch = argparse.Namespace(root=str(root), command="inbox", inbox_action="fetch")
+listing = argparse.Namespace(root=str(root), command="inbox", inbox_action="list")
+_head_start(fetch)
+pid, _, shares = headstart._started[str(root.resolve())]
+os.kill(pid, 19)  # SIGSTOP: a child still listing when the fetch brought nothing new
+began = time.monotonic()
+headstart.forget()
+gone = False
+try:
+    os.waitpid(pid, os.WNOHANG)
+except ChildProcessError:
+    gone = True
+print(json.dumps([_reads_evidence(fetch), _reads_evidence(listing), shares,
+                  time.monotonic() - began < 5, gone, headstart._started == {}]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the head start forks")
+def test_a_fetch_lists_beside_its_feeds_and_drops_the_listing_it_did_not_need(mini):
+    """`inbox fetch` starts the listing while it fetches; when nothing new came, the child is
+    stopped and reaped, never waited for (a stopped child would hang a wait)."""
+    several_years(mini)
+    assert python_json(FORGOTTEN, str(mini), timeout=60) == [True, False, 1, True, True, True]

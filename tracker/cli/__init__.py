@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             parser.print_help()
             return Exit.OK
-    if args.command in READS_EVIDENCE and not getattr(args, "no_cache", False):
+    if _reads_evidence(args) and not getattr(args, "no_cache", False):
         _head_start(args)
     if args.command != "tui":
         # A command is a short process: its objects live until it exits, and searching them
@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return Exit.INTERNAL
     finally:
-        if args.command in READS_EVIDENCE:
+        if _reads_evidence(args):
             from tracker.speed import headstart
 
             headstart.forget()  # a head start is for this command only
@@ -160,6 +160,14 @@ READS_EVIDENCE = {"check", "status", "explain", "history", "changes", "suggest",
 # Commands that need each file's identity only: the listing is shared between the head start
 # and the command, which has little else to do meanwhile.
 IDENTITIES_ONLY = {"suggest", "import"}
+
+
+def _reads_evidence(args: argparse.Namespace) -> bool:
+    """Whether the command loads the project: `inbox fetch` does once its feeds bring
+    something new (the listing starts beside the fetch, and is dropped if nothing came)."""
+    if args.command == "inbox":
+        return getattr(args, "inbox_action", None) == "fetch"
+    return args.command in READS_EVIDENCE
 
 
 def _head_start(args: argparse.Namespace) -> None:
@@ -174,6 +182,8 @@ def _head_start(args: argparse.Namespace) -> None:
         if (folder / "recommendations.toml").is_file():
             if args.command in IDENTITIES_ONLY:
                 shares = 3
+            elif args.command == "inbox":  # the feeds are fetched meanwhile
+                shares = 1
             else:  # a first run has no rows to unpack meanwhile: it lists half the folders
                 from tracker.speed.location import has_load_cache
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -116,7 +117,14 @@ def take(root: Path) -> tuple[Listing, dict[str, Stamp]] | None:
 
 
 def forget() -> None:
-    """Drop head starts no one took (a command that failed before its load)."""
+    """Drop head starts no one took (a command that failed before its load, or a fetch that
+    brought nothing new): their children are stopped, not waited for."""
     for key in list(_started):
-        take(Path(key))
+        pid, read_end, _ = _started.pop(key)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(read_end)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
     _own.clear()
