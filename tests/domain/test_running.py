@@ -65,6 +65,17 @@ def agree(running: Standings, present, as_of, config) -> None:
             assert fast[nid].status == level.status, nid
 
 
+def toggle(running: Standings, present: dict[str, list], readings, evidence: str) -> None:
+    """An item's readings in if they are out, out if they are in (a commit adds or drops it)."""
+    if evidence in present:
+        for r in present.pop(evidence):
+            running.remove(r)
+    else:
+        present[evidence] = readings.get(evidence, [])
+        for r in present[evidence]:
+            running.add(r)
+
+
 @st.composite
 def pools(draw):
     n = draw(st.integers(1, 10))
@@ -115,14 +126,7 @@ def test_running_figures_are_levels_figures_at_every_step(items, plan, config):
     as_of = AS_OF - dt.timedelta(days=600)
     for action, index, days in plan:
         if action == "toggle":
-            evidence = items[index % len(items)].id
-            if evidence in present:
-                for r in present.pop(evidence):
-                    running.remove(r)
-            else:
-                present[evidence] = readings.get(evidence, [])
-                for r in present[evidence]:
-                    running.add(r)
+            toggle(running, present, readings, items[index % len(items)].id)
         else:
             as_of += dt.timedelta(days=days)
         agree(running, present, as_of, config)
@@ -143,14 +147,7 @@ def test_a_copy_goes_its_own_way(items, plan, config):
     twin, twin_present = running.copy(), dict(present)
     for action, index, _ in plan:
         if action == "toggle":
-            evidence = items[index % len(items)].id
-            if evidence in twin_present:
-                for r in twin_present.pop(evidence):
-                    twin.remove(r)
-            else:
-                twin_present[evidence] = readings.get(evidence, [])
-                for r in twin_present[evidence]:
-                    twin.add(r)
+            toggle(twin, twin_present, readings, items[index % len(items)].id)
     agree(twin, twin_present, AS_OF + dt.timedelta(days=5), config)
     agree(running, present, AS_OF + dt.timedelta(days=5), config)
 
