@@ -33,7 +33,7 @@ from tracker.ingest.tokens import is_calendar_word, is_content_word, lemma, name
 
 SEARCH_TERM_WEIGHT = 3
 TITLE_WEIGHT = 2
-PHRASE_BONUS = 0.35  # a search term found whole adds this share of the best text score
+PHRASE_BONUS = 0.3  # a search term found whole adds this share of the best text score
 PARENT_SHARE = 0.25  # a measure inherits this share of its parent's score: context counts
 CHILD_SHARE = 0.3  # a node gains this share of its best sub-measure's own score
 EVIDENCE_WEIGHT = 0.5  # how far similar assessed items move a node, relative to the text
