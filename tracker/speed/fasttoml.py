@@ -30,10 +30,9 @@ equal on generated and hand-written texts, valid and invalid.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
-from tracker.store.toml_read import toml_parser
+from tracker.store.toml_read import TomlLoads, toml_parser
 
 ENV = "TRACKER_FAST_TOML"
 
@@ -75,7 +74,7 @@ def loads(text: str) -> dict[str, Any]:
     return toml_parser.loads(text)
 
 
-def parser() -> Callable[[str], dict[str, Any]] | None:
+def parser() -> TomlLoads | None:
     """The evidence parser for a load: rtoml's way, unless switched off or not installed
     (None: the store's own parser)."""
     if _rtoml is None or os.environ.get(ENV, "").strip() == "0":

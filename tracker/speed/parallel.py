@@ -28,7 +28,7 @@ def read_packed(root: Path | str, rels: list[str]) -> list[Packed]:
     The root as a str: a path joined to a Path costs 2 us more a file than to a str."""
     loads = parser()
     base = os.fspath(root)
-    return [pack(read_evidence(base, rel, loads=loads)) for rel in rels]  # type: ignore[arg-type]
+    return [pack(read_evidence(base, rel, loads=loads)) for rel in rels]
 
 
 def _read_chunk(root: str, rels: list[str]) -> list[Packed]:
@@ -54,7 +54,7 @@ def read_parallel(
     too few files to be worth it, or worker processes cannot start (or broke) here.
     `each(start, packed)` is called on each chunk as it comes (`start`: the index in
     `rels` of its first file), in whatever order the chunks finish: this process unpacks and
-    stores what came while the workers read the rest."""
+    stores what came while the workers read the rest; the list returned is then empty."""
     count = workers()
     if len(rels) < PARALLEL_FROM or count < 2:
         return None
@@ -78,10 +78,12 @@ def read_parallel(
             }
             for future in as_completed(futures):
                 index = futures[future]
-                results[index] = found = future.result()
+                found = future.result()
                 done += len(chunks[index])
-                if each is not None:
+                if each is not None:  # handed on, not kept: a cold load's texts go as they come
                     each(index * size, found)
+                else:
+                    results[index] = found
                 if progress is not None:
                     progress(done, total)
     except (OSError, RuntimeError, ImportError):

@@ -9,10 +9,8 @@ file and its archived copy alone, so a cache may keep it keyed by their identity
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,10 +23,15 @@ from tracker.domain.tree import Tree, tree_problems
 from tracker.domain.validation import validation_problems
 from tracker.store import layout
 from tracker.store.files import FileReadError, read_bounded
-from tracker.store.toml_read import MAX_TOML_BYTES, ParsedFile, parse_toml_bytes, sha256_bytes
+from tracker.store.toml_read import (
+    MAX_TOML_BYTES,
+    ParsedFile,
+    TomlLoads,
+    parse_toml_bytes,
+    sha256_bytes,
+)
 
 MAX_RECOMMENDATIONS_BYTES = 8 << 20
-TomlLoads = Callable[[str], dict[str, Any]]
 MAX_CONFIG_BYTES = 1 << 20
 
 
@@ -56,7 +59,7 @@ def _read_problem(rel: str, err: Exception) -> Problem:
 
 
 def read_evidence(
-    root: Path, rel: str, *, check_archive: bool = True, loads: TomlLoads | None = None
+    root: Path | str, rel: str, *, check_archive: bool = True, loads: TomlLoads | None = None
 ) -> EvidenceResult:
     """Read, parse and validate `root/rel` (an evidence file), with its archived copy
     (`loads`: a faster TOML parser that gives what the store's gives, `parse_toml_bytes`)."""
@@ -83,7 +86,7 @@ def read_evidence(
 
 
 def evidence_from_bytes(
-    root: Path | None,
+    root: Path | str | None,
     rel: str,
     raw: bytes,
     *,
@@ -108,7 +111,7 @@ def evidence_from_bytes(
     return EvidenceResult(rel, parsed.sha256, problems, facts_of(item), item, archive_sha256)
 
 
-def read_archive(root: Path, rel: str) -> checks.ArchivedCopy | None:
+def read_archive(root: Path | str, rel: str) -> checks.ArchivedCopy | None:
     """An item's archived copy as the checks need it; None when there is none (a link is
     none: tracker never follows one)."""
     path = os.path.join(root, rel)

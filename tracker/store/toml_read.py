@@ -69,12 +69,15 @@ def conflict_problems(text: str, rel: str) -> list[Problem]:
     return problems
 
 
+TomlLoads = Callable[[str], dict[str, Any]]  # text to a table, as `toml_parser.loads`
+
+
 def parse_toml_bytes(
     raw: bytes,
     rel: str,
     max_bytes: int = MAX_TOML_BYTES,
     *,
-    loads: Callable[[str], dict[str, Any]] | None = None,
+    loads: TomlLoads | None = None,
 ) -> ParsedFile:
     """`raw` read as TOML. `loads` stands in for the parser's (the speed layer's faster one,
     which must raise the parser's own error on every text the parser refuses)."""
