@@ -27,6 +27,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -79,7 +80,6 @@ class Direct:
     strength: float = 0.0  # sum(w) of what counts: how much evidence there is, at any age
     parts: list[Part] = field(default_factory=list)
     listed: bool = False  # `parts` holds every counted reading's part (asked with `parts`)
-    best_of: dict[str, Reading] = field(default_factory=dict)
     verdict: Reading | None = None
     overturned_by: float = 0.0  # sum(w d s) of counted evidence after the verdict
     newest: dt.date | None = None
@@ -131,12 +131,14 @@ class Readings:
         # Events with more than one report on a node: only those need a pick at each date.
         self.shared: dict[str, set[str]] = {}
         self.verdicts: dict[str, list[Reading]] = {}
+        self.lasting: dict[str, list[int]] = {}  # positions of the lasting readings
         for nid, rs in by_node.items():
             counts = Counter([r.event for r in rs])
             if len(counts) < len(rs):
                 self.shared[nid] = {event for event, n in counts.items() if n > 1}
             else:
                 self.shared[nid] = set()
+            self.lasting[nid] = [i for i, r in enumerate(rs) if r.lasting]
             verdicts = [r for r in rs if r.verdict]
             if verdicts:
                 self.verdicts[nid] = verdicts
@@ -154,45 +156,54 @@ def _select(
     as_of: dt.date,
     config: ScoringConfig,
     skips: list[Skip] | None,
-) -> tuple[list[tuple[Reading, list[Reading]]], Reading | None, dict[str, Reading]]:
+) -> tuple[list[Reading], dict[int, list[Reading]], Reading | None]:
     """The readings that count at `as_of` (each event's best report, in canonical order),
-    with the other reports of each event, the latest verdict, and each event's pick."""
+    the other reports of each event by id(best report), and the latest verdict."""
     every = readings.by_node.get(node_id)
     if not every:
-        return [], None, {}
-    upto = readings.upto(node_id, as_of)
+        return [], {}, None
+    refs = readings.refs[node_id]
+    end = bisect_right(refs, as_of)
     if skips is not None:
-        skips.extend(Skip(r, "after_as_of") for r in every[len(upto) :])
+        skips.extend(Skip(r, "after_as_of") for r in every[end:])
     cutoff = as_of - dt.timedelta(days=config.horizon_days)
-    old = bisect_left(readings.refs[node_id], cutoff, 0, len(upto))
-    shared = readings.shared.get(node_id, set())
+    old = bisect_left(refs, cutoff, 0, end)
+    if old:  # before the horizon only lasting readings count: they are listed apart
+        if skips is not None:
+            skips.extend(Skip(r, "too_old") for r in every[:old] if not r.lasting)
+        lasting = readings.lasting[node_id]
+        counted = [every[i] for i in lasting[: bisect_left(lasting, old)]] + every[old:end]
+    else:
+        counted = every[:end]
     verdict = None
     for r in readings.verdicts.get(node_id, ()):
         if r.ref <= as_of and (verdict is None or r.rank > verdict.rank):
             verdict = r
-    chosen: list[tuple[Reading, list[Reading]]] = []
+    shared = readings.shared.get(node_id)
+    if not shared:
+        return counted, {}, verdict
+    chosen: list[Reading] = []
     groups: dict[str, list[Reading]] = {}
-    best_of: dict[str, Reading] = {}
-    for position, r in enumerate(upto):
-        if position < old and not r.lasting:
-            if skips is not None:
-                skips.append(Skip(r, "too_old"))
-            continue
+    for r in counted:
         if r.event in shared:
             groups.setdefault(r.event, []).append(r)
         else:
-            chosen.append((r, []))
-            best_of[r.event] = r
+            chosen.append(r)
+    others_of: dict[int, list[Reading]] = {}
+    for group in groups.values():
+        best = pick(group)
+        others = [x for x in group if x is not best]
+        others_of[id(best)] = others
+        chosen.append(best)
+        if skips is not None:
+            skips.extend(Skip(x, "duplicate_event", best) for x in others)
     if groups:
-        for event, group in groups.items():
-            best = pick(group)
-            best_of[event] = best
-            others = [x for x in group if x is not best]
-            chosen.append((best, others))
-            if skips is not None:
-                skips.extend(Skip(x, "duplicate_event", best) for x in others)
-        chosen.sort(key=lambda pair: pair[0].rank)
-    return chosen, verdict, best_of
+        chosen.sort(key=_RANK)
+    return chosen, others_of, verdict
+
+
+_RANK = attrgetter("rank")
+_ALONE: list[Reading] = []  # the other reports of an event reported once: none (never changed)
 
 
 def direct(
@@ -209,22 +220,23 @@ def direct(
     counted reading (what an explanation lists); `skips`, if given, collects what does not
     count."""
     out = Direct(denominator=config.prior_weight, listed=parts)
-    chosen, out.verdict, out.best_of = _select(readings, node_id, as_of, config, skips)
+    chosen, others_of, out.verdict = _select(readings, node_id, as_of, config, skips)
     if not chosen:
         return out
-    countered = counters([r for r, _ in chosen])
+    countered = counters(chosen)
     half_life = config.half_life_days
     today = as_of.toordinal()
     start = window_start.toordinal()
     numerator = mass = strength = positive = negative = moving = 0.0
-    weighed: list[tuple[Reading, list[Reading], int, float, Reading | None]] = []
+    listed = out.parts
+    terms: list[float] = []
     in_force = toward = away = flat = 0
     newest = 0
     verdict_day = out.verdict.day if out.verdict is not None else None
     ids = out.ids
     recent = out.recent_ids
     overturned = 0.0
-    for r, others in chosen:
+    for r in chosen:
         ref = r.day
         by = countered.get(id(r)) if r.lasting else None
         if r.lasting and by is None:
@@ -257,8 +269,10 @@ def direct(
             overturned += term
         if ref > newest:
             newest = ref
-        if parts or not weighed:
-            weighed.append((r, others, today - ref, d, by))
+        if parts:
+            others = others_of.get(id(r), _ALONE) if others_of else _ALONE
+            listed.append(Part(r, others, today - ref, d, by, 1.0, 0.0, ref > start))
+            terms.append(term)
     out.in_force, out.toward, out.away, out.flat = in_force, toward, away, flat
     out.overturned_by = overturned
     out.newest = dt.date.fromordinal(newest)
@@ -270,11 +284,11 @@ def direct(
     out.movement = moving / denominator
     out.positive, out.negative = positive / denominator, negative / denominator
     if len(chosen) == 1:
-        out.single = (weighed[0][0], weighed[0][4] is not None)
+        only = chosen[0]
+        out.single = (only, only.lasting and id(only) in countered)
     if parts:
-        for r, others, age, d, by in weighed:
-            value = r.weight * d * r.impact / denominator
-            out.parts.append(Part(r, others, age, d, by, 1.0, value, r.ref > window_start))
+        for part, term in zip(listed, terms):
+            part.value = term / denominator
     return out
 
 
