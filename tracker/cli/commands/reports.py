@@ -79,12 +79,12 @@ def run_history(args: argparse.Namespace) -> int:
         dates = [start, end] if start < end else [end]
     ids = [args.id] if args.id else list(scores)
     series = ws.history(dates, ids if args.id else None)
-    meta = rx.Meta.make(ws, ws.config, end, commit_of(ws.root), args)
     if fmt == "text" and not args.output:
         from tracker.reports import terminal as report
 
         console().print(report.history_table([scores[i] for i in ids], dates, series))
         return Exit.OK
+    meta = rx.Meta.make(ws, ws.config, end, commit_of(ws.root), args)
     text = rx.history(fmt, [scores[i] for i in ids], dates, series, meta)
     rx.emit(text, args.output)
     return Exit.OK
@@ -104,9 +104,9 @@ def run_changes(args: argparse.Namespace) -> int:
 
     listed = None if (args.all or not terminal) else report.NEW_EVIDENCE_SHOWN
     result = changes(ws, args.since, until, top=args.top, listed=listed)
-    meta = rx.Meta.make(ws, ws.config, until, commit_of(ws.root), args)
     if terminal:
         console().print(report.changes_view(result, shown=None if args.all else listed))
         return Exit.OK
+    meta = rx.Meta.make(ws, ws.config, until, commit_of(ws.root), args)  # what a file records
     rx.emit(rx.changes_export(fmt, result, meta), args.output)
     return Exit.OK
