@@ -227,3 +227,15 @@ def test_assessed_evidence_moves_a_recommendation_up():
     node = "balance-neighbours-eap-cross-border"
     assert taught[node].score > without.get(node, 0.0) + 0.1
     assert any("like evidence past" in m for m in taught[node].matched)
+
+
+def test_a_recommendation_that_only_lists_its_measures_gains_nothing_from_them():
+    from tracker.ingest.suggest import NodeIndex
+
+    gains = dict(zip((n.id for n in PAPER.nodes), NodeIndex.build(PAPER.nodes).gains, strict=True))
+    # Its text is its measures' texts put together: their words are already its own.
+    assert not gains["reform-diplomatic-service"]
+    assert not gains["rebuild-training-employment"]
+    # Words of its own, or a measure over sub-measures: the best child's share counts.
+    assert gains["balance-west-east"] and gains["open-belarus"]
+    assert gains["balance-west"] and gains["open-belarus-foreigners"]

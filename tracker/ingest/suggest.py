@@ -11,8 +11,10 @@ Three questions, in order:
    are left out of the nodes' texts, and a search term made only of them matches nothing.
 3. Which nodes, best first? Each node is a BM25 document: its title, last heading, the paper's
    words and the analysts' search terms (counted three times). A measure inherits a share of
-   its parent's score. Evidence already assessed teaches: the items most like the article
-   vote for what they were assessed against, in proportion to their likeness.
+   its parent's score, and a node gains a share of its best sub-measure's, except a
+   recommendation that is only the list of its measures (see `gains_from_children`).
+   Evidence already assessed teaches: the items most like the article vote for what they
+   were assessed against, in proportion to their likeness.
 
 A score is BM25 mass per unit of query weight, so a long article does not win by length.
 """
@@ -35,7 +37,7 @@ SEARCH_TERM_WEIGHT = 3
 TITLE_WEIGHT = 2
 PHRASE_BONUS = 0.3  # a search term found whole adds this share of the best text score
 PARENT_SHARE = 0.25  # a measure inherits this share of its parent's score: context counts
-CHILD_SHARE = 0.3  # a node gains this share of its best sub-measure's own score
+CHILD_SHARE = 0.3  # a node gains this share of its best sub-measure's own score (if it may)
 EVIDENCE_WEIGHT = 0.5  # how far similar assessed items move a node, relative to the text
 MIN_SCORE = 0.05  # a backstop: "bears on none" below this (BM25 per query term)
 MIN_SIMILAR = 0.12  # an assessed item must be at least this similar to vote
@@ -129,6 +131,7 @@ class NodeIndex:
     phrases: list[list[tuple[str, tuple[str, ...]]]]
     parents: list[int | None]
     subject: Subject
+    gains: list[bool]  # per node: whether it gains CHILD_SHARE of its best child's score
 
     @classmethod
     def build(
@@ -144,6 +147,10 @@ class NodeIndex:
         documents, phrases = corpus if corpus is not None else node_corpus(nodes, subject_terms)
         position = {n.id: i for i, n in enumerate(nodes)}
         parents = [position.get(n.parent) if n.parent else None for n in nodes]
+        children: dict[str, list[Node]] = {}
+        for node in nodes:
+            if node.parent:
+                children.setdefault(node.parent, []).append(node)
         counted = [Counter(doc) for doc in documents]
         df: Counter[str] = Counter()
         for doc in counted:
@@ -156,6 +163,7 @@ class NodeIndex:
             [[(term, tuple(seq)) for term, seq in p] for p in phrases],
             parents,
             subject if subject is not None else Subject.of(subject_terms),
+            [gains_from_children(node, children.get(node.id, [])) for node in nodes],
         )
 
     def bm25(self, term: str) -> list[tuple[int, float]]:
@@ -173,6 +181,28 @@ class NodeIndex:
                 scale = K1 * (1 - B + B * self.lengths[position] / average)
                 out.append((position, idf * tf * (K1 + 1) / (tf + scale)))
         return out
+
+
+def gains_from_children(node: Node, children: Sequence[Node]) -> bool:
+    """Whether `node` gains a share of its best child's score: yes, except for a recommendation
+    that is only the list of its measures (every measure's text is a passage of its own).
+
+    Such a recommendation ("Reform the diplomatic service": presence map, appointments,
+    consular assistance, ...) is a heading over distinct policies: its BM25 document already
+    holds every measure's words, so a share of its best measure's score would count the same
+    words twice and lift the heading above the one measure the article is about whenever any
+    of them matches. The analyst assesses such news against the measure; the heading still
+    scores on its own text and search terms, and stays in the list when the article is about
+    the service as a whole. A recommendation with words of its own ("Ensure balance in
+    relations with the West and the East") keeps the share, and so does a measure over
+    sub-measures: sub-measures are steps toward the measure's one aim (a visa-free regime
+    is openness to foreigners), and news of a step is news of the measure.
+    """
+    if node.kind != "recommendation":
+        return True
+    passages = [" ".join(child.text.split()) for child in children if child.text.strip()]
+    text = " ".join(node.text.split())
+    return not passages or not all(passage in text for passage in passages)
 
 
 def _phrase_hits(sequence: list[str], phrase: tuple[str, ...], present: set[str]) -> bool:
@@ -241,7 +271,7 @@ def node_scores(
     own = [t / max(query_weight, 1.0) for t in totals]
     best_child = [0.0] * len(own)
     for position, parent in enumerate(index.parents):
-        if parent is not None:
+        if parent is not None and index.gains[parent]:
             best_child[parent] = max(best_child[parent], own[position])
     combined = [
         value
