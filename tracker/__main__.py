@@ -1,5 +1,3 @@
-import sys
+from tracker.cli import entry
 
-from tracker.cli import main
-
-sys.exit(main())
+entry()

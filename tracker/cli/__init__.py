@@ -101,6 +101,15 @@ def _version() -> str:
     return __version__
 
 
+def entry() -> None:
+    """The console command: `main`, then the process ends without freeing what the command
+    loaded (`tracker.speed.leave`)."""
+    from tracker.speed import leave
+
+    leave.enable()
+    leave.leave(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -257,6 +266,7 @@ def open_project(
     command that needs the paper (`paper=True`) stops with exit 1, naming each line of
     `recommendations.toml` that keeps it from loading. `facts=False`: import and suggest,
     which need each file's identity only (`workspace.open_workspace`)."""
+    from tracker.speed import leave
     from tracker.workspace import open_workspace
 
     root = project_root(args)
@@ -265,9 +275,11 @@ def open_project(
         from tracker.git import gitops
 
         try:
-            return gitops.workspace_known_as_of(root, known_as_of)
+            known = gitops.workspace_known_as_of(root, known_as_of)
         except gitops.GitError as err:  # no repository, nothing committed by then
             raise UsageError(str(err)) from None
+        leave.keep(known)
+        return known
     bar = LoadProgress() if progress else None
     try:
         ws = open_workspace(
@@ -276,6 +288,7 @@ def open_project(
     finally:
         if bar is not None:
             bar.close()
+    leave.keep(ws)  # freed by the operating system when the command ends
     for note in ws.notes:
         say(note)
     if paper and ws.paper is None:

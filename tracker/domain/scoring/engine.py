@@ -27,8 +27,8 @@ import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from operator import attrgetter
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Literal
 
 from tracker.domain.config import ScoringConfig
@@ -287,7 +287,7 @@ def direct(
         only = chosen[0]
         out.single = (only, only.lasting and id(only) in countered)
     if parts:
-        for part, term in zip(listed, terms):
+        for part, term in zip(listed, terms, strict=True):
             part.value = term / denominator
     return out
 
