@@ -118,6 +118,22 @@ GUARDS = [
         "            if found is None:",
         ("tests/speed/test_loader.py::test_adding_a_model_field_invalidates_every_row",),
     ),
+    Guard(
+        "scores keyed by the state",
+        "tracker/speed/memo.py",
+        '    key = f"{_scoring_fingerprint()} {state}"',
+        '    key = f"{_scoring_fingerprint()}"',
+        (
+            "tests/speed/test_score_memo.py::test_an_edit_on_disk_or_through_the_workspace_is_scored_afresh",
+        ),
+    ),
+    Guard(
+        "output flushed on leaving",
+        "tracker/speed/leave.py",
+        "            stream.flush()",
+        "            pass",
+        ("tests/speed/test_leave.py::test_a_large_output_to_a_pipe_arrives_whole",),
+    ),
 ]
 
 

@@ -17,8 +17,9 @@ tick and keep its size and time (git calls this "racy"); such a row is checked a
 file's sha256 before it is used, and marked checked afterwards, so a fresh clone's second run
 is warm too.
 
-Beside the rows, a memo (`remembered`, `remember`) keeps one result computed from the whole
-load (the findings across files) under a digest of everything it was computed from.
+Beside the rows, a memo (`remembered`, `remember`) keeps results computed from the whole load
+(the findings across files, the scores asked for) under a digest of everything they were
+computed from (`tracker.speed.memo`).
 
 Whatever goes wrong with the cache (corrupt, foreign, truncated, locked, read-only, two
 commands writing at once) costs speed, never a wrong result or an error.
@@ -261,18 +262,34 @@ class FileCache:
             return None
         return found[1]
 
-    def remember(self, name: str, key: str, value: str) -> None:
-        """Keep `value` as `name` under `key`, in place of what was there."""
+    def remember(
+        self, name: str, key: str, value: str, *, among: str | None = None, kept: int = 8
+    ) -> None:
+        """Keep `value` as `name` under `key`, in place of what was there. `among`: a prefix
+        of names kept under one key: the others' values, under another key, are dropped, and
+        only the `kept` latest of the group stay."""
         db = self._connect()
         if db is None:
             return
         crc = zlib.crc32(value.encode("utf-8", "surrogatepass"))
         try:
             with _transaction(db):
+                if among is not None:
+                    db.execute(
+                        "DELETE FROM memo WHERE substr(name, 1, ?) = ? AND key != ?",
+                        (len(among), among, key),
+                    )
                 db.execute(
                     "INSERT OR REPLACE INTO memo (name, key, value, crc) VALUES (?, ?, ?, ?)",
                     (name, key, value, crc),
                 )
+                if among is not None:  # a replaced row is a new row: the rowid is its age
+                    db.execute(
+                        "DELETE FROM memo WHERE substr(name, 1, ?) = ? AND rowid NOT IN"
+                        " (SELECT rowid FROM memo WHERE substr(name, 1, ?) = ?"
+                        " ORDER BY rowid DESC LIMIT ?)",
+                        (len(among), among, len(among), among, kept),
+                    )
         except sqlite3.Error:
             return
 

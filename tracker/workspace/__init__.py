@@ -102,8 +102,10 @@ class Workspace:
     _by_path: dict[str, Record] | None = field(default=None, repr=False)
     _keep: Any = field(default=None, repr=False)  # a temporary folder this workspace reads
     _similarity: Any = field(default=None, repr=False)
+    _state_of: tuple[list[Record], str] | None = field(default=None, repr=False)
     _nodes_index: Any = field(default=None, repr=False)
     facts_loaded: bool = True  # False: opened for import and suggest (identities, no facts)
+    remembers: bool = False  # scores are remembered between runs (the speed layer's memo)
 
     # --- findings ---------------------------------------------------------------------------
 
@@ -224,16 +226,51 @@ class Workspace:
         exclusions: bool = True,
         recent_only: bool = False,
     ) -> dict[str, NodeScore]:
-        """Every node at `as_of` (default today); `detail` the nodes explained (None: all)."""
-        return self.scorer().scores(
-            as_of or self.today,
+        """Every node at `as_of` (default today); `detail` the nodes explained (None: all).
+        With the cache on, a request already answered for the project as it is now is read
+        back (`tracker.speed.memo.scores`)."""
+        as_of = as_of or self.today
+
+        def compute() -> dict[str, NodeScore]:
+            return self.scorer().scores(
+                as_of,
+                since=since,
+                detail=detail,
+                limit=limit,
+                exclusions=exclusions,
+                recent_only=recent_only,
+                lookup=self.items,
+            )
+
+        if not (self.remembers and self.facts_loaded):
+            return compute()
+        from tracker.speed import memo
+
+        return memo.scores(
+            self.data,
+            state=self._state(),
+            as_of=as_of,
             since=since,
             detail=detail,
             limit=limit,
             exclusions=exclusions,
             recent_only=recent_only,
-            lookup=self.items,
+            compute=compute,
         )
+
+    def _state(self) -> str:
+        """The digest of what the scores follow from (`memo.project_state`), for the records
+        as they are (a write replaces the list, and so the digest)."""
+        if self._state_of is None or self._state_of[0] is not self.records:
+            from tracker.speed import memo
+
+            state = memo.project_state(
+                self.paper_sha256,
+                self.config.model_dump_json(),
+                [(r.path, r.sha256) for r in self.records],
+            )
+            self._state_of = (self.records, state)
+        return self._state_of[1]
 
     def explain(
         self, node_id: str, as_of: dt.date | None = None, *, limit: int | None = None
@@ -521,6 +558,7 @@ def _open(
         load_stats=stats,
         finished=finished,
         facts_loaded=facts,
+        remembers=use_cache,
     )
 
 

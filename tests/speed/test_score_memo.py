@@ -1,0 +1,175 @@
+"""The scores a command asked for, remembered: read back only for the same project state and
+the same request; anything else, a damaged row included, is computed afresh, and what is read
+back equals what computing gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import evidence_toml, write_evidence
+from tracker.domain.scoring import NodeScore
+from tracker.speed import filecache, memo
+from tracker.speed.location import project_cache_dir
+from tracker.workspace import open_workspace
+
+AS_OF = dt.date(2025, 6, 1)
+REQUEST = {
+    "as_of": AS_OF,
+    "since": None,
+    "detail": (),
+    "limit": None,
+    "exclusions": True,
+    "recent_only": False,
+}
+
+
+class Counted:
+    """Scores that count how often they are computed."""
+
+    def __init__(self, result: dict[str, NodeScore]) -> None:
+        self.result = result
+        self.runs = 0
+
+    def __call__(self) -> dict[str, NodeScore]:
+        self.runs += 1
+        return self.result
+
+
+@pytest.fixture
+def project(bundled: Path) -> Path:
+    return bundled
+
+
+@pytest.fixture
+def computed(project: Path) -> dict[str, NodeScore]:
+    ws = open_workspace(project, cache=False)
+    return ws.scorer().scores(AS_OF, detail=None, limit=3, lookup=ws.items)
+
+
+def remembered(root: Path, compute: Counted, state: str = "s", **change) -> dict:
+    return memo.scores(root, state=state, compute=compute, **{**REQUEST, **change})
+
+
+def test_the_same_request_on_the_same_state_is_computed_once(project, computed):
+    scores = Counted(computed)
+    first = remembered(project, scores, limit=3)
+    again = remembered(project, scores, limit=3)
+    assert scores.runs == 1
+    assert again == first == computed
+    assert again is not computed  # read back from the memo, not the object kept in memory
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"state": "another state"},
+        {"as_of": dt.date(2025, 6, 2)},
+        {"since": dt.date(2025, 1, 1)},
+        {"detail": ["reboot-political-system"], "limit": 3},
+        {"limit": 4},
+        {"exclusions": False},
+        {"recent_only": True},
+    ],
+    ids=["state", "as-of", "since", "detail", "limit", "exclusions", "recent-only"],
+)
+def test_anything_else_is_computed_afresh(project, computed, change):
+    scores = Counted(computed)
+    remembered(project, scores, limit=3)
+    remembered(project, scores, **{"limit": 3, **change})
+    assert scores.runs == 2
+
+
+def test_another_scoring_code_is_computed_afresh(project, computed, monkeypatch):
+    """The key holds a fingerprint of the scoring modules' source: a changed formula never
+    reads a figure the old one computed."""
+    scores = Counted(computed)
+    remembered(project, scores)
+    monkeypatch.setattr(memo, "_SCORING_FINGERPRINT", "another scoring code")
+    remembered(project, scores)
+    assert scores.runs == 2
+
+
+def test_explaining_without_a_limit_is_never_remembered(project, computed):
+    """Every contribution of a large project can be hundreds of megabytes: not kept."""
+    scores = Counted(computed)
+    for _ in range(2):
+        remembered(project, scores, detail=None)
+        remembered(project, scores, detail=["reboot-political-system"])
+    assert scores.runs == 4
+
+
+@pytest.mark.parametrize("damage", ["value", "crc", "shape"])
+def test_a_damaged_row_is_computed_afresh(project, computed, damage):
+    scores = Counted(computed)
+    remembered(project, scores)
+    db = sqlite3.connect(project_cache_dir(project) / filecache.FILE)
+    if damage == "value":
+        db.execute("UPDATE memo SET value = '{}' WHERE name LIKE 'scores %'")
+    elif damage == "crc":
+        db.execute("UPDATE memo SET crc = crc + 1 WHERE name LIKE 'scores %'")
+    else:
+        value = '{"x": {"node_id": 1}}'
+        db.execute(
+            "UPDATE memo SET value = ?, crc = ? WHERE name LIKE 'scores %'",
+            (value, filecache.zlib.crc32(value.encode())),
+        )
+    db.commit()
+    db.close()
+    assert remembered(project, scores) == computed
+    assert scores.runs == 2
+
+
+def test_only_the_latest_requests_of_the_current_state_are_kept(project, computed):
+    scores = Counted(computed)
+    remembered(project, scores, state="old")
+    for day in range(memo.SCORES_KEPT + 3):
+        remembered(project, scores, state="new", as_of=AS_OF + dt.timedelta(days=day))
+    db = sqlite3.connect(project_cache_dir(project) / filecache.FILE)
+    keys = [k for (k,) in db.execute("SELECT key FROM memo WHERE name LIKE 'scores %'")]
+    db.close()
+    assert len(keys) == memo.SCORES_KEPT
+    assert all(k.endswith(" new") for k in keys)
+
+
+def test_a_workspace_reads_back_what_it_would_compute(project):
+    """Through the workspace: the second run reads the scores back, equal to a run without
+    the cache, the explanations' items included."""
+    options = {"detail": None, "limit": 5, "since": dt.date(2023, 1, 1)}
+    first = open_workspace(project).scores(AS_OF, **options)
+    again = open_workspace(project)
+    assert again.scores(AS_OF, **options) == first
+    assert again._scorer is None  # nothing was scored: the memo answered
+    plain = open_workspace(project, speed=False)
+    assert plain.scores(AS_OF, **options) == first
+
+
+def test_an_edit_on_disk_or_through_the_workspace_is_scored_afresh(project):
+    ws = open_workspace(project)
+    before = ws.scores(AS_OF)
+    node = "reboot-political-system"
+    text = evidence_toml("2025-05-30-a-pardon", date="2025-05-30", recommendation=node, impact=5)
+    write_evidence(project, text)
+    on_disk = open_workspace(project).scores(AS_OF)
+    assert on_disk[node].score > before[node].score
+    assert on_disk == open_workspace(project, cache=False).scores(AS_OF)
+    ws = open_workspace(project)
+    found = ws.read("evidence/2025/2025-05-30-a-pardon.toml")
+    calmer = found.item.model_copy(
+        update={"assessments": [found.item.assessments[0].model_copy(update={"impact": -5})]}
+    )
+    ws.save(calmer, expected_sha256=found.sha256, previous_path=found.path)
+    after_save = ws.scores(AS_OF)
+    assert after_save[node].score < before[node].score
+    assert after_save == open_workspace(project, cache=False).scores(AS_OF)
+
+
+def test_another_tracker_toml_is_scored_afresh(project):
+    first = open_workspace(project).scores(AS_OF)
+    (project / "tracker.toml").write_text("[scoring]\nhalf_life_days = 30.0\n", "utf-8")
+    again = open_workspace(project).scores(AS_OF)
+    assert again == open_workspace(project, cache=False).scores(AS_OF)
+    assert again != first
