@@ -17,11 +17,11 @@ from tracker.speed.location import project_cache_dir
 from tracker.workspace import open_workspace
 
 AS_OF = dt.date(2025, 6, 1)
-REQUEST = {
+REQUEST = {  # every node explained, its largest contributions listed: as `changes` asks
     "as_of": AS_OF,
     "since": None,
-    "detail": (),
-    "limit": None,
+    "detail": None,
+    "limit": 3,
     "exclusions": True,
     "recent_only": False,
 }
@@ -56,8 +56,8 @@ def remembered(root: Path, compute: Counted, state: str = "s", **change) -> dict
 
 def test_the_same_request_on_the_same_state_is_computed_once(project, computed):
     scores = Counted(computed)
-    first = remembered(project, scores, limit=3)
-    again = remembered(project, scores, limit=3)
+    first = remembered(project, scores)
+    again = remembered(project, scores)
     assert scores.runs == 1
     assert again == first == computed
     assert again is not computed  # read back from the memo, not the object kept in memory
@@ -78,8 +78,8 @@ def test_the_same_request_on_the_same_state_is_computed_once(project, computed):
 )
 def test_anything_else_is_computed_afresh(project, computed, change):
     scores = Counted(computed)
-    remembered(project, scores, limit=3)
-    remembered(project, scores, **{"limit": 3, **change})
+    remembered(project, scores)
+    remembered(project, scores, **change)
     assert scores.runs == 2
 
 
@@ -93,13 +93,17 @@ def test_another_scoring_code_is_computed_afresh(project, computed, monkeypatch)
     assert scores.runs == 2
 
 
-def test_explaining_without_a_limit_is_never_remembered(project, computed):
-    """Every contribution of a large project can be hundreds of megabytes: not kept."""
+def test_bare_figures_and_explanations_without_a_limit_are_always_computed(project, computed):
+    """A status table's figures cost the scoring pass alone (a run after an edit then costs
+    what a run with nothing changed does); every contribution of a large project can be
+    hundreds of megabytes."""
     scores = Counted(computed)
     for _ in range(2):
-        remembered(project, scores, detail=None)
-        remembered(project, scores, detail=["reboot-political-system"])
-    assert scores.runs == 4
+        remembered(project, scores, detail=(), limit=None)
+        remembered(project, scores, detail=(), limit=3)
+        remembered(project, scores, detail=None, limit=None)
+        remembered(project, scores, detail=["reboot-political-system"], limit=None)
+    assert scores.runs == 8
 
 
 @pytest.mark.parametrize("damage", ["value", "crc", "shape"])
@@ -147,29 +151,33 @@ def test_a_workspace_reads_back_what_it_would_compute(project):
     assert plain.scores(AS_OF, **options) == first
 
 
+def explained(ws) -> dict[str, NodeScore]:
+    return ws.scores(AS_OF, detail=None, limit=3)
+
+
 def test_an_edit_on_disk_or_through_the_workspace_is_scored_afresh(project):
     ws = open_workspace(project)
-    before = ws.scores(AS_OF)
+    before = explained(ws)
     node = "reboot-political-system"
     text = evidence_toml("2025-05-30-a-pardon", date="2025-05-30", recommendation=node, impact=5)
     write_evidence(project, text)
-    on_disk = open_workspace(project).scores(AS_OF)
+    on_disk = explained(open_workspace(project))
     assert on_disk[node].score > before[node].score
-    assert on_disk == open_workspace(project, cache=False).scores(AS_OF)
+    assert on_disk == explained(open_workspace(project, cache=False))
     ws = open_workspace(project)
     found = ws.read("evidence/2025/2025-05-30-a-pardon.toml")
     calmer = found.item.model_copy(
         update={"assessments": [found.item.assessments[0].model_copy(update={"impact": -5})]}
     )
     ws.save(calmer, expected_sha256=found.sha256, previous_path=found.path)
-    after_save = ws.scores(AS_OF)
+    after_save = explained(ws)
     assert after_save[node].score < before[node].score
-    assert after_save == open_workspace(project, cache=False).scores(AS_OF)
+    assert after_save == explained(open_workspace(project, cache=False))
 
 
 def test_another_tracker_toml_is_scored_afresh(project):
-    first = open_workspace(project).scores(AS_OF)
+    first = explained(open_workspace(project))
     (project / "tracker.toml").write_text("[scoring]\nhalf_life_days = 30.0\n", "utf-8")
-    again = open_workspace(project).scores(AS_OF)
-    assert again == open_workspace(project, cache=False).scores(AS_OF)
+    again = explained(open_workspace(project))
+    assert again == explained(open_workspace(project, cache=False))
     assert again != first
