@@ -181,3 +181,17 @@ def test_another_tracker_toml_is_scored_afresh(project):
     again = explained(open_workspace(project))
     assert again == explained(open_workspace(project, cache=False))
     assert again != first
+
+
+def test_a_period_is_read_back_whole_and_only_for_the_same_period(project):
+    """`changes`' one request: the figures at the start and the explained end, together."""
+    since, until = dt.date(2023, 1, 1), AS_OF
+    first = open_workspace(project).period(since, until, limit=5)
+    again = open_workspace(project)
+    assert again.period(since, until, limit=5) == first
+    assert again._scorer is None  # the memo answered both ends
+    plain = open_workspace(project, speed=False).period(since, until, limit=5)
+    assert plain == first
+    other = open_workspace(project)
+    assert other.period(since, dt.date(2025, 1, 1), limit=5) != first
+    assert other._scorer is not None

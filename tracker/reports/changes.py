@@ -59,17 +59,8 @@ class Changes(BaseModel):
 def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | None = None):
     """The period (since, until] of the workspace `ws`; `listed`: read only the latest so
     many new items (a terminal shows a few; exports list every one)."""
-    before = ws.scores(since, detail=())
-    # Every node explained at once: in a period of any length most nodes move, and listing
-    # the parts in the pass that scores them costs less than a second pass over the moved.
-    after = numbers = ws.scores(
-        until,
-        since=since,
-        detail=None,
-        exclusions=False,
-        recent_only=True,
-        limit=EVIDENCE_SHOWN,
-    )
+    before, after = ws.period(since, until, limit=EVIDENCE_SHOWN)
+    numbers = after
     moves: list[Move] = []
     for nid, a in after.items():
         b = before[nid]

@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.domain.problems import Code, Problem
 from tracker.speed.filecache import FileCache
@@ -121,50 +121,60 @@ def scores(
     does; an explanation without a limit can hold every contribution of the project."""
     if limit is None or (detail is not None and not detail):
         return compute()
-    request = json.dumps(
-        [
-            str(as_of),
-            None if since is None else str(since),
-            None if detail is None else sorted(detail),
-            limit,
-            exclusions,
-            recent_only,
-        ]
-    )
-    name = SCORES + hashlib.sha256(request.encode()).hexdigest()
+    from tracker.domain.scoring import NodeScore
+
+    request = [
+        "scores",
+        str(as_of),
+        None if since is None else str(since),
+        None if detail is None else sorted(detail),
+        limit,
+        exclusions,
+        recent_only,
+    ]
+    return _remembered(root, state, request, compute, dict[str, NodeScore])
+
+
+def period(
+    root: Path,
+    *,
+    state: str,
+    since: dt.date,
+    until: dt.date,
+    limit: int,
+    compute: Callable[[], tuple[dict[str, NodeScore], dict[str, NodeScore]]],
+) -> tuple[dict[str, NodeScore], dict[str, NodeScore]]:
+    """`compute()` (a period's figures at its start, and every node explained at its end with
+    its largest `limit` contributions of the period), or what it returned for the same period
+    on the same `state`: one explaining request, remembered as `scores` are."""
+    from tracker.domain.scoring import NodeScore
+
+    request = ["period", str(since), str(until), limit]
+    shape = tuple[dict[str, NodeScore], dict[str, NodeScore]]
+    return _remembered(root, state, request, compute, shape)
+
+
+def _remembered(root: Path, state: str, request: list, compute: Callable[[], Any], shape) -> Any:
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter = TypeAdapter(shape)
+    name = SCORES + hashlib.sha256(json.dumps(request).encode()).hexdigest()
     key = f"{_scoring_fingerprint()} {state}"
     store = FileCache(root)
     try:
         text = store.remembered(name, key)
         if text is not None:
-            found = _scores_back(text)
-            if found is not None:
-                return found
+            try:  # validated as any input is: a text tracker did not write is a miss
+                return adapter.validate_json(text)
+            except (ValidationError, ValueError):
+                pass
         result = compute()
-        text = _scores_adapter().dump_json(result).decode("utf-8")
+        text = adapter.dump_json(result).decode("utf-8")
         if len(text) <= SCORES_MAX_CHARS:
             store.remember(name, key, text, among=SCORES, kept=SCORES_KEPT)
         return result
     finally:
         store.close()
-
-
-def _scores_back(text: str) -> dict[str, NodeScore] | None:
-    """The scores back, validated as any input is; None for a text tracker did not write."""
-    from pydantic import ValidationError
-
-    try:
-        return _scores_adapter().validate_json(text)
-    except (ValidationError, ValueError):
-        return None
-
-
-def _scores_adapter():
-    from pydantic import TypeAdapter
-
-    from tracker.domain.scoring import NodeScore
-
-    return TypeAdapter(dict[str, NodeScore])
 
 
 def _scoring_fingerprint() -> str:

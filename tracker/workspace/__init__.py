@@ -258,6 +258,38 @@ class Workspace:
             compute=compute,
         )
 
+    def period(
+        self, since: dt.date, until: dt.date, *, limit: int
+    ) -> tuple[dict[str, NodeScore], dict[str, NodeScore]]:
+        """A period (since, until]: every node's figures at its start, and every node at its
+        end explained by its largest `limit` contributions dated in the period (what a
+        briefing of the period shows). With the cache on, read back when the same period
+        was asked of the project as it is now (`tracker.speed.memo.period`)."""
+
+        def compute() -> tuple[dict[str, NodeScore], dict[str, NodeScore]]:
+            scorer = self.scorer()
+            before = scorer.scores(since, detail=(), lookup=self.items)
+            # Every node explained at once: in a period of any length most nodes move, and
+            # listing the parts in the pass that scores them costs less than a second pass.
+            after = scorer.scores(
+                until,
+                since=since,
+                detail=None,
+                exclusions=False,
+                recent_only=True,
+                limit=limit,
+                lookup=self.items,
+            )
+            return before, after
+
+        if not (self.remembers and self.facts_loaded):
+            return compute()
+        from tracker.speed import memo
+
+        return memo.period(
+            self.data, state=self._state(), since=since, until=until, limit=limit, compute=compute
+        )
+
     def _state(self) -> str:
         """The digest of what the scores follow from (`memo.project_state`), for the records
         as they are (a write replaces the list, and so the digest)."""
