@@ -51,7 +51,7 @@ def computed(project: Path) -> dict[str, NodeScore]:
 
 
 def remembered(root: Path, compute: Counted, state: str = "s", **change) -> dict:
-    return memo.scores(root, state=state, compute=compute, **{**REQUEST, **change})
+    return memo.scores(root, state=lambda: state, compute=compute, **{**REQUEST, **change})
 
 
 def test_the_same_request_on_the_same_state_is_computed_once(project, computed):

@@ -105,7 +105,7 @@ def project_state(
 def scores(
     root: Path,
     *,
-    state: str,
+    state: Callable[[], str],
     as_of: dt.date,
     since: dt.date | None,
     detail: Collection[str] | None,
@@ -114,11 +114,12 @@ def scores(
     recent_only: bool,
     compute: Callable[[], dict[str, NodeScore]],
 ) -> dict[str, NodeScore]:
-    """`compute()`, or what it returned for the same explaining request on the same `state`
-    (`project_state`). Only explanations with a limit are remembered: they read items from
-    disk and list every node's parts, while the bare figures (`detail` empty: a status table)
-    cost the scoring pass alone, so a run after an edit costs what a run with nothing changed
-    does; an explanation without a limit can hold every contribution of the project."""
+    """`compute()`, or what it returned for the same explaining request on the same
+    `state()` (`project_state`, asked only for a request that is remembered). Only
+    explanations with a limit are remembered: they read items from disk and list every
+    node's parts, while the bare figures (`detail` empty: a status table) cost the scoring
+    pass alone, so a run after an edit costs what a run with nothing changed does; an
+    explanation without a limit can hold every contribution of the project."""
     if limit is None or (detail is not None and not detail):
         return compute()
     from tracker.domain.scoring import NodeScore
@@ -132,13 +133,13 @@ def scores(
         exclusions,
         recent_only,
     ]
-    return _remembered(root, state, request, compute, dict[str, NodeScore])
+    return _remembered(root, state(), request, compute, dict[str, NodeScore])
 
 
 def period(
     root: Path,
     *,
-    state: str,
+    state: Callable[[], str],
     since: dt.date,
     until: dt.date,
     limit: int,
@@ -146,12 +147,12 @@ def period(
 ) -> tuple[dict[str, NodeScore], dict[str, NodeScore]]:
     """`compute()` (a period's figures at its start, and every node explained at its end with
     its largest `limit` contributions of the period), or what it returned for the same period
-    on the same `state`: one explaining request, remembered as `scores` are."""
+    on the same `state()`: one explaining request, remembered as `scores` are."""
     from tracker.domain.scoring import NodeScore
 
     request = ["period", str(since), str(until), limit]
     shape = tuple[dict[str, NodeScore], dict[str, NodeScore]]
-    return _remembered(root, state, request, compute, shape)
+    return _remembered(root, state(), request, compute, shape)
 
 
 def _remembered(root: Path, state: str, request: list, compute: Callable[[], Any], shape) -> Any:

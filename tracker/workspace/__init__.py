@@ -248,7 +248,7 @@ class Workspace:
 
         return memo.scores(
             self.data,
-            state=self._state(),
+            state=self._state,
             as_of=as_of,
             since=since,
             detail=detail,
@@ -287,7 +287,7 @@ class Workspace:
         from tracker.speed import memo
 
         return memo.period(
-            self.data, state=self._state(), since=since, until=until, limit=limit, compute=compute
+            self.data, state=self._state, since=since, until=until, limit=limit, compute=compute
         )
 
     def _state(self) -> str:
