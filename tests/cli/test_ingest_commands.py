@@ -224,3 +224,39 @@ def test_promote_checks_what_check_checks(mini, capsys):
     assert "future" in err and "unknown recommendation 'nowhere'" in err
     assert not (mini / "evidence" / "2027").exists()
     assert (drafts / "later.toml").exists()
+
+
+def test_a_month_from_the_url_dates_the_event_but_claims_no_day(mini, capsys, tmp_path):
+    """A URL's `/2024/06/` says the month only: JSON's `published` stays null (a first of
+    June would be a wrong date), the span is given apart, the draft dates the event to the
+    month and leaves source.published for the analyst, and promote asks for it."""
+    paste = tmp_path / "minister.txt"
+    paste.write_text(
+        "Belarus names a new foreign minister\n"
+        "https://example.org/world/2024/06/belarus-names-new-foreign-minister/\n\n"
+        "Belarus President Alexander Lukashenko on Thursday named a new foreign minister "
+        "and reshuffled other senior officials in Minsk, observers said.\n",
+        "utf-8",
+    )
+    code, out, _ = run(
+        capsys, "import", str(paste), "--dry-run", "--format", "json", "-C", str(mini)
+    )
+    assert code == 0
+    article = json.loads(out)["article"]
+    assert article["published"] is None
+    assert (article["date_precision"], article["period_start"]) == ("month", "2024-06-01")
+    code, out, _ = run(capsys, "import", str(paste), "-C", str(mini))
+    assert code == 0 and "not known to the day: 2024-06 (month)" in out
+    draft = next((mini / "drafts").glob("*.toml"))
+    text = draft.read_text("utf-8")
+    assert "date = 2024-06-01" in text and 'date_precision = "month"' in text
+    assert "\npublished =" not in text
+    assert "dates itself only to 2024-06" in text
+    code, out, err = run(capsys, "draft", "promote", draft.stem, "-C", str(mini))
+    assert code == 1 and "source.published is empty" in out + err
+    finish_draft(draft, quote="named a new foreign minister")
+    code, out, err = run(capsys, "draft", "promote", draft.stem, "-C", str(mini))
+    assert code == 0, out + err
+    promoted = next((mini / "evidence/2024").glob("*.toml")).read_text("utf-8")
+    assert 'date_precision = "month"' in promoted and "\npublished =" not in promoted
+    assert run(capsys, "check", "-C", str(mini))[0] == 0

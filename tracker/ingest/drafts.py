@@ -197,7 +197,7 @@ def make_draft(article, suggestions, candidates, *, draft_id: str | None = None)
     source: dict[str, object] = {
         "url": article.url,
         "publisher": article.publisher or "",
-        "published": article.published,
+        "published": article.publication_day,
         "author": article.author,
         "reliability": "",
         "credibility": 0,
@@ -208,6 +208,16 @@ def make_draft(article, suggestions, candidates, *, draft_id: str | None = None)
     if not article.published and not any("date" in n for n in notes):
         notes.append(
             "no publication date found: set `date` (the event's) and source.published by hand"
+        )
+    if article.published and article.publication_day is None:
+        span = (
+            f"{article.published:%Y-%m}"
+            if article.date_precision == "month"
+            else f"the week of {article.published}"
+        )
+        notes.append(
+            f"the source dates itself only to {span}: `date` holds that {article.date_precision};"
+            " set source.published to the day it appeared, if it gives one"
         )
     if not article.publisher:
         notes.append("no publisher found: set source.publisher")

@@ -66,6 +66,13 @@ class Article(BaseModel):
     source_kind: SourceKind = "text"
     notes: list[str] = []  # what the analyst should know: truncation, a guessed title, dates
 
+    @property
+    def publication_day(self) -> dt.date | None:
+        """The day the article appeared, when the date found is one: a month or a week read
+        (a URL's `/2024/06/`) dates the event to that span but names no day of publication,
+        and a first day of the month is not one to claim."""
+        return self.published if self.date_precision == "day" else None
+
 
 def _date_fields(found: PublicationDate) -> dict[str, object]:
     return {

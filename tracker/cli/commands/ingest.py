@@ -193,6 +193,18 @@ def run_suggest(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def _article_json(article) -> dict:
+    """The article as JSON: `published` is the day it appeared or null; a date known only to
+    a month or a week gives `period_start` (the span's first day) and `date_precision`."""
+    out = article.model_dump(mode="json", exclude={"text"})
+    day = article.publication_day
+    out["published"] = day.isoformat() if day else None
+    if article.published and day is None:
+        out["period_start"] = article.published.isoformat()
+    out["characters"] = len(article.text)
+    return out
+
+
 def run_import(args: argparse.Namespace) -> int:
     from tracker.textclean import visible_controls
 
@@ -207,8 +219,7 @@ def run_import(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "version": 1,
-                    "article": article.model_dump(mode="json", exclude={"text"})
-                    | {"characters": len(article.text)},
+                    "article": _article_json(article),
                     "same_event": [_candidate_json(c) for c in candidates],
                     "already": _candidate_json(found.already) if found.already else None,
                     "suggestions": _suggestion_json(suggestions, ws.nodes),
@@ -225,8 +236,13 @@ def run_import(args: argparse.Namespace) -> int:
     show = visible_controls
     print(f"Title:     {show(article.title)}")
     published = article.published.isoformat() if article.published else "not found"
-    if article.published and article.date_precision != "day":
-        published += f" ({article.date_precision})"
+    if article.published and article.publication_day is None:
+        span = (
+            f"{article.published:%Y-%m}"
+            if article.date_precision == "month"
+            else f"the week of {article.published}"
+        )
+        published = f"not known to the day: {span} ({article.date_precision})"
     source = getattr(article, "date_source", None)
     if article.published and source:
         snippet = getattr(article, "date_snippet", None)
