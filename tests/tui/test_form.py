@@ -548,3 +548,26 @@ async def test_a_block_still_being_mounted_reads_as_what_it_was_given(project) -
         await mounting
         await settle(pilot)
         assert block.field("recommendation").value == "reboot"
+
+
+async def test_a_month_from_the_url_fills_the_date_but_not_the_day_of_publication(
+    project,
+) -> None:
+    """A URL's /2025/03/ dates the event to March; the source's day of publication is left
+    for the analyst, never filled with the first of the month."""
+    app = make_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, "new")
+        text = ARTICLE.replace(
+            "Minsk pardons 23 political prisoners\n",
+            "Minsk pardons 23 political prisoners\nhttps://example.org/2025/03/pardons/\n",
+            1,
+        ).replace("BELTA, 12 March 2025. ", "")
+        form.query_one("#article", TextArea).load_text(text)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await settle(pilot)
+        assert field_value(app, "#f-date") == "2025-03-01"
+        assert field_value(app, "#f-date_precision") == "month"
+        assert field_value(app, "#f-published") == ""

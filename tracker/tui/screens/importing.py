@@ -154,10 +154,14 @@ def apply_article(form: EvidenceForm, article, same, suggestions, cancel: Cancel
         area.load_text(article.text)
     form.set_field("title", article.title or "")
     published = getattr(article, "published", None)
-    if published:
+    if published and not form.query_one("#f-date", Input).value.strip():
+        # The date and its precision go together: a month read from a URL is the month's
+        # first day with "month", never a first of the month taken as the day.
         form.set_field("date", published.isoformat())
-        form.set_field("published", published.isoformat())
-    form.set_field("date_precision", getattr(article, "date_precision", "day"))
+        form.query_one("#f-date_precision", Input).value = getattr(article, "date_precision", "day")
+    day = getattr(article, "publication_day", None)
+    if day:  # a month or a week alone dates the event, not the day the source appeared
+        form.set_field("published", day.isoformat())
     form.set_field("publisher", getattr(article, "publisher", None) or "")
     form.set_field("url", getattr(article, "url", None) or "")
     form.set_field("author", getattr(article, "author", None) or "")
