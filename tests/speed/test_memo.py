@@ -64,22 +64,27 @@ def test_anything_else_is_checked_afresh(mini, change):
     assert check.runs == 2
 
 
+def damage_memo(root: Path, damage: str, *, empty: str, foreign: str, prefix: str = "") -> None:
+    """Damage the memo's rows named `prefix`...: an `empty` value whose crc no longer
+    matches, a crc off by one, or a `foreign` value with its right crc (the wrong shape)."""
+    db = sqlite3.connect(project_cache_dir(root) / filecache.FILE)
+    where = ("WHERE substr(name, 1, ?) = ?", (len(prefix), prefix))
+    if damage == "value":
+        db.execute(f"UPDATE memo SET value = ? {where[0]}", (empty, *where[1]))
+    elif damage == "crc":
+        db.execute(f"UPDATE memo SET crc = crc + 1 {where[0]}", where[1])
+    else:
+        crc = filecache.zlib.crc32(foreign.encode())
+        db.execute(f"UPDATE memo SET value = ?, crc = ? {where[0]}", (foreign, crc, *where[1]))
+    db.commit()
+    db.close()
+
+
 @pytest.mark.parametrize("damage", ["value", "crc", "shape"])
 def test_a_damaged_memo_is_checked_afresh(mini, damage):
     check = Counted(FOUND)
     remembered(mini, check)
-    db = sqlite3.connect(project_cache_dir(mini) / filecache.FILE)
-    if damage == "value":
-        db.execute("UPDATE memo SET value = '[]'")
-    elif damage == "crc":
-        db.execute("UPDATE memo SET crc = crc + 1")
-    else:
-        value = '[["x"]]'
-        db.execute(
-            "UPDATE memo SET value = ?, crc = ?", (value, filecache.zlib.crc32(value.encode()))
-        )
-    db.commit()
-    db.close()
+    damage_memo(mini, damage, empty="[]", foreign='[["x"]]')
     assert remembered(mini, check) == FOUND
     assert check.runs == 2
 

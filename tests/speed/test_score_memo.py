@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import evidence_toml, write_evidence
+from tests.speed.test_memo import damage_memo
 from tracker.domain.scoring import NodeScore
 from tracker.speed import filecache, memo
 from tracker.speed.location import project_cache_dir
@@ -110,19 +111,7 @@ def test_bare_figures_and_explanations_without_a_limit_are_always_computed(proje
 def test_a_damaged_row_is_computed_afresh(project, computed, damage):
     scores = Counted(computed)
     remembered(project, scores)
-    db = sqlite3.connect(project_cache_dir(project) / filecache.FILE)
-    if damage == "value":
-        db.execute("UPDATE memo SET value = '{}' WHERE name LIKE 'scores %'")
-    elif damage == "crc":
-        db.execute("UPDATE memo SET crc = crc + 1 WHERE name LIKE 'scores %'")
-    else:
-        value = '{"x": {"node_id": 1}}'
-        db.execute(
-            "UPDATE memo SET value = ?, crc = ? WHERE name LIKE 'scores %'",
-            (value, filecache.zlib.crc32(value.encode())),
-        )
-    db.commit()
-    db.close()
+    damage_memo(project, damage, empty="{}", foreign='{"x": {"node_id": 1}}', prefix=memo.SCORES)
     assert remembered(project, scores) == computed
     assert scores.runs == 2
 

@@ -227,8 +227,8 @@ class Workspace:
         recent_only: bool = False,
     ) -> dict[str, NodeScore]:
         """Every node at `as_of` (default today); `detail` the nodes explained (None: all).
-        With the cache on, a request already answered for the project as it is now is read
-        back (`tracker.speed.memo.scores`)."""
+        With the cache on, an explanation with a limit already given for the project as it
+        is now is read back (`tracker.speed.memo.scores`)."""
         as_of = as_of or self.today
 
         def compute() -> dict[str, NodeScore]:
