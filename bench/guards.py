@@ -121,7 +121,7 @@ GUARDS = [
     Guard(
         "scores keyed by the state",
         "tracker/speed/memo.py",
-        '    key = f"{_scoring_fingerprint()} {state}"',
+        '    key = f"{_scoring_fingerprint()} {state()}"',
         '    key = f"{_scoring_fingerprint()}"',
         (
             "tests/speed/test_score_memo.py::test_an_edit_on_disk_or_through_the_workspace_is_scored_afresh",

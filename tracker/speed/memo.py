@@ -1,13 +1,15 @@
 """Results computed from the whole load, remembered from one run to the next: the findings
-across files, and the scores a command asked for.
+across files, and the scores and explanations of a period (`tracker changes`).
 
 Both need every item at once (a duplicate id, URL or event; every reading of a node), so the
 load cache cannot keep them per file; but they follow from the files' content, the paper,
 tracker.toml and the request alone. A digest of those keys the memo: a run in which nothing
 changed (or files were only touched) reads the result back instead of computing it from
-100,000 items again (the findings: 0.2 s of a warm `status`; the explanations of `changes`
-over ten years: 0.45 s); an edit, another paper, another day or another request computes
-afresh and remembers the new result.
+100,000 items again (the findings: 0.2 s of a warm `status`; the period of `changes` over
+ten years: 0.76 s); an edit, another paper, another day or another request computes afresh
+and remembers the new result. A status table's bare figures are not remembered: they cost
+the scoring pass alone, and a run after an edit should cost what a run with nothing changed
+does.
 
 Kept in the load cache's database (`filecache`), under its fingerprint of the code: a change
 to the checks forgets the memo with the rows; the scores' key holds a fingerprint of the
@@ -19,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tracker.domain.problems import Code, Problem
 from tracker.speed.filecache import FileCache
@@ -30,10 +32,10 @@ if TYPE_CHECKING:
     from tracker.domain.scoring import NodeScore
 
 NAME = "cross-file"
-SCORES = "scores "  # one memo row per request, all under the digest of one state of the project
+SCORES = "scores "  # one memo row per period asked, all under the digest of one project state
 SCORES_KEPT = 8  # requests remembered for that state (the latest)
-SCORES_MAX_CHARS = 16 << 20  # a larger result (every contribution of a large project) is not
-# kept: reading it back would cost about what computing it does
+SCORES_MAX_CHARS = 16 << 20  # a larger result is not kept: reading it back would cost about
+# what computing it does
 
 # The modules whose code decides the scores, beside those the load cache's fingerprint covers.
 _SCORING_SOURCES = (
@@ -102,40 +104,6 @@ def project_state(
     return digest.hexdigest()
 
 
-def scores(
-    root: Path,
-    *,
-    state: Callable[[], str],
-    as_of: dt.date,
-    since: dt.date | None,
-    detail: Collection[str] | None,
-    limit: int | None,
-    exclusions: bool,
-    recent_only: bool,
-    compute: Callable[[], dict[str, NodeScore]],
-) -> dict[str, NodeScore]:
-    """`compute()`, or what it returned for the same explaining request on the same
-    `state()` (`project_state`, asked only for a request that is remembered). Only
-    explanations with a limit are remembered: they read items from disk and list every
-    node's parts, while the bare figures (`detail` empty: a status table) cost the scoring
-    pass alone, so a run after an edit costs what a run with nothing changed does; an
-    explanation without a limit can hold every contribution of the project."""
-    if limit is None or (detail is not None and not detail):
-        return compute()
-    from tracker.domain.scoring import NodeScore
-
-    request = [
-        "scores",
-        str(as_of),
-        None if since is None else str(since),
-        None if detail is None else sorted(detail),
-        limit,
-        exclusions,
-        recent_only,
-    ]
-    return _remembered(root, state(), request, compute, dict[str, NodeScore])
-
-
 def period(
     root: Path,
     *,
@@ -147,20 +115,16 @@ def period(
 ) -> tuple[dict[str, NodeScore], dict[str, NodeScore]]:
     """`compute()` (a period's figures at its start, and every node explained at its end with
     its largest `limit` contributions of the period), or what it returned for the same period
-    on the same `state()`: one explaining request, remembered as `scores` are."""
-    from tracker.domain.scoring import NodeScore
-
-    request = ["period", str(since), str(until), limit]
-    shape = tuple[dict[str, NodeScore], dict[str, NodeScore]]
-    return _remembered(root, state(), request, compute, shape)
-
-
-def _remembered(root: Path, state: str, request: list, compute: Callable[[], Any], shape) -> Any:
+    on the same `state()` (`project_state`; asked only here). A result larger than
+    `SCORES_MAX_CHARS` is not kept."""
     from pydantic import TypeAdapter, ValidationError
 
-    adapter = TypeAdapter(shape)
-    name = SCORES + hashlib.sha256(json.dumps(request).encode()).hexdigest()
-    key = f"{_scoring_fingerprint()} {state}"
+    from tracker.domain.scoring import NodeScore
+
+    adapter = TypeAdapter(tuple[dict[str, NodeScore], dict[str, NodeScore]])
+    request = json.dumps(["period", str(since), str(until), limit])
+    name = SCORES + hashlib.sha256(request.encode()).hexdigest()
+    key = f"{_scoring_fingerprint()} {state()}"
     store = FileCache(root)
     try:
         text = store.remembered(name, key)

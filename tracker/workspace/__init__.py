@@ -226,36 +226,15 @@ class Workspace:
         exclusions: bool = True,
         recent_only: bool = False,
     ) -> dict[str, NodeScore]:
-        """Every node at `as_of` (default today); `detail` the nodes explained (None: all).
-        With the cache on, an explanation with a limit already given for the project as it
-        is now is read back (`tracker.speed.memo.scores`)."""
-        as_of = as_of or self.today
-
-        def compute() -> dict[str, NodeScore]:
-            return self.scorer().scores(
-                as_of,
-                since=since,
-                detail=detail,
-                limit=limit,
-                exclusions=exclusions,
-                recent_only=recent_only,
-                lookup=self.items,
-            )
-
-        if not (self.remembers and self.facts_loaded):
-            return compute()
-        from tracker.speed import memo
-
-        return memo.scores(
-            self.data,
-            state=self._state,
-            as_of=as_of,
+        """Every node at `as_of` (default today); `detail` the nodes explained (None: all)."""
+        return self.scorer().scores(
+            as_of or self.today,
             since=since,
             detail=detail,
             limit=limit,
             exclusions=exclusions,
             recent_only=recent_only,
-            compute=compute,
+            lookup=self.items,
         )
 
     def period(
