@@ -246,18 +246,11 @@ class Workspace:
         was asked of the project as it is now (`tracker.speed.memo.period`)."""
 
         def compute() -> tuple[dict[str, NodeScore], dict[str, NodeScore]]:
-            scorer = self.scorer()
-            before = scorer.scores(since, detail=(), lookup=self.items)
+            before = self.scores(since)
             # Every node explained at once: in a period of any length most nodes move, and
             # listing the parts in the pass that scores them costs less than a second pass.
-            after = scorer.scores(
-                until,
-                since=since,
-                detail=None,
-                exclusions=False,
-                recent_only=True,
-                limit=limit,
-                lookup=self.items,
+            after = self.scores(
+                until, since=since, detail=None, limit=limit, recent_only=True, exclusions=False
             )
             return before, after
 
