@@ -97,6 +97,39 @@ def test_a_reader_gone_is_not_an_error(mini):
     assert len(done.stdout) == 10
 
 
+@pytest.mark.parametrize("args", [["status"], ["status", "--format", "json"], ["check"]])
+def test_a_reader_gone_before_anything_was_written_exits_0(mini, args):
+    write_evidence(mini, evidence_toml())
+    done = subprocess.Popen(
+        [sys.executable, "-m", "tracker", *args],
+        cwd=mini,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment(),
+    )
+    assert done.stdout is not None and done.stderr is not None
+    done.stdout.close()  # the reader is gone before the command writes a byte
+    err = done.stderr.read().decode()
+    assert done.wait(timeout=60) == 0, err
+    assert "Traceback" not in err
+
+
+def test_closed_output_streams_are_no_error(mini):
+    write_evidence(mini, evidence_toml())
+    for redirect in (">&-", "2>&-", ">&- 2>&-"):
+        done = subprocess.run(
+            f"{sys.executable} -m tracker status {redirect}",
+            shell=True,
+            cwd=mini,
+            capture_output=True,
+            text=True,
+            env=environment(),
+            timeout=60,
+        )
+        assert done.returncode == 0, (redirect, done.stderr)
+        assert "Traceback" not in done.stderr + done.stdout
+
+
 def test_main_in_a_process_that_goes_on_keeps_nothing(mini, capsys):
     write_evidence(mini, evidence_toml())
     assert main(["status", "--root", str(mini)]) == 0

@@ -45,6 +45,8 @@ def leave(code: int) -> None:
     if not _enabled:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (`>&-`)
+            continue
         with contextlib.suppress(OSError, ValueError):  # a reader gone (`| head`), closed
             stream.flush()
     try:

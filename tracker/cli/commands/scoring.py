@@ -149,9 +149,16 @@ def scored(args: argparse.Namespace, *, detail=(), limit=None):
 def console(file=None):
     from rich.console import Console
 
+    class Terminal(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits with 1; a reader gone (`tracker status | head`) is not an error of
+            # ours: `main` takes it and exits 0.
+            self.quiet = True
+            raise BrokenPipeError
+
     out = file or sys.stdout
     width = None if out.isatty() else 160
-    return Console(file=out, highlight=False, emoji=False, width=width, soft_wrap=False)
+    return Terminal(file=out, highlight=False, emoji=False, width=width, soft_wrap=False)
 
 
 def commit_of(root) -> str | None:
