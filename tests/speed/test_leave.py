@@ -34,6 +34,19 @@ def tracker(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def shell(line: str, *, cwd: Path) -> subprocess.CompletedProcess:
+    """`tracker LINE` run by the shell (pipes and redirections as a user types them)."""
+    return subprocess.run(
+        f"{sys.executable} -m tracker {line}",
+        shell=True,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=60,
+    )
+
+
 @pytest.mark.parametrize(
     "args", [["status"], ["status", "--format", "json"], ["check"], ["explain", "reboot"]]
 )
@@ -84,15 +97,7 @@ def test_exit_handlers_run_and_the_code_is_kept(tmp_path):
 def test_a_reader_gone_is_not_an_error(mini):
     for day in range(1, 29):
         write_evidence(mini, evidence_toml(f"2025-02-{day:02d}-item", date=f"2025-02-{day:02d}"))
-    done = subprocess.run(
-        f"{sys.executable} -m tracker status | head -c 10",
-        shell=True,
-        cwd=mini,
-        capture_output=True,
-        text=True,
-        env=environment(),
-        timeout=60,
-    )
+    done = shell("status | head -c 10", cwd=mini)
     assert "Traceback" not in done.stderr
     assert len(done.stdout) == 10
 
@@ -117,15 +122,7 @@ def test_a_reader_gone_before_anything_was_written_exits_0(mini, args):
 def test_closed_output_streams_are_no_error(mini):
     write_evidence(mini, evidence_toml())
     for redirect in (">&-", "2>&-", ">&- 2>&-"):
-        done = subprocess.run(
-            f"{sys.executable} -m tracker status {redirect}",
-            shell=True,
-            cwd=mini,
-            capture_output=True,
-            text=True,
-            env=environment(),
-            timeout=60,
-        )
+        done = shell(f"status {redirect}", cwd=mini)
         assert done.returncode == 0, (redirect, done.stderr)
         assert "Traceback" not in done.stderr + done.stdout
 
