@@ -36,6 +36,7 @@ class Counted:
 
 def remembered(root: Path, check: Counted, **change) -> list[Problem]:
     options = {"paper_sha256": "p", "today": "2025-06-01", "files": FILES, **change}
+    options["files"] = memo.files_digest(options["files"])
     return memo.cross_file_problems(root, compute=check, **options)
 
 

@@ -49,19 +49,24 @@ _SCORING_SOURCES = (
 _SCORING_FINGERPRINT: str | None = None
 
 
+def files_digest(files: Sequence[tuple[str, str]]) -> str:
+    """A digest of every item file's content, (path, sha256) in load order: what both memos
+    follow from, computed once per load."""
+    text = "\n".join(f"{path}\t{sha}" for path, sha in files)
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
 def cross_file_problems(
     root: Path,
     *,
     paper_sha256: str | None,
     today: str,
-    files: Sequence[tuple[str, str]],
+    files: str,
     compute: Callable[[], list[Problem]],
 ) -> list[Problem]:
-    """`compute()`, or what it returned last time for the same paper, day and files
-    ((path, sha256) of every item, in load order)."""
-    digest = hashlib.sha256(f"{paper_sha256}\n{today}\n".encode())
-    digest.update("\n".join(f"{path}\t{sha}" for path, sha in files).encode("utf-8", "replace"))
-    key = digest.hexdigest()
+    """`compute()`, or what it returned last time for the same paper, day and files (their
+    `files_digest`)."""
+    key = hashlib.sha256(f"{paper_sha256}\n{today}\n{files}".encode()).hexdigest()
     store = FileCache(root)
     try:
         text = store.remembered(NAME, key)
@@ -94,14 +99,10 @@ def _unpack(text: str) -> list[Problem] | None:
 # --- scores --------------------------------------------------------------------------------
 
 
-def project_state(
-    paper_sha256: str | None, config_json: str, files: Sequence[tuple[str, str]]
-) -> str:
+def project_state(paper_sha256: str | None, config_json: str, files: str) -> str:
     """A digest of what every score follows from: the paper, the scoring parameters and each
-    item file's content ((path, sha256), in load order)."""
-    digest = hashlib.sha256(f"{paper_sha256}\n{config_json}\n".encode())
-    digest.update("\n".join(f"{path}\t{sha}" for path, sha in files).encode("utf-8", "replace"))
-    return digest.hexdigest()
+    item file's content (their `files_digest`)."""
+    return hashlib.sha256(f"{paper_sha256}\n{config_json}\n{files}".encode()).hexdigest()
 
 
 def period(

@@ -102,7 +102,7 @@ class Workspace:
     _by_path: dict[str, Record] | None = field(default=None, repr=False)
     _keep: Any = field(default=None, repr=False)  # a temporary folder this workspace reads
     _similarity: Any = field(default=None, repr=False)
-    _state_of: tuple[list[Record], str] | None = field(default=None, repr=False)
+    _files_of: tuple[list[Record], str] | None = field(default=None, repr=False)
     _nodes_index: Any = field(default=None, repr=False)
     facts_loaded: bool = True  # False: opened for import and suggest (identities, no facts)
     remembers: bool = False  # scores are remembered between runs (the speed layer's memo)
@@ -263,18 +263,22 @@ class Workspace:
         )
 
     def _state(self) -> str:
-        """The digest of what the scores follow from (`memo.project_state`), for the records
-        as they are (a write replaces the list, and so the digest)."""
-        if self._state_of is None or self._state_of[0] is not self.records:
+        """The digest of what the scores follow from (`memo.project_state`)."""
+        from tracker.speed import memo
+
+        return memo.project_state(
+            self.paper_sha256, self.config.model_dump_json(), self._files_digest()
+        )
+
+    def _files_digest(self) -> str:
+        """`memo.files_digest` of the records as they are: the load's, until a write replaces
+        the list."""
+        if self._files_of is None or self._files_of[0] is not self.records:
             from tracker.speed import memo
 
-            state = memo.project_state(
-                self.paper_sha256,
-                self.config.model_dump_json(),
-                [(r.path, r.sha256) for r in self.records],
-            )
-            self._state_of = (self.records, state)
-        return self._state_of[1]
+            files = [(r.path, r.sha256) for r in self.records]
+            self._files_of = (self.records, memo.files_digest(files))
+        return self._files_of[1]
 
     def explain(
         self, node_id: str, as_of: dt.date | None = None, *, limit: int | None = None
@@ -541,8 +545,11 @@ def _open(
         from tracker.inbox.config import config_problems
 
         found += config_problems(data, config.data)
+    files_of = None
     if facts:
-        records = _checked(data, results, found, paper, archives, tomls, now, use_cache)
+        records, digest = _checked(data, results, found, paper, archives, tomls, now, use_cache)
+        if digest is not None:
+            files_of = (records, digest)
     else:  # import and suggest: which files hold items, by content; no findings
         records = [Record(r.rel, r.sha256, None) for r in results if r.facts is not None]
     return Workspace(
@@ -563,6 +570,7 @@ def _open(
         finished=finished,
         facts_loaded=facts,
         remembers=use_cache,
+        _files_of=files_of,
     )
 
 
@@ -575,9 +583,10 @@ def _checked(
     tomls: list[str],
     now: dt.date,
     use_cache: bool,
-) -> list[Record]:
+) -> tuple[list[Record], str | None]:
     """Each file's records, with every finding (its own, across files, orphan copies and
-    interrupted changes) added to `found`."""
+    interrupted changes) added to `found`; and with the cache on, the records' digest its
+    memos are keyed by (`memo.files_digest`)."""
     records: list[Record] = []
     for result in results:
         found.extend(result.problems)
@@ -594,15 +603,13 @@ def _checked(
             _locator(data),
         )
 
+    digest = None
     if use_cache:
         from tracker.speed import memo
 
+        digest = memo.files_digest([(r.path, r.sha256) for r in records])
         found += memo.cross_file_problems(
-            data,
-            paper_sha256=paper.sha256,
-            today=now.isoformat(),
-            files=[(r.path, r.sha256) for r in records],
-            compute=across,
+            data, paper_sha256=paper.sha256, today=now.isoformat(), files=digest, compute=across
         )
     else:
         found += across()
@@ -616,7 +623,7 @@ def _checked(
                 "finished; compare the file with its copies and run the command again",
             )
         )
-    return records
+    return records, digest
 
 
 def _locator(root: Path) -> Callable[[str, tuple[str | int, ...]], int | None]:
