@@ -330,9 +330,10 @@ def report_dates(docs: list[Labelled]) -> None:
             found = None
         if found is None:
             missing += 1
-        elif doc.published is None or found[0] == doc.published:
-            exact += 1 if doc.published else 0
-            wrong += 0 if doc.published else 1
+        elif doc.published is None:  # a date where the analyst found none
+            wrong += 1
+        elif found[0] == doc.published:
+            exact += 1
         elif abs((found[0] - doc.published).days) <= 3:
             near += 1
         else:

@@ -19,6 +19,7 @@ from tracker.ingest import (
     extract_text,
     find_date,
 )
+from tracker.ingest.extract import Article
 from tracker.textclean import clean_text, for_terminal, visible_controls
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -443,3 +444,17 @@ def test_a_short_headline_is_the_title_when_no_longer_one_follows():
         "сообщили в министерстве, а импорт сократился."
     )
     assert article.title == "Экспорт вырос"
+
+
+@pytest.mark.parametrize(
+    ("published", "precision", "day", "span"),
+    [
+        (dt.date(2024, 6, 27), "day", dt.date(2024, 6, 27), None),
+        (dt.date(2024, 6, 1), "month", None, "2024-06"),
+        (dt.date(2025, 1, 20), "week", None, "the week of 2025-01-20"),
+        (None, "day", None, None),
+    ],
+)
+def test_a_month_or_a_week_is_a_span_not_a_day_of_publication(published, precision, day, span):
+    article = Article(title="t", text="x", published=published, date_precision=precision)
+    assert (article.publication_day, article.span) == (day, span)

@@ -209,15 +209,11 @@ def make_draft(article, suggestions, candidates, *, draft_id: str | None = None)
         notes.append(
             "no publication date found: set `date` (the event's) and source.published by hand"
         )
-    if article.published and article.publication_day is None:
-        span = (
-            f"{article.published:%Y-%m}"
-            if article.date_precision == "month"
-            else f"the week of {article.published}"
-        )
+    if article.span:
         notes.append(
-            f"the source dates itself only to {span}: `date` holds that {article.date_precision};"
-            " set source.published to the day it appeared, if it gives one"
+            f"the source dates itself only to {article.span}: `date` holds that"
+            f" {article.date_precision}; set source.published to the day it appeared, if it"
+            " gives one"
         )
     if not article.publisher:
         notes.append("no publisher found: set source.publisher")

@@ -73,6 +73,16 @@ class Article(BaseModel):
         and a first day of the month is not one to claim."""
         return self.published if self.date_precision == "day" else None
 
+    @property
+    def span(self) -> str | None:
+        """A date known to a month or a week, as an analyst reads it ("2024-06", "the week
+        of 2024-06-03"); None for a day or no date."""
+        if self.published is None or self.date_precision == "day":
+            return None
+        if self.date_precision == "month":
+            return f"{self.published:%Y-%m}"
+        return f"the week of {self.published}"
+
 
 def _date_fields(found: PublicationDate) -> dict[str, object]:
     return {

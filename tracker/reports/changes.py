@@ -60,7 +60,6 @@ def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | N
     """The period (since, until] of the workspace `ws`; `listed`: read only the latest so
     many new items (a terminal shows a few; exports list every one)."""
     before, after = ws.period(since, until, limit=EVIDENCE_SHOWN)
-    numbers = after
     moves: list[Move] = []
     for nid, a in after.items():
         b = before[nid]
@@ -71,7 +70,7 @@ def changes(ws, since: dt.date, until: dt.date, *, top: int = 5, listed: int | N
     down = sorted(
         (m for m in moves if m.movement <= -MOVE_FLOOR), key=lambda m: (m.movement, m.node_id)
     )
-    by_evidence = {m.node_id for m in moves if numbers[m.node_id].movement_count}
+    by_evidence = {m.node_id for m in moves if after[m.node_id].movement_count}
     status_changes = [
         m for m in moves if m.before_status != m.after_status and m.node_id in by_evidence
     ]

@@ -199,7 +199,7 @@ def _article_json(article) -> dict:
     out = article.model_dump(mode="json", exclude={"text"})
     day = article.publication_day
     out["published"] = day.isoformat() if day else None
-    if article.published and day is None:
+    if article.span:
         out["period_start"] = article.published.isoformat()
     out["characters"] = len(article.text)
     return out
@@ -236,13 +236,8 @@ def run_import(args: argparse.Namespace) -> int:
     show = visible_controls
     print(f"Title:     {show(article.title)}")
     published = article.published.isoformat() if article.published else "not found"
-    if article.published and article.publication_day is None:
-        span = (
-            f"{article.published:%Y-%m}"
-            if article.date_precision == "month"
-            else f"the week of {article.published}"
-        )
-        published = f"not known to the day: {span} ({article.date_precision})"
+    if article.span:
+        published = f"not known to the day: {article.span} ({article.date_precision})"
     source = getattr(article, "date_source", None)
     if article.published and source:
         snippet = getattr(article, "date_snippet", None)
